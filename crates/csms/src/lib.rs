@@ -1,0 +1,223 @@
+//! The built-in Central System: a real OCPP 1.6-J server for the demo, the end-to-end
+//! tests and `chargepoint csms --listen ADDR`.
+//!
+//! [`CentralSystem::start`] listens; stations connect to `{base_url}/{id}` (any path whose
+//! last segment is the id). It answers station-initiated CALLs as the spec says, lets the
+//! caller send CALLs ([`CentralSystem::call`]), and reports everything as [`CsmsEvent`]s.
+
+mod config;
+mod error;
+mod events;
+mod handlers;
+mod server;
+mod session;
+mod state;
+mod transactions;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ocpp::RegistrationStatus;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{AuthorizePolicy, CsmsConfig};
+pub use error::CsmsError;
+pub use events::{CsmsEvent, Direction, Events};
+pub use transactions::TransactionInfo;
+
+use session::Command;
+use state::Shared;
+
+/// How long `disconnect` and `shutdown` wait for sessions to close their sockets.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// A running Central System. Cheap to clone; all clones drive the same server.
+#[derive(Clone)]
+pub struct CentralSystem {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+    accept_task: std::sync::Mutex<Option<JoinHandle<()>>>,
+}
+
+impl CentralSystem {
+    /// Bind `cfg.listen` and start accepting stations.
+    pub async fn start(cfg: CsmsConfig) -> std::io::Result<CentralSystem> {
+        let listener = TcpListener::bind(cfg.listen).await?;
+        let local_addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::new(&cfg));
+        let accept_task = tokio::spawn(server::run(listener, shared.clone()));
+        tracing::info!(%local_addr, "Central System listening");
+        Ok(CentralSystem {
+            inner: Arc::new(Inner {
+                shared,
+                local_addr,
+                accept_task: std::sync::Mutex::new(Some(accept_task)),
+            }),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.inner.local_addr
+    }
+
+    /// `ws://HOST:PORT/ocpp`; a station connects to `{base_url}/{id}`.
+    pub fn base_url(&self) -> String {
+        format!("ws://{}/ocpp", self.inner.local_addr)
+    }
+
+    fn shared(&self) -> &Shared {
+        &self.inner.shared
+    }
+
+    pub fn is_connected(&self, id: &str) -> bool {
+        self.shared().is_connected(id)
+    }
+
+    /// The ids of the stations connected now.
+    pub fn connected_stations(&self) -> Vec<String> {
+        self.shared().connected()
+    }
+
+    /// The status of the last BootNotification answer given to `id`, if any.
+    pub fn registration(&self, id: &str) -> Option<RegistrationStatus> {
+        self.shared().record(id).registration
+    }
+
+    /// Wait until station `id` is connected (returns at once if it already is).
+    pub async fn wait_connected(&self, id: &str, timeout: Duration) -> Result<(), CsmsError> {
+        // Subscribe before checking so a connection in between is not missed.
+        let mut events = self.subscribe();
+        if self.is_connected(id) {
+            return Ok(());
+        }
+        events
+            .find(timeout, |ev| match ev {
+                CsmsEvent::Connected { station } if station == id => Some(()),
+                _ => None,
+            })
+            .await
+            .ok_or(CsmsError::Timeout)
+    }
+
+    /// Send a typed CALL to station `id` and decode its answer.
+    pub async fn call<R: ocpp::Request>(&self, id: &str, req: R) -> Result<R::Response, CsmsError> {
+        let payload = serde_json::to_value(&req)
+            .map_err(|e| CsmsError::Decode(format!("encoding request: {e}")))?;
+        let answer = self.call_raw(id, R::ACTION.as_str(), payload).await?;
+        ocpp::decode::<R::Response>(&answer).map_err(|e| {
+            CsmsError::Decode(format!(
+                "{} {}: {}",
+                e.code.as_str(),
+                R::ACTION.as_str(),
+                e.description
+            ))
+        })
+    }
+
+    /// Send a CALL with any action and payload; the answer's payload, undecoded.
+    ///
+    /// CALLs to one station go out one at a time, in order; each waits up to the
+    /// configured `call_timeout` once it is on the wire.
+    pub async fn call_raw(
+        &self,
+        id: &str,
+        action: &str,
+        payload: Value,
+    ) -> Result<Value, CsmsError> {
+        let (reply, answer) = oneshot::channel();
+        self.command(
+            id,
+            Command::Call {
+                action: action.to_owned(),
+                payload,
+                reply,
+            },
+        )?;
+        answer.await.map_err(|_| CsmsError::Closed)?
+    }
+
+    /// Send raw text to station `id`, e.g. an invalid frame; replies show up as events.
+    pub async fn send_text(&self, id: &str, text: String) -> Result<(), CsmsError> {
+        let (done, sent) = oneshot::channel();
+        self.command(id, Command::SendText { text, done })?;
+        sent.await.map_err(|_| CsmsError::Closed)?
+    }
+
+    /// Every event from now on.
+    pub fn subscribe(&self) -> Events {
+        Events(self.shared().events.subscribe())
+    }
+
+    /// The registration status for BootNotifications from now on.
+    pub fn set_boot_status(&self, status: RegistrationStatus) {
+        self.shared().update_settings(|s| s.boot_status = status);
+    }
+
+    /// The heartbeat interval (seconds) for BootNotifications from now on.
+    pub fn set_heartbeat_interval(&self, secs: i32) {
+        self.shared()
+            .update_settings(|s| s.heartbeat_interval = secs);
+    }
+
+    pub fn set_authorize(&self, policy: AuthorizePolicy) {
+        self.shared().update_settings(|s| s.authorize = policy);
+    }
+
+    pub fn set_call_timeout(&self, timeout: Duration) {
+        self.shared().update_settings(|s| s.call_timeout = timeout);
+    }
+
+    /// Close station `id`'s connection from our side (a clean WebSocket close). Returns
+    /// once the session has ended; does nothing if the station is not connected.
+    pub async fn disconnect(&self, id: &str) {
+        let (done, closed) = oneshot::channel();
+        if self.command(id, Command::Disconnect { done }).is_ok() {
+            let _ = tokio::time::timeout(CLOSE_WAIT, closed).await;
+        }
+    }
+
+    /// The transactions seen so far, in start order.
+    pub fn transactions(&self) -> Vec<TransactionInfo> {
+        self.shared().transactions.all()
+    }
+
+    /// Frames exchanged with station `id` in both directions, over all its connections.
+    pub fn frame_count(&self, id: &str) -> usize {
+        self.shared().record(id).frames
+    }
+
+    /// Stop listening and close every station connection.
+    pub async fn shutdown(&self) {
+        let _ = self.shared().shutdown.send(true);
+        let task = self
+            .inner
+            .accept_task
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+        // Sessions see the same signal; wait for them to let go of their sockets.
+        let deadline = tokio::time::Instant::now() + CLOSE_WAIT;
+        while !self.shared().connected().is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    fn command(&self, id: &str, cmd: Command) -> Result<(), CsmsError> {
+        self.shared()
+            .commands(id)
+            .ok_or_else(|| CsmsError::NotConnected(id.to_owned()))?
+            .send(cmd)
+            .map_err(|_| CsmsError::NotConnected(id.to_owned()))
+    }
+}

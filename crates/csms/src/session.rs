@@ -1,0 +1,265 @@
+//! One station's connection: reads frames, answers its CALLs, carries our CALLs out one
+//! at a time and matches their answers.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use chrono::Utc;
+use net::ServerConnection;
+use ocpp::Frame;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::events::{CsmsEvent, Direction};
+use crate::handlers;
+use crate::state::{SessionHandle, Shared};
+use crate::CsmsError;
+
+pub(crate) type Reply = oneshot::Sender<Result<Value, CsmsError>>;
+
+/// What the `CentralSystem` handle asks of a session.
+pub(crate) enum Command {
+    Call {
+        action: String,
+        payload: Value,
+        reply: Reply,
+    },
+    SendText {
+        text: String,
+        done: oneshot::Sender<Result<(), CsmsError>>,
+    },
+    Disconnect {
+        done: oneshot::Sender<()>,
+    },
+    /// Another connection took over this station id.
+    Replaced,
+}
+
+struct QueuedCall {
+    action: String,
+    payload: Value,
+    reply: Reply,
+}
+
+/// The CALL on the wire, waiting for its answer.
+struct InFlight {
+    unique_id: String,
+    action: String,
+    deadline: Instant,
+    reply: Reply,
+}
+
+struct Session {
+    shared: Arc<Shared>,
+    station: String,
+    conn: ServerConnection,
+    /// OCPP-J allows one outstanding CALL per direction: the rest wait here in order.
+    queue: VecDeque<QueuedCall>,
+    in_flight: Option<InFlight>,
+}
+
+/// Why the loop ended, which decides how the socket is left.
+enum End {
+    PeerClosed,
+    Failed,
+    CloseRequested(Option<oneshot::Sender<()>>),
+}
+
+pub(crate) async fn run(shared: Arc<Shared>, station: String, conn: ServerConnection) {
+    let conn_id = shared.next_id();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    shared.register(
+        &station,
+        SessionHandle {
+            conn_id,
+            commands: tx,
+        },
+    );
+    tracing::info!(station, path = conn.path(), "station connected");
+    shared.emit(CsmsEvent::Connected {
+        station: station.clone(),
+    });
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut s = Session {
+        shared: shared.clone(),
+        station: station.clone(),
+        conn,
+        queue: VecDeque::new(),
+        in_flight: None,
+    };
+
+    let end = loop {
+        let deadline = s.in_flight.as_ref().map(|f| f.deadline);
+        tokio::select! {
+            cmd = rx.recv() => match cmd {
+                Some(Command::Call { action, payload, reply }) => {
+                    s.queue.push_back(QueuedCall { action, payload, reply });
+                    if let Err(end) = s.send_next().await { break end; }
+                }
+                Some(Command::SendText { text, done }) => {
+                    let res = s.send_text(text).await;
+                    let failed = res.is_err();
+                    let _ = done.send(res);
+                    if failed { break End::Failed; }
+                }
+                Some(Command::Disconnect { done }) => break End::CloseRequested(Some(done)),
+                Some(Command::Replaced) | None => break End::CloseRequested(None),
+            },
+            msg = s.conn.recv() => match msg {
+                Ok(Some(text)) => if let Err(end) = s.on_text(text).await { break end; },
+                Ok(None) => break End::PeerClosed,
+                Err(e) => {
+                    tracing::warn!(station, error = %e, "connection lost");
+                    break End::Failed;
+                }
+            },
+            _ = sleep_until(deadline) => {
+                if let Some(f) = s.in_flight.take() {
+                    tracing::warn!(station, action = f.action, unique_id = f.unique_id, "CALL timed out");
+                    let _ = f.reply.send(Err(CsmsError::Timeout));
+                }
+                if let Err(end) = s.send_next().await { break end; }
+            },
+            _ = crate::state::stopped(&mut shutdown) => break End::CloseRequested(None),
+        }
+    };
+
+    // Everyone still waiting learns the connection is gone instead of timing out.
+    if let Some(f) = s.in_flight.take() {
+        let _ = f.reply.send(Err(CsmsError::Closed));
+    }
+    for q in s.queue.drain(..) {
+        let _ = q.reply.send(Err(CsmsError::Closed));
+    }
+    // Unregister before closing so that `is_connected` is false once `disconnect` returns.
+    let current = shared.unregister(&station, conn_id);
+    match end {
+        End::CloseRequested(done) => {
+            s.conn.close().await;
+            if let Some(done) = done {
+                let _ = done.send(());
+            }
+        }
+        End::PeerClosed | End::Failed => {}
+    }
+    tracing::info!(station, "station disconnected");
+    // A replaced session stays quiet: its successor is the station's connection now.
+    if current {
+        shared.emit(CsmsEvent::Disconnected { station });
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Session {
+    /// Put the next queued CALL on the wire if none is outstanding.
+    async fn send_next(&mut self) -> Result<(), End> {
+        while self.in_flight.is_none() {
+            let Some(q) = self.queue.pop_front() else {
+                return Ok(());
+            };
+            if q.reply.is_closed() {
+                // The caller gave up while queued; do not bother the station.
+                continue;
+            }
+            let unique_id = format!("cs{}", self.shared.next_id());
+            let frame = Frame::Call(ocpp::Call {
+                unique_id: unique_id.clone(),
+                action: q.action.clone(),
+                payload: q.payload,
+            });
+            let timeout = self.shared.settings().call_timeout;
+            if let Err(e) = self.send_frame(frame).await {
+                let _ = q.reply.send(Err(e));
+                return Err(End::Failed);
+            }
+            self.in_flight = Some(InFlight {
+                unique_id,
+                action: q.action,
+                deadline: Instant::now() + timeout,
+                reply: q.reply,
+            });
+        }
+        Ok(())
+    }
+
+    async fn on_text(&mut self, text: String) -> Result<(), End> {
+        let parsed = Frame::parse(&text);
+        self.log_frame(Direction::Received, text, parsed.as_ref().ok().cloned());
+        match parsed {
+            Err(e) => match e.to_call_error() {
+                Some(answer) => {
+                    tracing::warn!(station = self.station, error = %e, "invalid CALL");
+                    self.send_frame(Frame::CallError(answer))
+                        .await
+                        .map_err(|_| End::Failed)?;
+                }
+                // An invalid answer cannot be answered; it cannot be matched either.
+                None => tracing::warn!(station = self.station, error = %e, "invalid frame dropped"),
+            },
+            Ok(Frame::Call(call)) => {
+                let answer = handlers::handle(&self.shared, &self.station, &call);
+                self.send_frame(answer).await.map_err(|_| End::Failed)?;
+            }
+            Ok(Frame::CallResult(r)) => {
+                self.complete(&r.unique_id, Ok(r.payload.clone()));
+            }
+            Ok(Frame::CallError(e)) => {
+                let id = e.unique_id.clone();
+                self.complete(&id, Err(CsmsError::CallError(e)));
+            }
+        }
+        self.send_next().await
+    }
+
+    /// Hand an answer to the waiting caller, if it answers the CALL in flight.
+    fn complete(&mut self, unique_id: &str, result: Result<Value, CsmsError>) {
+        match self.in_flight.take() {
+            Some(f) if f.unique_id == unique_id => {
+                let _ = f.reply.send(result);
+            }
+            other => {
+                self.in_flight = other;
+                tracing::warn!(
+                    station = self.station,
+                    unique_id,
+                    "answer to no outstanding CALL ignored"
+                );
+            }
+        }
+    }
+
+    async fn send_frame(&mut self, frame: Frame) -> Result<(), CsmsError> {
+        let text = frame.to_text();
+        self.log_frame(Direction::Sent, text.clone(), Some(frame));
+        self.conn.send(text).await.map_err(|e| {
+            tracing::warn!(station = self.station, error = %e, "send failed");
+            CsmsError::Closed
+        })
+    }
+
+    /// Raw text, for tests that need invalid frames on the wire.
+    async fn send_text(&mut self, text: String) -> Result<(), CsmsError> {
+        let frame = Frame::parse(&text).ok();
+        self.log_frame(Direction::Sent, text.clone(), frame);
+        self.conn.send(text).await.map_err(|_| CsmsError::Closed)
+    }
+
+    fn log_frame(&self, direction: Direction, text: String, frame: Option<Frame>) {
+        tracing::debug!(station = self.station, "{direction} {text}");
+        self.shared.count_frame(&self.station);
+        self.shared.emit(CsmsEvent::Frame {
+            station: self.station.clone(),
+            direction,
+            text,
+            frame,
+            at: Utc::now(),
+        });
+    }
+}

@@ -1,0 +1,308 @@
+//! A simulated DC CCS charger with EVs: the product's demo and test hardware.
+//!
+//! Physics, integrated in steps of at most [`MAX_SUBSTEP_S`] of simulated time:
+//! - while a connector is plugged, energized, the EV not suspended and no fault active, the
+//!   current is the least of what the EV accepts (constant current, tapering above 80 % SoC),
+//!   the EV's power limit, the charger's current and power, the station's limit, the voltage
+//!   headroom and a fair share of the station's grid connection;
+//! - the voltage is the pack's open-circuit voltage (from SoC) plus the IR rise; `P = U * I`;
+//! - energy integrates power, the battery stores it, and SoC follows; on reaching its target the
+//!   EV suspends itself and reports [`HardwareEvent::EvSuspended`];
+//! - the cable heats with `I²` and relaxes towards ambient.
+//!
+//! Operator actions (`plug`, `present_card`, ...) queue events that the next `poll` returns in
+//! the order they happened. Actions that take `now` first advance the physics to `now`, so the
+//! energy before and after the change is accounted correctly; the others take effect at the
+//! time the simulator was last advanced to.
+
+mod config;
+mod connector;
+mod ev;
+mod meter;
+mod operator;
+mod power_module;
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+
+pub use config::{EvConfig, SimConfig};
+
+use crate::charger::Charger;
+use crate::types::{
+    ChargerInfo, ConnectorId, HalError, HardwareCommand, HardwareEvent, MeterReading, PowerLimit,
+};
+use connector::{Output, SimConnector};
+use power_module::{current_cap, current_for_power, offered, share_power};
+
+/// Longest step of simulated time integrated at once while current flows, in seconds: short
+/// enough that the SoC-dependent current barely changes within a step, so a jump of hours in
+/// one poll gives the same energy as many small polls.
+pub const MAX_SUBSTEP_S: f64 = 1.0;
+/// Remaining time below which a jump is complete (floating-point dust).
+const TIME_EPSILON_S: f64 = 1e-9;
+
+/// The simulated charger. See the module documentation for its physics.
+#[derive(Debug, Clone)]
+pub struct SimCharger {
+    cfg: SimConfig,
+    connectors: Vec<SimConnector>,
+    events: VecDeque<HardwareEvent>,
+    /// The simulated time the physics has been advanced to.
+    last: DateTime<Utc>,
+}
+
+impl SimCharger {
+    /// A charger with nothing plugged in, at simulated time `now`. Never panics, whatever the
+    /// configuration; call [`SimConfig::validate`] first to reject meaningless settings.
+    pub fn new(cfg: SimConfig, now: DateTime<Utc>) -> Self {
+        let connectors = (0..cfg.connectors)
+            .map(|_| SimConnector::new(cfg.ambient_temperature_c))
+            .collect();
+        let mut sim = SimCharger {
+            cfg,
+            connectors,
+            events: VecDeque::new(),
+            last: now,
+        };
+        sim.refresh();
+        sim
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.cfg
+    }
+
+    /// The simulated time the physics was last advanced to.
+    pub fn last_update(&self) -> DateTime<Utc> {
+        self.last
+    }
+
+    /// The limit currently applied to a connector.
+    pub fn limit(&self, connector: ConnectorId) -> Option<PowerLimit> {
+        self.connector(connector).ok().map(|c| c.limit)
+    }
+
+    fn index(&self, connector: ConnectorId) -> Result<usize, HalError> {
+        if connector >= 1 && (connector as usize) <= self.connectors.len() {
+            Ok(connector as usize - 1)
+        } else {
+            Err(HalError::UnknownConnector(connector))
+        }
+    }
+
+    fn connector(&self, connector: ConnectorId) -> Result<&SimConnector, HalError> {
+        self.index(connector).map(|i| &self.connectors[i])
+    }
+
+    fn connector_mut(&mut self, connector: ConnectorId) -> Result<&mut SimConnector, HalError> {
+        let i = self.index(connector)?;
+        Ok(&mut self.connectors[i])
+    }
+
+    fn push(&mut self, event: HardwareEvent) {
+        self.events.push_back(event);
+    }
+
+    /// Integrate the physics up to `now`. Time never runs backwards: an earlier `now` only
+    /// refreshes the outputs.
+    fn advance(&mut self, now: DateTime<Utc>) {
+        let mut remaining = if now > self.last {
+            seconds_between(self.last, now)
+        } else {
+            0.0
+        };
+        if now > self.last {
+            self.last = now;
+        }
+        loop {
+            let outputs = self.refresh();
+            if remaining <= TIME_EPSILON_S {
+                break;
+            }
+            let delivering = outputs.iter().any(|o| o.power_w > 0.0);
+            // Nothing flows: the state is constant, so one exact step covers any idle jump.
+            let mut dt = if delivering {
+                remaining.min(MAX_SUBSTEP_S)
+            } else {
+                remaining
+            };
+            // End the step where an EV reaches its target, so it suspends at the exact moment
+            // and the grid share it frees goes to the others from then on.
+            for (c, o) in self.connectors.iter().zip(&outputs) {
+                if let (Some(ev), true) = (&c.ev, o.power_w > 0.0) {
+                    dt = dt.min(ev.wh_to_target() * 3600.0 / o.power_w);
+                }
+            }
+            let ambient = self.cfg.ambient_temperature_c;
+            for (c, o) in self.connectors.iter_mut().zip(&outputs) {
+                c.meter.integrate(o.power_w, o.current_a, dt, ambient);
+                if let Some(ev) = c.ev.as_mut() {
+                    ev.absorb(o.power_w * dt / 3600.0);
+                }
+            }
+            remaining -= dt;
+        }
+    }
+
+    /// Suspend EVs that reached their target and recompute every connector's output for the
+    /// present state. Called after every change so the meter always matches the state.
+    fn refresh(&mut self) -> Vec<Output> {
+        for (i, c) in self.connectors.iter_mut().enumerate() {
+            if !c.may_deliver() {
+                continue;
+            }
+            if let Some(ev) = c.ev.as_mut() {
+                if ev.at_target() {
+                    ev.suspended = true;
+                    self.events.push_back(HardwareEvent::EvSuspended {
+                        connector: i as ConnectorId + 1,
+                        suspended: true,
+                    });
+                }
+            }
+        }
+        let outputs = self.compute_outputs();
+        for (c, o) in self.connectors.iter_mut().zip(&outputs) {
+            c.output = *o;
+        }
+        outputs
+    }
+
+    fn compute_outputs(&self) -> Vec<Output> {
+        let caps: Vec<f64> = self
+            .connectors
+            .iter()
+            .map(|c| match (&c.ev, c.may_deliver()) {
+                (Some(ev), true) => current_cap(&self.cfg, &c.limit, ev),
+                _ => 0.0,
+            })
+            .collect();
+        let demands: Vec<f64> = self
+            .connectors
+            .iter()
+            .zip(&caps)
+            .map(|(c, &i)| match &c.ev {
+                Some(ev) => (ev.open_circuit_voltage() + i * ev.internal_resistance_ohm()) * i,
+                None => 0.0,
+            })
+            .collect();
+        let shares = share_power(self.cfg.station_max_power_w, &demands);
+        self.connectors
+            .iter()
+            .zip(caps.iter().zip(&shares))
+            .map(|(c, (&cap, &share))| match c.live_ev() {
+                Some(ev) => {
+                    let v_oc = ev.open_circuit_voltage();
+                    let r = ev.internal_resistance_ohm();
+                    let current = cap.min(current_for_power(v_oc, r, share)).max(0.0);
+                    let voltage = v_oc + current * r;
+                    Output {
+                        current_a: current,
+                        voltage_v: voltage,
+                        power_w: voltage * current,
+                    }
+                }
+                None => Output::default(),
+            })
+            .collect()
+    }
+
+    fn reading(&self, index: usize) -> MeterReading {
+        let c = &self.connectors[index];
+        let others: f64 = self
+            .connectors
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != index)
+            .map(|(_, c)| c.output.power_w)
+            .sum();
+        // A faulted connector offers nothing: its power module is shut down.
+        let (current_offered_a, power_offered_w) = if c.faults.is_empty() {
+            offered(&self.cfg, &c.limit, self.cfg.station_max_power_w - others)
+        } else {
+            (0.0, 0.0)
+        };
+        MeterReading {
+            energy_wh: c.meter.energy_wh,
+            power_w: c.output.power_w,
+            current_a: c.output.current_a,
+            voltage_v: c.output.voltage_v,
+            current_offered_a,
+            power_offered_w,
+            soc_percent: if c.plugged {
+                c.ev.as_ref().map(|ev| ev.soc_percent())
+            } else {
+                None
+            },
+            temperature_c: c.meter.temperature_c,
+        }
+    }
+}
+
+fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+    let d = to - from;
+    match d.num_nanoseconds() {
+        Some(ns) => ns as f64 / 1e9,
+        // Beyond ~292 years nanoseconds overflow; milliseconds are plenty there.
+        None => d.num_milliseconds() as f64 / 1e3,
+    }
+}
+
+fn valid_limit(v: Option<f64>) -> bool {
+    v.is_none_or(|v| v.is_finite() && v >= 0.0)
+}
+
+impl Charger for SimCharger {
+    fn info(&self) -> ChargerInfo {
+        ChargerInfo {
+            vendor: self.cfg.vendor.clone(),
+            model: self.cfg.model.clone(),
+            serial_number: self.cfg.serial_number.clone(),
+            firmware_version: self.cfg.firmware_version.clone(),
+            meter_type: self.cfg.meter_type.clone(),
+            meter_serial_number: self.cfg.meter_serial_number(),
+        }
+    }
+
+    fn connector_count(&self) -> u32 {
+        self.connectors.len() as u32
+    }
+
+    fn poll(&mut self, now: DateTime<Utc>) -> Vec<HardwareEvent> {
+        self.advance(now);
+        self.events.drain(..).collect()
+    }
+
+    fn meter(&self, connector: ConnectorId) -> Option<MeterReading> {
+        self.index(connector).ok().map(|i| self.reading(i))
+    }
+
+    fn command(&mut self, cmd: HardwareCommand, now: DateTime<Utc>) -> Result<(), HalError> {
+        let connector = cmd.connector();
+        self.index(connector)?;
+        if let HardwareCommand::SetLimit { limit, .. } = &cmd {
+            if !valid_limit(limit.max_current_a) || !valid_limit(limit.max_power_w) {
+                return Err(HalError::Refused(format!(
+                    "limits must be non-negative numbers, got {limit:?}"
+                )));
+            }
+        }
+        self.advance(now);
+        let c = self.connector_mut(connector)?;
+        match cmd {
+            // Accepted on an empty connector too: the module is armed and delivers once an EV
+            // is plugged (remote start before plug-in). A fault blocks delivery, not the command.
+            HardwareCommand::Energize { .. } => c.energized = true,
+            HardwareCommand::DeEnergize { .. } => c.energized = false,
+            HardwareCommand::SetLimit { limit, .. } => c.limit = limit,
+            // Fixed cable, no lock: nothing to release.
+            HardwareCommand::Unlock { .. } => {}
+        }
+        self.refresh();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,28 @@
+//! The WebSocket transport of the charge point and of the built-in Central System.
+//!
+//! This is the only crate that does network IO. It knows nothing about OCPP messages: it
+//! moves text frames, negotiates the `ocpp1.6` subprotocol, keeps the link alive with pings
+//! and computes reconnect delays. Everything above it deals in `String`s.
+//!
+//! - [`connect`] opens a client [`Connection`] from a [`ClientConfig`].
+//! - [`accept`] completes the server side of the handshake on an accepted TCP stream.
+//! - Both return the same [`WsConnection`] type, so `recv`/`send`/`close` behave identically.
+//! - [`Backoff`] is the pure reconnect-delay logic (no clock, no sleeping).
+
+mod backoff;
+mod client;
+mod connection;
+mod error;
+mod server;
+
+pub use backoff::Backoff;
+pub use client::{connect, ClientConfig, ClientStream, Transport};
+pub use connection::WsConnection;
+pub use error::NetError;
+pub use server::{accept, ServerConnection};
+
+/// The WebSocket subprotocol name OCPP 1.6-J requires on both sides of the handshake.
+pub const OCPP16: &str = "ocpp1.6";
+
+/// A client connection (the charge point side).
+pub type Connection = WsConnection<ClientStream>;

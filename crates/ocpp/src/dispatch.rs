@@ -1,0 +1,80 @@
+//! From an action known only at run time (an incoming CALL, or the answer to one) to the
+//! validation of its payload by the action's request or response type.
+
+use crate::*;
+use serde_json::Value;
+
+macro_rules! actions {
+    ($($name:ident: $req:ident, $resp:ident;)*) => {
+        /// Check a CALL payload against its action's request schema.
+        pub fn validate_request(action: Action, payload: &Value) -> Result<(), PayloadError> {
+            match action {
+                $(Action::$name => decode::<$req>(payload).map(|_| ()),)*
+            }
+        }
+
+        /// Check a CALLRESULT payload against its action's response schema.
+        pub fn validate_response(action: Action, payload: &Value) -> Result<(), PayloadError> {
+            match action {
+                $(Action::$name => decode::<$resp>(payload).map(|_| ()),)*
+            }
+        }
+    };
+}
+
+actions! {
+    Authorize: AuthorizeRequest, AuthorizeResponse;
+    BootNotification: BootNotificationRequest, BootNotificationResponse;
+    CancelReservation: CancelReservationRequest, CancelReservationResponse;
+    ChangeAvailability: ChangeAvailabilityRequest, ChangeAvailabilityResponse;
+    ChangeConfiguration: ChangeConfigurationRequest, ChangeConfigurationResponse;
+    ClearCache: ClearCacheRequest, ClearCacheResponse;
+    ClearChargingProfile: ClearChargingProfileRequest, ClearChargingProfileResponse;
+    DataTransfer: DataTransferRequest, DataTransferResponse;
+    DiagnosticsStatusNotification: DiagnosticsStatusNotificationRequest, DiagnosticsStatusNotificationResponse;
+    FirmwareStatusNotification: FirmwareStatusNotificationRequest, FirmwareStatusNotificationResponse;
+    GetCompositeSchedule: GetCompositeScheduleRequest, GetCompositeScheduleResponse;
+    GetConfiguration: GetConfigurationRequest, GetConfigurationResponse;
+    GetDiagnostics: GetDiagnosticsRequest, GetDiagnosticsResponse;
+    GetLocalListVersion: GetLocalListVersionRequest, GetLocalListVersionResponse;
+    Heartbeat: HeartbeatRequest, HeartbeatResponse;
+    MeterValues: MeterValuesRequest, MeterValuesResponse;
+    RemoteStartTransaction: RemoteStartTransactionRequest, RemoteStartTransactionResponse;
+    RemoteStopTransaction: RemoteStopTransactionRequest, RemoteStopTransactionResponse;
+    ReserveNow: ReserveNowRequest, ReserveNowResponse;
+    Reset: ResetRequest, ResetResponse;
+    SendLocalList: SendLocalListRequest, SendLocalListResponse;
+    SetChargingProfile: SetChargingProfileRequest, SetChargingProfileResponse;
+    StartTransaction: StartTransactionRequest, StartTransactionResponse;
+    StatusNotification: StatusNotificationRequest, StatusNotificationResponse;
+    StopTransaction: StopTransactionRequest, StopTransactionResponse;
+    TriggerMessage: TriggerMessageRequest, TriggerMessageResponse;
+    UnlockConnector: UnlockConnectorRequest, UnlockConnectorResponse;
+    UpdateFirmware: UpdateFirmwareRequest, UpdateFirmwareResponse;
+    SecurityEventNotification: SecurityEventNotificationRequest, SecurityEventNotificationResponse;
+    SignCertificate: SignCertificateRequest, SignCertificateResponse;
+    CertificateSigned: CertificateSignedRequest, CertificateSignedResponse;
+    InstallCertificate: InstallCertificateRequest, InstallCertificateResponse;
+    DeleteCertificate: DeleteCertificateRequest, DeleteCertificateResponse;
+    GetInstalledCertificateIds: GetInstalledCertificateIdsRequest, GetInstalledCertificateIdsResponse;
+    ExtendedTriggerMessage: ExtendedTriggerMessageRequest, ExtendedTriggerMessageResponse;
+    GetLog: GetLogRequest, GetLogResponse;
+    LogStatusNotification: LogStatusNotificationRequest, LogStatusNotificationResponse;
+    SignedUpdateFirmware: SignedUpdateFirmwareRequest, SignedUpdateFirmwareResponse;
+    SignedFirmwareStatusNotification: SignedFirmwareStatusNotificationRequest, SignedFirmwareStatusNotificationResponse;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_valid_heartbeat_passes_and_a_bad_reset_is_refused() {
+        assert!(validate_request(Action::Heartbeat, &json!({})).is_ok());
+        let err = validate_request(Action::Reset, &json!({"type": "Warm"})).unwrap_err();
+        assert_eq!(err.code, ErrorCode::PropertyConstraintViolation);
+        let err = validate_response(Action::Heartbeat, &json!({})).unwrap_err();
+        assert_eq!(err.code, ErrorCode::OccurenceConstraintViolation);
+    }
+}

@@ -1,0 +1,225 @@
+//! Configuration keys: their current values, validation of changes, and persistence.
+
+mod table;
+
+pub use table::{find, Access, KeyDef, Kind, Profile, ALL_SAMPLED_MEASURANDS, KEYS};
+
+use ocpp::Measurand;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+/// Why a new value was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("unknown configuration key {0}")]
+    Unknown(String),
+    #[error("configuration key {0} is read-only")]
+    ReadOnly(&'static str),
+    #[error("invalid value for {key}: {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+/// The current value of every key in the table.
+#[derive(Debug, Clone)]
+pub struct Config {
+    values: BTreeMap<&'static str, String>,
+}
+
+impl Config {
+    /// All keys at their defaults, with the facts of this station filled in.
+    pub fn new(connectors: u32) -> Config {
+        let mut values: BTreeMap<&'static str, String> = KEYS
+            .iter()
+            .map(|k| (k.name, k.default.to_string()))
+            .collect();
+        values.insert("NumberOfConnectors", connectors.to_string());
+        let rotation = (0..=connectors)
+            .map(|c| format!("{c}.NotApplicable"))
+            .collect::<Vec<_>>()
+            .join(",");
+        values.insert("ConnectorPhaseRotation", rotation);
+        values.insert(
+            "ConnectorPhaseRotationMaxLength",
+            (connectors + 1).to_string(),
+        );
+        Config { values }
+    }
+
+    /// Take over values persisted earlier (or given in a file). Read-only keys keep
+    /// what the station reports; a stored value that no longer validates is skipped
+    /// and returned so the caller can log it.
+    pub fn load<'a>(
+        &mut self,
+        stored: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Vec<ConfigError> {
+        let mut rejected = Vec::new();
+        for (key, value) in stored {
+            if let Err(e) = self.set(key, value) {
+                rejected.push(e);
+            }
+        }
+        rejected
+    }
+
+    /// Validate and set a writable key. Returns the key's definition.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<&'static KeyDef, ConfigError> {
+        let def = find(key).ok_or_else(|| ConfigError::Unknown(key.to_string()))?;
+        if def.access == Access::ReadOnly {
+            return Err(ConfigError::ReadOnly(def.name));
+        }
+        let normalised = validate(def, value)?;
+        self.values.insert(def.name, normalised);
+        Ok(def)
+    }
+
+    /// Set a key the station itself owns (read-only keys included), unchecked.
+    pub fn set_internal(&mut self, key: &'static str, value: String) {
+        self.values.insert(key, value);
+    }
+
+    pub fn get(&self, key: &str) -> Option<(&'static KeyDef, &str)> {
+        let def = find(key)?;
+        self.values.get(def.name).map(|v| (def, v.as_str()))
+    }
+
+    /// Every key in table order.
+    pub fn all(&self) -> impl Iterator<Item = (&'static KeyDef, &str)> {
+        KEYS.iter()
+            .filter_map(|k| self.values.get(k.name).map(|v| (k, v.as_str())))
+    }
+
+    pub fn int(&self, key: &str) -> i64 {
+        self.get(key)
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or_default()
+    }
+
+    pub fn bool(&self, key: &str) -> bool {
+        self.get(key)
+            .map(|(_, v)| v.eq_ignore_ascii_case("true"))
+            .unwrap_or(false)
+    }
+
+    pub fn measurands(&self, key: &str) -> Vec<Measurand> {
+        self.get(key)
+            .map(|(_, v)| parse_measurands(v).unwrap_or_default())
+            .unwrap_or_default()
+    }
+}
+
+fn validate(def: &KeyDef, value: &str) -> Result<String, ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid {
+        key: def.name,
+        reason,
+    };
+    match def.kind {
+        Kind::Bool => match value.to_ascii_lowercase().as_str() {
+            v @ ("true" | "false") => Ok(v.to_string()),
+            _ => Err(invalid(format!("{value:?} is not true or false"))),
+        },
+        Kind::Int { min, max } => {
+            let n: i64 = value
+                .trim()
+                .parse()
+                .map_err(|_| invalid(format!("{value:?} is not an integer")))?;
+            if n < min || n > max {
+                return Err(invalid(format!("{n} is outside {min}..={max}")));
+            }
+            Ok(n.to_string())
+        }
+        Kind::Measurands { max_items } => {
+            let list = parse_measurands(value).map_err(invalid)?;
+            if list.len() > max_items {
+                return Err(invalid(format!(
+                    "{} measurands given, at most {max_items} allowed",
+                    list.len()
+                )));
+            }
+            Ok(list
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(","))
+        }
+        Kind::Text => Ok(value.to_string()),
+    }
+}
+
+/// Parse a comma-separated measurand list; an empty string is an empty list.
+pub fn parse_measurands(value: &str) -> Result<Vec<Measurand>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| Measurand::from_str(s).map_err(|_| format!("unknown measurand {s:?}")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_reference_limits() {
+        let c = Config::new(2);
+        assert_eq!(c.int("GetConfigurationMaxKeys"), 20);
+        assert_eq!(c.int("MeterValuesSampledDataMaxLength"), 9);
+        assert_eq!(c.int("StopTransactionMaxMeterValues"), 2);
+        assert_eq!(c.int("WebSocketPingInterval"), 120);
+        assert_eq!(c.int("NumberOfConnectors"), 2);
+        assert_eq!(c.measurands("MeterValuesSampledData").len(), 8);
+    }
+
+    #[test]
+    fn heartbeat_interval_bounds_are_1_to_1800() {
+        let mut c = Config::new(2);
+        assert!(c.set("HeartbeatInterval", "0").is_err());
+        assert!(c.set("HeartbeatInterval", "1801").is_err());
+        assert!(c.set("HeartbeatInterval", "abc").is_err());
+        assert!(c.set("heartbeatinterval", "1800").is_ok());
+        assert_eq!(c.int("HeartbeatInterval"), 1800);
+    }
+
+    #[test]
+    fn read_only_and_unknown_keys_are_refused() {
+        let mut c = Config::new(2);
+        assert_eq!(
+            c.set("NumberOfConnectors", "3").unwrap_err(),
+            ConfigError::ReadOnly("NumberOfConnectors")
+        );
+        assert!(matches!(
+            c.set("NoSuchKey", "1"),
+            Err(ConfigError::Unknown(_))
+        ));
+    }
+
+    #[test]
+    fn measurand_lists_are_checked_and_normalised() {
+        let mut c = Config::new(2);
+        assert!(c.set("MeterValuesSampledData", "Voltage, SoC").is_ok());
+        assert_eq!(c.get("MeterValuesSampledData").unwrap().1, "Voltage,SoC");
+        assert!(c.set("MeterValuesSampledData", "Voltage,Bogus").is_err());
+        let ten = vec!["Voltage"; 10].join(",");
+        assert!(c.set("MeterValuesSampledData", &ten).is_err());
+    }
+
+    #[test]
+    fn booleans_accept_any_case() {
+        let mut c = Config::new(2);
+        c.set("LocalPreAuthorize", "TRUE").unwrap();
+        assert!(c.bool("LocalPreAuthorize"));
+        assert!(c.set("LocalPreAuthorize", "yes").is_err());
+    }
+
+    #[test]
+    fn load_skips_bad_stored_values() {
+        let mut c = Config::new(2);
+        let rejected = c.load([
+            ("HeartbeatInterval", "77"),
+            ("MeterValueSampleInterval", "9999"),
+        ]);
+        assert_eq!(c.int("HeartbeatInterval"), 77);
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(c.int("MeterValueSampleInterval"), 60);
+    }
+}

@@ -1,0 +1,154 @@
+//! The one table that describes every configuration key: it drives GetConfiguration,
+//! ChangeConfiguration validation, persistence and reboot-required.
+//! Defaults and limits are the reference product's (certificate SEC1000/500U, ORS-1..ORS-11).
+
+/// Who may read or write a key over OCPP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    ReadOnly,
+    ReadWrite,
+}
+
+/// The value type of a key and its bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Bool,
+    Int {
+        min: i64,
+        max: i64,
+    },
+    /// Comma-separated list of measurands, at most `max_items` entries.
+    Measurands {
+        max_items: usize,
+    },
+    /// Free text (CiString500 on the wire).
+    Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Core,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct KeyDef {
+    pub name: &'static str,
+    pub access: Access,
+    pub kind: Kind,
+    pub default: &'static str,
+    pub reboot_required: bool,
+    pub profile: Profile,
+}
+
+const fn key(name: &'static str, access: Access, kind: Kind, default: &'static str) -> KeyDef {
+    KeyDef {
+        name,
+        access,
+        kind,
+        default,
+        reboot_required: false,
+        profile: Profile::Core,
+    }
+}
+
+use Access::{ReadOnly as R, ReadWrite as RW};
+
+const BOOL: Kind = Kind::Bool;
+const SECONDS: Kind = Kind::Int {
+    min: 0,
+    max: i32::MAX as i64,
+};
+const COUNT: Kind = Kind::Int {
+    min: 0,
+    max: i32::MAX as i64,
+};
+const MEASURANDS: Kind = Kind::Measurands { max_items: 9 };
+
+/// The measurands the reference product samples (C-09.1).
+pub const ALL_SAMPLED_MEASURANDS: &str = "Energy.Active.Import.Register,Current.Import,Current.Offered,Voltage,Power.Active.Import,Power.Offered,SoC,Temperature";
+
+pub static KEYS: &[KeyDef] = &[
+    key("AllowOfflineTxForUnknownId", RW, BOOL, "false"),
+    key("AuthorizationCacheEnabled", RW, BOOL, "true"),
+    key("AuthorizeRemoteTxRequests", RW, BOOL, "true"),
+    key("ClockAlignedDataInterval", RW, SECONDS, "900"),
+    key("ConnectionTimeOut", RW, SECONDS, "60"),
+    key(
+        "ConnectorPhaseRotation",
+        RW,
+        Kind::Text,
+        "0.NotApplicable,1.NotApplicable,2.NotApplicable",
+    ),
+    key("ConnectorPhaseRotationMaxLength", R, COUNT, "3"),
+    key("GetConfigurationMaxKeys", R, COUNT, "20"),
+    key(
+        "HeartbeatInterval",
+        RW,
+        Kind::Int { min: 1, max: 1800 },
+        "300",
+    ),
+    key("LocalAuthorizeOffline", RW, BOOL, "true"),
+    key("LocalPreAuthorize", RW, BOOL, "false"),
+    key("MaxEnergyOnInvalidId", RW, COUNT, "0"),
+    key(
+        "MeterValuesAlignedData",
+        RW,
+        MEASURANDS,
+        "Energy.Active.Import.Register",
+    ),
+    key("MeterValuesAlignedDataMaxLength", R, COUNT, "9"),
+    key(
+        "MeterValuesSampledData",
+        RW,
+        MEASURANDS,
+        ALL_SAMPLED_MEASURANDS,
+    ),
+    key("MeterValuesSampledDataMaxLength", R, COUNT, "9"),
+    key(
+        "MeterValueSampleInterval",
+        RW,
+        Kind::Int { min: 0, max: 1800 },
+        "60",
+    ),
+    key("MinimumStatusDuration", RW, SECONDS, "0"),
+    key("NumberOfConnectors", R, COUNT, "2"),
+    key("ResetRetries", RW, COUNT, "1"),
+    key("StopTransactionMaxMeterValues", R, COUNT, "2"),
+    key("StopTransactionOnEVSideDisconnect", RW, BOOL, "true"),
+    key("StopTransactionOnInvalidId", RW, BOOL, "true"),
+    key(
+        "StopTxnAlignedData",
+        RW,
+        MEASURANDS,
+        "Energy.Active.Import.Register",
+    ),
+    key("StopTxnAlignedDataMaxLength", R, COUNT, "9"),
+    key(
+        "StopTxnSampledData",
+        RW,
+        MEASURANDS,
+        "Energy.Active.Import.Register",
+    ),
+    key("StopTxnSampledDataMaxLength", R, COUNT, "9"),
+    key("SupportedFeatureProfiles", R, Kind::Text, "Core"),
+    key("SupportedFeatureProfilesMaxLength", R, COUNT, "6"),
+    key(
+        "TransactionMessageAttempts",
+        RW,
+        Kind::Int { min: 1, max: 100 },
+        "3",
+    ),
+    key("TransactionMessageRetryInterval", RW, SECONDS, "60"),
+    key("UnlockConnectorOnEVSideDisconnect", RW, BOOL, "true"),
+    key(
+        "WebSocketPingInterval",
+        RW,
+        Kind::Int { min: 0, max: 3600 },
+        "120",
+    ),
+];
+
+/// The key's definition, found case-insensitively as OCPP keys are CiStrings.
+pub fn find(name: &str) -> Option<&'static KeyDef> {
+    KEYS.iter().find(|k| k.name.eq_ignore_ascii_case(name))
+}

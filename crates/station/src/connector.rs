@@ -1,0 +1,109 @@
+//! One connector's state; its OCPP status is derived from it, never set by hand, so it
+//! cannot drift from what is really going on.
+
+use chrono::{DateTime, Utc};
+use hal::{ConnectorId, MeterReading};
+use ocpp::{ChargePointErrorCode, ChargePointStatus};
+
+/// A card accepted for this connector, waiting for the EV to be plugged in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authorization {
+    pub id_tag: String,
+    pub parent_id_tag: Option<String>,
+    /// ConnectionTimeOut: the authorization lapses when no EV arrives by then.
+    pub expires: DateTime<Utc>,
+}
+
+/// A transaction running on the connector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActiveTx {
+    pub local_id: i64,
+    pub id_tag: String,
+    /// Known once StartTransaction.conf arrived.
+    pub transaction_id: Option<i32>,
+    pub started_at: DateTime<Utc>,
+    pub begin_reading: Option<MeterReading>,
+    pub next_sample: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Connector {
+    pub id: ConnectorId,
+    pub status: ChargePointStatus,
+    pub error_code: ChargePointErrorCode,
+    /// What the Central System was last told, to resend changes after a reconnect.
+    pub reported: Option<(ChargePointStatus, ChargePointErrorCode)>,
+    pub plugged: bool,
+    pub ev_suspended: bool,
+    pub fault: Option<ChargePointErrorCode>,
+    pub authorization: Option<Authorization>,
+    /// An Authorize for this card is in flight.
+    pub authorizing: Option<String>,
+    pub tx: Option<ActiveTx>,
+    /// A transaction ended while the cable is still plugged in.
+    pub finishing: bool,
+    pub meter: Option<MeterReading>,
+}
+
+impl Connector {
+    pub fn new(id: ConnectorId) -> Connector {
+        Connector {
+            id,
+            status: ChargePointStatus::Available,
+            error_code: ChargePointErrorCode::NoError,
+            reported: None,
+            plugged: false,
+            ev_suspended: false,
+            fault: None,
+            authorization: None,
+            authorizing: None,
+            tx: None,
+            finishing: false,
+            meter: None,
+        }
+    }
+
+    /// The OCPP status this state means (section 4.9 of the spec).
+    pub fn derived_status(&self) -> (ChargePointStatus, ChargePointErrorCode) {
+        if self.id == 0 {
+            return (ChargePointStatus::Available, ChargePointErrorCode::NoError);
+        }
+        if let Some(code) = self.fault {
+            return (ChargePointStatus::Faulted, code);
+        }
+        let status = if self.tx.is_some() {
+            if self.ev_suspended {
+                ChargePointStatus::SuspendedEV
+            } else {
+                ChargePointStatus::Charging
+            }
+        } else if self.finishing {
+            ChargePointStatus::Finishing
+        } else if self.plugged || self.authorization.is_some() || self.authorizing.is_some() {
+            ChargePointStatus::Preparing
+        } else {
+            ChargePointStatus::Available
+        };
+        (status, ChargePointErrorCode::NoError)
+    }
+
+    pub fn view(&self) -> ConnectorView {
+        ConnectorView {
+            id: self.id,
+            status: self.status,
+            error_code: self.error_code,
+            transaction_id: self.tx.as_ref().and_then(|t| t.transaction_id),
+            id_tag: self.tx.as_ref().map(|t| t.id_tag.clone()),
+        }
+    }
+}
+
+/// What the station tells about a connector (the control API shows it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectorView {
+    pub id: ConnectorId,
+    pub status: ChargePointStatus,
+    pub error_code: ChargePointErrorCode,
+    pub transaction_id: Option<i32>,
+    pub id_tag: Option<String>,
+}

@@ -1,0 +1,120 @@
+//! Registration with the Central System (section 4.2): BootNotification after every start,
+//! Pending and Rejected with their retry interval, nothing else sent before Accepted.
+
+use crate::outbox::{Context, Item};
+use crate::station::{ci, BootStatus, Station};
+use chrono::{DateTime, Duration, Utc};
+use ocpp::{BootNotificationRequest, BootNotificationResponse, RegistrationStatus, Request};
+use serde_json::Value;
+
+impl Station {
+    pub(crate) fn on_connected(&mut self, now: DateTime<Utc>) {
+        self.online = true;
+        if self.boot == BootStatus::Accepted {
+            // A new connection, not a reboot: no BootNotification, but tell what changed.
+            self.next_heartbeat = Some(now + self.heartbeat_interval());
+            self.report_changed_statuses(now);
+        }
+    }
+
+    pub(crate) fn on_disconnected(&mut self) {
+        self.online = false;
+        self.outbox.on_disconnect();
+        if self.boot == BootStatus::Sent {
+            self.boot = BootStatus::NotRegistered;
+        }
+        for c in &mut self.connectors {
+            c.authorizing = None;
+        }
+    }
+
+    /// Whether a BootNotification should go out now.
+    pub(crate) fn boot_due(&self, now: DateTime<Utc>) -> bool {
+        match self.boot {
+            BootStatus::NotRegistered => true,
+            BootStatus::Pending { retry_at } | BootStatus::Rejected { retry_at } => now >= retry_at,
+            BootStatus::Sent | BootStatus::Accepted => false,
+        }
+    }
+
+    pub(crate) fn send_boot_notification(&mut self, now: DateTime<Utc>) {
+        let info = &self.cfg.info;
+        let req = BootNotificationRequest {
+            charge_point_vendor: ci(&info.vendor),
+            charge_point_model: ci(&info.model),
+            charge_point_serial_number: Some(ci(&info.serial_number)),
+            charge_box_serial_number: Some(ci(&info.serial_number)),
+            firmware_version: Some(ci(&info.firmware_version)),
+            iccid: None,
+            imsi: None,
+            meter_type: Some(ci(&info.meter_type)),
+            meter_serial_number: Some(ci(&info.meter_serial_number)),
+        };
+        let payload = match serde_json::to_value(&req) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!("cannot encode BootNotification: {e}");
+                return;
+            }
+        };
+        let id = self.new_message_id();
+        let item = Item::Volatile {
+            action: BootNotificationRequest::ACTION,
+            payload: payload.clone(),
+            context: Context::None,
+        };
+        self.outbox
+            .start_item(item, id.clone(), now + self.cfg.call_timeout);
+        self.send_frame(ocpp::Frame::Call(ocpp::Call {
+            unique_id: id,
+            action: BootNotificationRequest::ACTION.as_str().to_string(),
+            payload,
+        }));
+        self.boot = BootStatus::Sent;
+    }
+
+    pub(crate) fn on_boot_response(&mut self, payload: Result<Value, ()>, now: DateTime<Utc>) {
+        let response = payload.ok().and_then(|p| {
+            ocpp::decode::<BootNotificationResponse>(&p)
+                .map_err(|e| tracing::warn!("invalid BootNotification.conf: {}", e.description))
+                .ok()
+        });
+        let Some(conf) = response else {
+            // No usable answer: try again later without flooding the Central System.
+            self.boot = BootStatus::Pending {
+                retry_at: now + self.cfg.boot_retry,
+            };
+            return;
+        };
+        self.outputs
+            .push_back(crate::Output::ClockSync(conf.current_time));
+        let retry = if conf.interval > 0 {
+            Duration::seconds(i64::from(conf.interval))
+        } else {
+            self.cfg.boot_retry
+        };
+        match conf.status {
+            RegistrationStatus::Accepted => {
+                if conf.interval > 0 {
+                    let clamped = i64::from(conf.interval).clamp(1, 1800);
+                    self.config
+                        .set_internal("HeartbeatInterval", clamped.to_string());
+                }
+                tracing::info!("registered with the Central System");
+                self.boot = BootStatus::Accepted;
+                self.next_heartbeat = Some(now + self.heartbeat_interval());
+                self.report_all_statuses(now);
+            }
+            RegistrationStatus::Pending => {
+                self.boot = BootStatus::Pending {
+                    retry_at: now + retry,
+                }
+            }
+            RegistrationStatus::Rejected => {
+                self.boot = BootStatus::Rejected {
+                    retry_at: now + retry,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! GetConfiguration and ChangeConfiguration (sections 5.3 and 5.8), driven by the key table.
+
+use crate::config::{Access, ConfigError};
+use crate::station::{ci, Station};
+use crate::Output;
+use chrono::{DateTime, Utc};
+use ocpp::{
+    ChangeConfigurationRequest, ChangeConfigurationResponse, ConfigurationStatus, ErrorCode,
+    GetConfigurationRequest, GetConfigurationResponse, KeyValue,
+};
+
+impl Station {
+    pub(crate) fn on_get_configuration(&mut self, unique_id: &str, req: GetConfigurationRequest) {
+        let requested = req.key.unwrap_or_default();
+        let max = self.config.int("GetConfigurationMaxKeys").max(1) as usize;
+        if requested.len() > max {
+            let text = format!(
+                "{} keys requested; GetConfigurationMaxKeys is {max}",
+                requested.len()
+            );
+            self.reply_error(unique_id, ErrorCode::OccurenceConstraintViolation, &text);
+            return;
+        }
+        let key_value = |def: &crate::config::KeyDef, value: &str| KeyValue {
+            key: ci(def.name),
+            readonly: def.access == Access::ReadOnly,
+            value: Some(ci(value)),
+        };
+        let (known, unknown): (Vec<KeyValue>, Vec<_>) = if requested.is_empty() {
+            let all = self.config.all().map(|(d, v)| key_value(d, v)).collect();
+            (all, Vec::new())
+        } else {
+            let mut known = Vec::new();
+            let mut unknown = Vec::new();
+            for key in requested {
+                match self.config.get(key.as_str()) {
+                    Some((def, value)) => known.push(key_value(def, value)),
+                    None => unknown.push(key),
+                }
+            }
+            (known, unknown)
+        };
+        let resp = GetConfigurationResponse {
+            configuration_key: (!known.is_empty()).then_some(known),
+            unknown_key: (!unknown.is_empty()).then_some(unknown),
+        };
+        self.reply(unique_id, &resp);
+    }
+
+    pub(crate) fn on_change_configuration(
+        &mut self,
+        unique_id: &str,
+        req: ChangeConfigurationRequest,
+        now: DateTime<Utc>,
+    ) {
+        let status = match self.config.set(req.key.as_str(), req.value.as_str()) {
+            Ok(def) => {
+                let value = self
+                    .config
+                    .get(def.name)
+                    .map(|(_, v)| v.to_string())
+                    .unwrap_or_default();
+                if let Err(e) = self.store.config_set(def.name, &value) {
+                    tracing::error!("cannot persist {}: {e}", def.name);
+                }
+                self.apply_config_change(def.name, &value, now);
+                if def.reboot_required {
+                    ConfigurationStatus::RebootRequired
+                } else {
+                    ConfigurationStatus::Accepted
+                }
+            }
+            Err(ConfigError::Unknown(_)) => ConfigurationStatus::NotSupported,
+            Err(e) => {
+                tracing::info!("ChangeConfiguration refused: {e}");
+                ConfigurationStatus::Rejected
+            }
+        };
+        self.reply(unique_id, &ChangeConfigurationResponse { status });
+    }
+
+    fn apply_config_change(&mut self, key: &'static str, value: &str, now: DateTime<Utc>) {
+        match key {
+            "HeartbeatInterval" => self.reschedule_heartbeat(now),
+            "MeterValueSampleInterval" => self.reschedule_samples(now),
+            "ClockAlignedDataInterval" => self.schedule_aligned(now),
+            "WebSocketPingInterval" => self.outputs.push_back(Output::ConfigChanged {
+                key: key.to_string(),
+                value: value.to_string(),
+            }),
+            _ => {}
+        }
+    }
+}

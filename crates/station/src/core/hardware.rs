@@ -1,0 +1,90 @@
+//! What the hardware reports: cable, card reader, stop button, EV and faults.
+
+use crate::station::Station;
+use chrono::{DateTime, Utc};
+use hal::HardwareEvent;
+use ocpp::{ChargePointErrorCode, Reason};
+use std::str::FromStr;
+
+impl Station {
+    pub(crate) fn on_hardware(&mut self, event: HardwareEvent, now: DateTime<Utc>) {
+        tracing::debug!("hardware: {event:?}");
+        match event {
+            HardwareEvent::CablePlugged { connector } => {
+                let Some(c) = self.connector_mut(connector) else {
+                    return unknown(connector);
+                };
+                c.plugged = true;
+                c.finishing = false;
+                if c.authorization.is_some() && c.tx.is_none() {
+                    self.start_transaction(connector, now);
+                }
+            }
+            HardwareEvent::CableUnplugged { connector } => {
+                let Some(c) = self.connector_mut(connector) else {
+                    return unknown(connector);
+                };
+                c.plugged = false;
+                c.finishing = false;
+                c.ev_suspended = false;
+                let running = c.tx.is_some();
+                if running && self.config.bool("StopTransactionOnEVSideDisconnect") {
+                    self.stop_transaction(connector, Reason::EVDisconnected, None, now);
+                    if let Some(c) = self.connector_mut(connector) {
+                        c.finishing = false;
+                    }
+                }
+            }
+            HardwareEvent::CardPresented { connector, id_tag } => {
+                if self.connector_mut(connector).is_none() {
+                    return unknown(connector);
+                }
+                self.on_card(connector, id_tag, now);
+            }
+            HardwareEvent::StopButton { connector } => {
+                let Some(c) = self.connector_mut(connector) else {
+                    return unknown(connector);
+                };
+                if c.tx.is_some() {
+                    self.stop_transaction(connector, Reason::Local, None, now);
+                } else {
+                    // Nothing runs: the button cancels a pending authorization.
+                    c.authorization = None;
+                }
+            }
+            HardwareEvent::EvSuspended {
+                connector,
+                suspended,
+            } => {
+                let Some(c) = self.connector_mut(connector) else {
+                    return unknown(connector);
+                };
+                c.ev_suspended = suspended;
+            }
+            HardwareEvent::Fault {
+                connector,
+                error_code,
+                active,
+            } => {
+                let code = match ChargePointErrorCode::from_str(&error_code) {
+                    Ok(code) => code,
+                    Err(_) => {
+                        tracing::warn!("hardware reported unknown error code {error_code}");
+                        ChargePointErrorCode::OtherError
+                    }
+                };
+                let Some(c) = self.connector_mut(connector) else {
+                    return unknown(connector);
+                };
+                c.fault = match (active, code) {
+                    (true, ChargePointErrorCode::NoError) | (false, _) => None,
+                    (true, code) => Some(code),
+                };
+            }
+        }
+    }
+}
+
+fn unknown(connector: u32) {
+    tracing::warn!("hardware event for unknown connector {connector}");
+}

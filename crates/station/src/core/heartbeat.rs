@@ -1,0 +1,43 @@
+//! Heartbeat (section 4.6): every HeartbeatInterval once accepted; its answer carries the
+//! Central System's time.
+
+use crate::station::Station;
+use chrono::{DateTime, Duration, Utc};
+use ocpp::{HeartbeatRequest, HeartbeatResponse};
+use serde_json::Value;
+
+use crate::outbox::Context;
+use crate::station::BootStatus;
+
+impl Station {
+    pub(crate) fn heartbeat_interval(&self) -> Duration {
+        Duration::seconds(self.config.int("HeartbeatInterval").clamp(1, 1800))
+    }
+
+    pub(crate) fn heartbeat_timer(&mut self, now: DateTime<Utc>) {
+        if self.boot != BootStatus::Accepted || !self.online {
+            return;
+        }
+        if self.next_heartbeat.is_some_and(|t| now >= t) {
+            self.queue_call(&HeartbeatRequest {}, Context::None);
+            self.next_heartbeat = Some(now + self.heartbeat_interval());
+        }
+    }
+
+    /// HeartbeatInterval changed: the next heartbeat follows the new interval from now.
+    pub(crate) fn reschedule_heartbeat(&mut self, now: DateTime<Utc>) {
+        if self.boot == BootStatus::Accepted {
+            self.next_heartbeat = Some(now + self.heartbeat_interval());
+        }
+    }
+
+    pub(crate) fn on_heartbeat_response(&mut self, payload: Result<Value, ()>) {
+        if let Some(conf) = payload
+            .ok()
+            .and_then(|p| ocpp::decode::<HeartbeatResponse>(&p).ok())
+        {
+            self.outputs
+                .push_back(crate::Output::ClockSync(conf.current_time));
+        }
+    }
+}

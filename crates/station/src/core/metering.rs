@@ -1,0 +1,230 @@
+//! Meter values (section 4.7): sampled every MeterValueSampleInterval during a transaction
+//! and clock-aligned every ClockAlignedDataInterval on the wall clock, with the measurands
+//! the configuration names. Values come from the hardware's latest reading.
+
+use crate::outbox::Context;
+use crate::station::Station;
+use chrono::{DateTime, Duration, Utc};
+use hal::MeterReading;
+use ocpp::{
+    Location, Measurand, MeterValue, MeterValuesRequest, ReadingContext, SampledValue,
+    UnitOfMeasure,
+};
+
+/// One sampled value per measurand the reading can give (SoC only while an EV is connected).
+pub(crate) fn sampled_values(
+    reading: &MeterReading,
+    measurands: &[Measurand],
+    context: ReadingContext,
+) -> Vec<SampledValue> {
+    measurands
+        .iter()
+        .filter_map(|m| {
+            let (value, unit, location) = match m {
+                Measurand::EnergyActiveImportRegister => (
+                    format!("{:.0}", reading.energy_wh),
+                    UnitOfMeasure::Wh,
+                    Location::Outlet,
+                ),
+                Measurand::PowerActiveImport => (
+                    format!("{:.1}", reading.power_w),
+                    UnitOfMeasure::W,
+                    Location::Outlet,
+                ),
+                Measurand::PowerOffered => (
+                    format!("{:.1}", reading.power_offered_w),
+                    UnitOfMeasure::W,
+                    Location::Outlet,
+                ),
+                Measurand::CurrentImport => (
+                    format!("{:.1}", reading.current_a),
+                    UnitOfMeasure::A,
+                    Location::Outlet,
+                ),
+                Measurand::CurrentOffered => (
+                    format!("{:.1}", reading.current_offered_a),
+                    UnitOfMeasure::A,
+                    Location::Outlet,
+                ),
+                Measurand::Voltage => (
+                    format!("{:.1}", reading.voltage_v),
+                    UnitOfMeasure::V,
+                    Location::Outlet,
+                ),
+                Measurand::SoC => (
+                    format!("{:.1}", reading.soc_percent?),
+                    UnitOfMeasure::Percent,
+                    Location::EV,
+                ),
+                Measurand::Temperature => (
+                    format!("{:.1}", reading.temperature_c),
+                    UnitOfMeasure::Celsius,
+                    Location::Body,
+                ),
+                _ => return None,
+            };
+            Some(SampledValue {
+                value,
+                context: Some(context),
+                format: None,
+                measurand: Some(*m),
+                phase: None,
+                location: Some(location),
+                unit: Some(unit),
+            })
+        })
+        .collect()
+}
+
+/// A MeterValue, or None when no configured measurand has a value.
+pub(crate) fn meter_value(
+    reading: &MeterReading,
+    measurands: &[Measurand],
+    context: ReadingContext,
+    at: DateTime<Utc>,
+) -> Option<MeterValue> {
+    let sampled_value = sampled_values(reading, measurands, context);
+    (!sampled_value.is_empty()).then_some(MeterValue {
+        timestamp: at,
+        sampled_value,
+    })
+}
+
+/// The next multiple of `interval` seconds after `now` on the wall clock.
+pub(crate) fn next_aligned(now: DateTime<Utc>, interval_s: i64) -> Option<DateTime<Utc>> {
+    if interval_s <= 0 {
+        return None;
+    }
+    let next = (now.timestamp().div_euclid(interval_s) + 1) * interval_s;
+    DateTime::from_timestamp(next, 0)
+}
+
+impl Station {
+    pub(crate) fn schedule_aligned(&mut self, now: DateTime<Utc>) {
+        self.next_aligned = next_aligned(now, self.config.int("ClockAlignedDataInterval"));
+    }
+
+    /// MeterValueSampleInterval changed: running transactions sample on the new interval.
+    pub(crate) fn reschedule_samples(&mut self, now: DateTime<Utc>) {
+        let interval = self.config.int("MeterValueSampleInterval");
+        for c in self.connectors.iter_mut() {
+            if let Some(tx) = c.tx.as_mut() {
+                tx.next_sample = (interval > 0).then(|| now + Duration::seconds(interval));
+            }
+        }
+    }
+
+    pub(crate) fn sample_timers(&mut self, now: DateTime<Utc>) {
+        let interval = self.config.int("MeterValueSampleInterval");
+        let measurands = self.config.measurands("MeterValuesSampledData");
+        for i in 1..self.connectors.len() {
+            let c = &mut self.connectors[i];
+            let Some(tx) = c.tx.as_mut() else { continue };
+            let Some(due) = tx.next_sample.filter(|t| *t <= now) else {
+                continue;
+            };
+            // Keep the cadence; after a long gap take one sample, not a burst.
+            let mut next = due;
+            while next <= now && interval > 0 {
+                next += Duration::seconds(interval);
+            }
+            tx.next_sample = (interval > 0).then_some(next);
+            let (local, reading, id) = (tx.local_id, c.meter, c.id);
+            if let Some(mv) = reading
+                .and_then(|r| meter_value(&r, &measurands, ReadingContext::SamplePeriodic, now))
+            {
+                self.queue_meter_values(id, Some(local), mv);
+            }
+        }
+    }
+
+    pub(crate) fn aligned_timer(&mut self, now: DateTime<Utc>) {
+        if !self.next_aligned.is_some_and(|t| t <= now) {
+            return;
+        }
+        self.schedule_aligned(now);
+        let measurands = self.config.measurands("MeterValuesAlignedData");
+        for i in 1..self.connectors.len() {
+            let c = &self.connectors[i];
+            let (id, local) = (c.id, c.tx.as_ref().map(|t| t.local_id));
+            if let Some(mv) = c
+                .meter
+                .and_then(|r| meter_value(&r, &measurands, ReadingContext::SampleClock, now))
+            {
+                self.queue_meter_values(id, local, mv);
+            }
+        }
+    }
+
+    /// Transaction meter values are durable; others only matter while online.
+    fn queue_meter_values(&mut self, connector: u32, local_tx: Option<i64>, mv: MeterValue) {
+        let req = MeterValuesRequest {
+            connector_id: connector as i32,
+            transaction_id: local_tx.map(|_| -1),
+            meter_value: vec![mv],
+        };
+        match local_tx {
+            Some(local) => self.queue_durable(&req, Some(local)),
+            None if self.online => self.queue_call(&req, Context::None),
+            None => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading() -> MeterReading {
+        MeterReading {
+            energy_wh: 1234.4,
+            power_w: 50_000.0,
+            current_a: 125.0,
+            voltage_v: 400.0,
+            current_offered_a: 200.0,
+            power_offered_w: 80_000.0,
+            soc_percent: Some(41.0),
+            temperature_c: 31.5,
+        }
+    }
+
+    #[test]
+    fn every_reference_measurand_has_its_unit_and_location() {
+        let all = crate::config::parse_measurands(crate::config::ALL_SAMPLED_MEASURANDS).unwrap();
+        let values = sampled_values(&reading(), &all, ReadingContext::SamplePeriodic);
+        assert_eq!(values.len(), 8);
+        let energy = &values[0];
+        assert_eq!(energy.value, "1234");
+        assert_eq!(energy.unit, Some(UnitOfMeasure::Wh));
+        let soc = values
+            .iter()
+            .find(|v| v.measurand == Some(Measurand::SoC))
+            .unwrap();
+        assert_eq!(soc.location, Some(Location::EV));
+        assert_eq!(soc.unit, Some(UnitOfMeasure::Percent));
+    }
+
+    #[test]
+    fn soc_is_left_out_without_an_ev() {
+        let mut r = reading();
+        r.soc_percent = None;
+        let v = sampled_values(&r, &[Measurand::SoC], ReadingContext::SampleClock);
+        assert!(v.is_empty());
+        assert!(meter_value(
+            &r,
+            &[Measurand::SoC],
+            ReadingContext::SampleClock,
+            DateTime::UNIX_EPOCH
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn aligned_times_are_wall_clock_multiples() {
+        let t = DateTime::from_timestamp(1_700_000_123, 0).unwrap();
+        let next = next_aligned(t, 900).unwrap();
+        assert_eq!(next.timestamp() % 900, 0);
+        assert!(next > t && next - t <= Duration::seconds(900));
+        assert_eq!(next_aligned(t, 0), None);
+    }
+}

@@ -1,0 +1,251 @@
+//! Transactions (sections 4.8 and 4.10): started when a card is accepted and the EV is
+//! plugged in, stopped by the same card, the stop button or the EV leaving. Every start
+//! and stop is committed to the store, together with its message, before the station acts.
+
+use super::metering;
+use crate::connector::ActiveTx;
+use crate::outbox::Item;
+use crate::station::{ci, durable_message, Station};
+use crate::Output;
+use chrono::{DateTime, Duration, Utc};
+use hal::HardwareCommand;
+use ocpp::{
+    Action, AuthorizationStatus, ReadingContext, Reason, StartTransactionRequest,
+    StartTransactionResponse, StopTransactionRequest,
+};
+use serde_json::Value;
+use store::TransactionRecord;
+
+impl Station {
+    pub(crate) fn start_transaction(&mut self, connector: u32, now: DateTime<Utc>) {
+        let interval = self.config.int("MeterValueSampleInterval");
+        let Some(c) = self.connector_mut(connector) else {
+            return;
+        };
+        let Some(auth) = c.authorization.take() else {
+            return;
+        };
+        let reading = c.meter;
+        let meter_start = reading.map(|r| r.energy_wh.round() as i64).unwrap_or(0);
+        let req = StartTransactionRequest {
+            connector_id: connector as i32,
+            id_tag: ci(&auth.id_tag),
+            meter_start: meter_start as i32,
+            reservation_id: None,
+            timestamp: now,
+        };
+        let rec = TransactionRecord {
+            local_id: 0,
+            connector,
+            id_tag: auth.id_tag.clone(),
+            parent_id_tag: auth.parent_id_tag.clone(),
+            reservation_id: None,
+            transaction_id: None,
+            meter_start_wh: meter_start,
+            started_at: now,
+            meter_stop_wh: None,
+            stopped_at: None,
+            stop_reason: None,
+            stop_id_tag: None,
+        };
+        let Some(msg) = durable_message(&req, None) else {
+            return;
+        };
+        let local_id = match self.store.tx_begin(&rec, &msg) {
+            Ok(id) => id,
+            Err(e) => {
+                // Not durable means not started: charging without a record would lose the data.
+                tracing::error!("cannot record the transaction start, not starting: {e}");
+                return;
+            }
+        };
+        self.outbox.push(Item::Durable);
+        tracing::info!(
+            "connector {connector}: transaction started for {}",
+            auth.id_tag
+        );
+        if let Some(c) = self.connector_mut(connector) {
+            c.finishing = false;
+            c.tx = Some(ActiveTx {
+                local_id,
+                id_tag: auth.id_tag,
+                transaction_id: None,
+                started_at: now,
+                begin_reading: reading,
+                next_sample: (interval > 0).then(|| now + Duration::seconds(interval)),
+            });
+        }
+        self.outputs
+            .push_back(Output::Hardware(HardwareCommand::Energize { connector }));
+    }
+
+    pub(crate) fn stop_transaction(
+        &mut self,
+        connector: u32,
+        reason: Reason,
+        stop_id_tag: Option<String>,
+        now: DateTime<Utc>,
+    ) {
+        let measurands = self.config.measurands("StopTxnSampledData");
+        let max_values = self.config.int("StopTransactionMaxMeterValues").max(0) as usize;
+        let Some(c) = self.connector_mut(connector) else {
+            return;
+        };
+        let Some(tx) = c.tx.take() else {
+            return;
+        };
+        c.finishing = c.plugged;
+        let reading = c.meter;
+        let meter_stop = reading
+            .map(|r| r.energy_wh.round() as i64)
+            .unwrap_or_default();
+        let mut data = Vec::new();
+        if let Some(begin) = tx.begin_reading {
+            data.extend(metering::meter_value(
+                &begin,
+                &measurands,
+                ReadingContext::TransactionBegin,
+                tx.started_at,
+            ));
+        }
+        if let Some(end) = reading {
+            data.extend(metering::meter_value(
+                &end,
+                &measurands,
+                ReadingContext::TransactionEnd,
+                now,
+            ));
+        }
+        data.truncate(max_values);
+        self.outputs
+            .push_back(Output::Hardware(HardwareCommand::DeEnergize { connector }));
+        self.end_transaction(
+            tx.local_id,
+            tx.transaction_id,
+            meter_stop,
+            reason,
+            stop_id_tag,
+            data,
+            now,
+        );
+        tracing::info!(
+            "connector {connector}: transaction stopped ({})",
+            reason.as_str()
+        );
+    }
+
+    /// Commit the stop and queue StopTransaction (transactionId patched in at send time).
+    #[allow(clippy::too_many_arguments)]
+    fn end_transaction(
+        &mut self,
+        local_id: i64,
+        transaction_id: Option<i32>,
+        meter_stop: i64,
+        reason: Reason,
+        stop_id_tag: Option<String>,
+        data: Vec<ocpp::MeterValue>,
+        now: DateTime<Utc>,
+    ) {
+        let req = StopTransactionRequest {
+            id_tag: stop_id_tag.as_deref().map(ci),
+            meter_stop: meter_stop as i32,
+            timestamp: now,
+            transaction_id: transaction_id.unwrap_or(-1),
+            reason: Some(reason),
+            transaction_data: (!data.is_empty()).then_some(data),
+        };
+        let Some(msg) = durable_message(&req, Some(local_id)) else {
+            return;
+        };
+        match self.store.tx_end(
+            local_id,
+            meter_stop,
+            now,
+            reason.as_str(),
+            stop_id_tag.as_deref(),
+            &msg,
+        ) {
+            Ok(()) => self.outbox.push(Item::Durable),
+            Err(e) => tracing::error!("cannot record the transaction stop: {e}"),
+        }
+    }
+
+    /// Transactions that were running when the power went: stopped with reason PowerLoss and
+    /// reported once back online (the reference product's AQ-7.2 behaviour).
+    pub(crate) fn recover_interrupted(&mut self, now: DateTime<Utc>) {
+        for rec in std::mem::take(&mut self.interrupted) {
+            let meter_stop = self
+                .connectors
+                .get(rec.connector as usize)
+                .and_then(|c| c.meter)
+                .map(|m| m.energy_wh.round() as i64)
+                .unwrap_or(rec.meter_start_wh)
+                .max(rec.meter_start_wh);
+            tracing::warn!(
+                "transaction on connector {} was interrupted by a power loss: stopping it",
+                rec.connector
+            );
+            self.end_transaction(
+                rec.local_id,
+                rec.transaction_id,
+                meter_stop,
+                Reason::PowerLoss,
+                None,
+                Vec::new(),
+                now,
+            );
+        }
+    }
+
+    pub(crate) fn on_transaction_message_delivered(
+        &mut self,
+        action: Action,
+        local_tx: Option<i64>,
+        payload: Value,
+        now: DateTime<Utc>,
+    ) {
+        let Some(local) = local_tx else { return };
+        match action {
+            Action::StartTransaction => {
+                let conf = match ocpp::decode::<StartTransactionResponse>(&payload) {
+                    Ok(conf) => conf,
+                    Err(e) => {
+                        tracing::warn!("invalid StartTransaction.conf: {}", e.description);
+                        return;
+                    }
+                };
+                if let Err(e) = self.store.tx_set_transaction_id(local, conf.transaction_id) {
+                    tracing::error!("cannot record transaction id: {e}");
+                }
+                let mut deauthorized = None;
+                for c in self.connectors.iter_mut() {
+                    if let Some(tx) = c.tx.as_mut().filter(|t| t.local_id == local) {
+                        tx.transaction_id = Some(conf.transaction_id);
+                        if conf.id_tag_info.status != AuthorizationStatus::Accepted {
+                            deauthorized = Some(c.id);
+                        }
+                    }
+                }
+                if let Some(connector) = deauthorized {
+                    if self.config.bool("StopTransactionOnInvalidId") {
+                        self.stop_transaction(connector, Reason::DeAuthorized, None, now);
+                    }
+                }
+            }
+            Action::StopTransaction => self.forget_transaction(local),
+            _ => {}
+        }
+    }
+
+    pub(crate) fn on_transaction_message_dropped(&mut self, action: Action, local_tx: Option<i64>) {
+        if let (Action::StopTransaction, Some(local)) = (action, local_tx) {
+            self.forget_transaction(local);
+        }
+    }
+
+    fn forget_transaction(&mut self, local: i64) {
+        if let Err(e) = self.store.tx_forget(local) {
+            tracing::error!("cannot forget delivered transaction: {e}");
+        }
+    }
+}

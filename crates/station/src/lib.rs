@@ -1,0 +1,22 @@
+//! The charge point as a sans-IO state machine.
+//!
+//! The station takes [`Input`]s (a frame received, the link going up or down, a hardware
+//! event, a meter reading, time passing) together with the time `now`, and produces
+//! [`Output`]s (frames to send, hardware commands) and the next moment it wants to be woken
+//! ([`Station::poll_timeout`]). It never sleeps, reads a clock or opens a socket; durable
+//! state goes through the [`store::Store`] trait. Drivers around it carry the outputs out.
+//!
+//! Modules follow the OCPP feature profiles: `core` holds the Core profile (boot,
+//! heartbeat, status notifications, transactions, metering, configuration).
+
+pub mod config;
+mod connector;
+mod core;
+mod io;
+mod outbox;
+mod station;
+
+pub use config::{Config, ConfigError};
+pub use connector::ConnectorView;
+pub use io::{Input, Output};
+pub use station::{BootStatus, Station, StationConfig, StationError};

@@ -1,0 +1,461 @@
+//! The station: its state, the input/output loop and the machinery that sends CALLs and
+//! routes their answers. The behaviour of each feature lives in `core/`.
+
+use crate::config::Config;
+use crate::connector::{Connector, ConnectorView};
+use crate::io::{Input, Output};
+use crate::outbox::{Context, InFlight, Item, Outbox};
+use chrono::{DateTime, Duration, Utc};
+use hal::ChargerInfo;
+use ocpp::{Action, CallError, CallResult, Frame};
+use serde_json::Value;
+use std::collections::VecDeque;
+use store::Store;
+
+/// Facts about this station that do not change while it runs.
+#[derive(Debug, Clone)]
+pub struct StationConfig {
+    pub info: ChargerInfo,
+    pub connectors: u32,
+    /// How long to wait for the answer to a CALL (the reference: 30 s).
+    pub call_timeout: Duration,
+    /// Wait before the next BootNotification when the Central System gave interval 0 or
+    /// did not answer.
+    pub boot_retry: Duration,
+    /// First number of this run's message ids, so ids differ across restarts.
+    pub message_id_seed: u64,
+    /// Configuration values to start from (e.g. from a file); values changed over OCPP
+    /// and persisted in the store take precedence.
+    pub initial_keys: Vec<(String, String)>,
+}
+
+impl StationConfig {
+    pub fn new(info: ChargerInfo, connectors: u32) -> StationConfig {
+        StationConfig {
+            info,
+            connectors,
+            call_timeout: Duration::seconds(30),
+            boot_retry: Duration::seconds(60),
+            message_id_seed: 1,
+            initial_keys: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StationError {
+    #[error("store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("a station needs at least one connector")]
+    NoConnectors,
+}
+
+/// Where the station stands with the Central System (section 4.2 of the spec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BootStatus {
+    /// No BootNotification answered yet in this run.
+    NotRegistered,
+    /// Waiting for the answer to a BootNotification.
+    Sent,
+    /// Pending: answer the Central System, send nothing else until `retry_at`.
+    Pending {
+        retry_at: DateTime<Utc>,
+    },
+    /// Rejected: stay silent until `retry_at`.
+    Rejected {
+        retry_at: DateTime<Utc>,
+    },
+    Accepted,
+}
+
+pub struct Station {
+    pub(crate) cfg: StationConfig,
+    pub(crate) config: Config,
+    pub(crate) store: Box<dyn Store>,
+    pub(crate) online: bool,
+    pub(crate) boot: BootStatus,
+    pub(crate) outbox: Outbox,
+    /// Index 0 is connector 0, the station as a whole.
+    pub(crate) connectors: Vec<Connector>,
+    pub(crate) outputs: VecDeque<Output>,
+    pub(crate) next_heartbeat: Option<DateTime<Utc>>,
+    pub(crate) next_aligned: Option<DateTime<Utc>>,
+    /// Transactions found open in the store at start: interrupted by a power loss.
+    pub(crate) interrupted: Vec<store::TransactionRecord>,
+    next_message_id: u64,
+}
+
+impl Station {
+    pub fn new(
+        cfg: StationConfig,
+        store: Box<dyn Store>,
+        now: DateTime<Utc>,
+    ) -> Result<Station, StationError> {
+        if cfg.connectors == 0 {
+            return Err(StationError::NoConnectors);
+        }
+        let mut config = Config::new(cfg.connectors);
+        let initial = cfg.initial_keys.iter();
+        for rejected in config.load(initial.map(|(k, v)| (k.as_str(), v.as_str()))) {
+            tracing::warn!("ignoring configured key: {rejected}");
+        }
+        let stored = store.config_all()?;
+        for rejected in config.load(stored.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            tracing::warn!("ignoring stored configuration: {rejected}");
+        }
+        let mut outbox = Outbox::default();
+        for _ in 0..store.queue_len()? {
+            outbox.push(Item::Durable);
+        }
+        let interrupted = store.tx_open()?;
+        let mut station = Station {
+            connectors: (0..=cfg.connectors).map(Connector::new).collect(),
+            next_message_id: cfg.message_id_seed,
+            cfg,
+            config,
+            store,
+            online: false,
+            boot: BootStatus::NotRegistered,
+            outbox,
+            outputs: VecDeque::new(),
+            next_heartbeat: None,
+            next_aligned: None,
+            interrupted,
+        };
+        station.schedule_aligned(now);
+        Ok(station)
+    }
+
+    /// Feed one input at time `now`.
+    pub fn handle(&mut self, input: Input, now: DateTime<Utc>) {
+        match input {
+            Input::Connected => self.on_connected(now),
+            Input::Disconnected => self.on_disconnected(),
+            Input::Received(text) => self.on_text(&text, now),
+            Input::Hardware(event) => self.on_hardware(event, now),
+            Input::Meter { connector, reading } => {
+                if let Some(c) = self.connector_mut(connector) {
+                    c.meter = Some(reading);
+                }
+            }
+            Input::Tick => {}
+        }
+        self.on_time(now);
+        self.refresh_statuses(now);
+        self.pump(now);
+    }
+
+    /// The next thing for the drivers to do, if any.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// When the station wants to be woken with `Input::Tick` at the latest.
+    pub fn poll_timeout(&self) -> Option<DateTime<Utc>> {
+        let mut deadlines = vec![self.outbox.deadline(), self.next_aligned];
+        if self.boot == BootStatus::Accepted {
+            deadlines.push(self.next_heartbeat);
+        }
+        if let BootStatus::Pending { retry_at } | BootStatus::Rejected { retry_at } = self.boot {
+            deadlines.push(Some(retry_at));
+        }
+        for c in &self.connectors {
+            deadlines.push(c.authorization.as_ref().map(|a| a.expires));
+            deadlines.push(c.tx.as_ref().and_then(|t| t.next_sample));
+        }
+        deadlines.into_iter().flatten().min()
+    }
+
+    pub fn is_online(&self) -> bool {
+        self.online
+    }
+
+    pub fn boot_status(&self) -> BootStatus {
+        self.boot
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Connectors 1..N as the control API shows them.
+    pub fn connectors(&self) -> Vec<ConnectorView> {
+        self.connectors
+            .iter()
+            .skip(1)
+            .map(Connector::view)
+            .collect()
+    }
+
+    pub fn connector_count(&self) -> u32 {
+        self.cfg.connectors
+    }
+
+    pub(crate) fn connector_mut(&mut self, id: u32) -> Option<&mut Connector> {
+        if id == 0 {
+            return None;
+        }
+        self.connectors.get_mut(id as usize)
+    }
+
+    pub(crate) fn send_frame(&mut self, frame: Frame) {
+        self.outputs.push_back(Output::Send(frame.to_text()));
+    }
+
+    pub(crate) fn new_message_id(&mut self) -> String {
+        let id = self.next_message_id;
+        self.next_message_id = self.next_message_id.wrapping_add(1);
+        id.to_string()
+    }
+
+    /// Queue a request that need not survive power loss.
+    pub(crate) fn queue_call<R: ocpp::Request>(&mut self, req: &R, context: Context) {
+        match serde_json::to_value(req) {
+            Ok(payload) => self.outbox.push(Item::Volatile {
+                action: R::ACTION,
+                payload,
+                context,
+            }),
+            Err(e) => tracing::error!("cannot encode {}: {e}", R::ACTION.as_str()),
+        }
+    }
+
+    /// Queue a transaction message: it is in the store before this returns.
+    pub(crate) fn queue_durable<R: ocpp::Request>(&mut self, req: &R, local_tx: Option<i64>) {
+        let msg = match durable_message(req, local_tx) {
+            Some(m) => m,
+            None => return,
+        };
+        match self.store.queue_push(&msg) {
+            Ok(_) => self.outbox.push(Item::Durable),
+            Err(e) => tracing::error!("cannot queue {}: {e}", R::ACTION.as_str()),
+        }
+    }
+
+    /// Send the next CALL if the link, the registration state and the one-in-flight rule allow.
+    fn pump(&mut self, now: DateTime<Utc>) {
+        if !self.online || !self.outbox.is_idle() {
+            return;
+        }
+        if self.boot_due(now) {
+            self.send_boot_notification(now);
+            return;
+        }
+        if self.boot != BootStatus::Accepted {
+            return;
+        }
+        while let Some(item) = self.outbox.next_ready(now).cloned() {
+            let deadline = now + self.cfg.call_timeout;
+            match item {
+                Item::Volatile {
+                    action, payload, ..
+                } => {
+                    let id = self.new_message_id();
+                    self.outbox.start(id.clone(), action, deadline, None);
+                    self.send_frame(Frame::Call(ocpp::Call {
+                        unique_id: id,
+                        action: action.as_str().to_string(),
+                        payload,
+                    }));
+                    return;
+                }
+                Item::Durable => match self.durable_front() {
+                    Some((seq, action, payload)) => {
+                        let id = self.new_message_id();
+                        self.outbox.start(id.clone(), action, deadline, Some(seq));
+                        self.send_frame(Frame::Call(ocpp::Call {
+                            unique_id: id,
+                            action: action.as_str().to_string(),
+                            payload,
+                        }));
+                        return;
+                    }
+                    None => {
+                        self.outbox.discard_front();
+                    }
+                },
+            }
+        }
+    }
+
+    /// The front of the store's queue, with the transaction id filled in now that it is known.
+    fn durable_front(&mut self) -> Option<(u64, Action, Value)> {
+        let (seq, msg) = match self.store.queue_front() {
+            Ok(Some(front)) => front,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::error!("cannot read the message queue: {e}");
+                return None;
+            }
+        };
+        let Some(action) = Action::from_name(&msg.action) else {
+            tracing::error!("dropping queued message with unknown action {}", msg.action);
+            let _ = self.store.queue_remove(seq);
+            return self.durable_front();
+        };
+        let mut payload = msg.payload;
+        if let (Some(local), Some(obj)) = (msg.local_tx, payload.as_object_mut()) {
+            if obj.contains_key("transactionId") {
+                let id = self.transaction_id_of(local).unwrap_or(-1);
+                obj.insert("transactionId".into(), Value::from(id));
+            }
+        }
+        Some((seq, action, payload))
+    }
+
+    pub(crate) fn transaction_id_of(&self, local: i64) -> Option<i32> {
+        match self.store.tx_get(local) {
+            Ok(Some(rec)) => rec.transaction_id,
+            _ => None,
+        }
+    }
+
+    fn on_text(&mut self, text: &str, now: DateTime<Utc>) {
+        // While Rejected the station must not answer anything (section 4.2).
+        let silent = matches!(self.boot, BootStatus::Rejected { .. });
+        match Frame::parse(text) {
+            Err(e) => {
+                tracing::warn!("bad frame from the Central System: {}", e.description);
+                if let (Some(err), false) = (e.to_call_error(), silent) {
+                    self.send_frame(Frame::CallError(err));
+                }
+            }
+            Ok(Frame::Call(call)) if !silent => self.on_call(call, now),
+            Ok(Frame::Call(_)) => {}
+            Ok(Frame::CallResult(result)) => self.on_call_result(result, now),
+            Ok(Frame::CallError(error)) => self.on_call_error(error, now),
+        }
+    }
+
+    pub(crate) fn reply<T: serde::Serialize>(&mut self, unique_id: &str, response: &T) {
+        self.send_frame(Frame::CallResult(CallResult::new(unique_id, response)));
+    }
+
+    pub(crate) fn reply_error(&mut self, unique_id: &str, code: ocpp::ErrorCode, text: &str) {
+        self.send_frame(Frame::CallError(CallError::new(unique_id, code, text)));
+    }
+
+    fn on_call_result(&mut self, result: CallResult, now: DateTime<Utc>) {
+        let Some(done) = self.outbox.finish(&result.unique_id) else {
+            tracing::debug!("ignoring CALLRESULT {} nobody waits for", result.unique_id);
+            return;
+        };
+        self.on_response(done, Ok(result.payload), now);
+    }
+
+    fn on_call_error(&mut self, error: CallError, now: DateTime<Utc>) {
+        let Some(done) = self.outbox.finish(&error.unique_id) else {
+            tracing::debug!("ignoring CALLERROR {} nobody waits for", error.unique_id);
+            return;
+        };
+        tracing::warn!(
+            "Central System answered {} with {}: {}",
+            done.action.as_str(),
+            error.error_code.as_str(),
+            error.error_description
+        );
+        self.on_response(done, Err(()), now);
+    }
+
+    /// Route the answer (or failure) of a CALL to the feature that sent it.
+    fn on_response(&mut self, done: InFlight, payload: Result<Value, ()>, now: DateTime<Utc>) {
+        if let Some(seq) = done.seq {
+            self.on_durable_response(done.action, seq, payload, now);
+            return;
+        }
+        let context = match done.item {
+            Item::Volatile { context, .. } => context,
+            Item::Durable => Context::None,
+        };
+        match done.action {
+            Action::BootNotification => self.on_boot_response(payload, now),
+            Action::Heartbeat => self.on_heartbeat_response(payload),
+            Action::Authorize => self.on_authorize_response(context, payload, now),
+            Action::StatusNotification => self.on_status_response(context, payload),
+            _ => {}
+        }
+    }
+
+    /// Answers to durable messages: removed from the store once delivered; retried with the
+    /// TransactionMessageRetryInterval and dropped after TransactionMessageAttempts.
+    fn on_durable_response(
+        &mut self,
+        action: Action,
+        seq: u64,
+        payload: Result<Value, ()>,
+        now: DateTime<Utc>,
+    ) {
+        let msg = match self.store.queue_front() {
+            Ok(Some((front, msg))) if front == seq => msg,
+            _ => return,
+        };
+        match payload {
+            Ok(payload) => {
+                if let Err(e) = self.store.queue_remove(seq) {
+                    tracing::error!("cannot remove delivered message: {e}");
+                }
+                self.on_transaction_message_delivered(action, msg.local_tx, payload, now);
+            }
+            Err(()) => {
+                let attempts = msg.attempts + 1;
+                let max = self.config.int("TransactionMessageAttempts").max(1) as u32;
+                if attempts >= max {
+                    tracing::error!(
+                        "{} failed {attempts} times: dropped as TransactionMessageAttempts says",
+                        action.as_str()
+                    );
+                    let _ = self.store.queue_remove(seq);
+                    self.on_transaction_message_dropped(action, msg.local_tx);
+                } else {
+                    let _ = self.store.queue_set_attempts(seq, attempts);
+                    let interval = self.config.int("TransactionMessageRetryInterval");
+                    let delay = Outbox::retry_delay(interval, attempts);
+                    self.outbox.retry_durable_later(Item::Durable, now + delay);
+                }
+            }
+        }
+    }
+
+    fn on_time(&mut self, now: DateTime<Utc>) {
+        if let Some(expired) = self.outbox.take_expired(now) {
+            tracing::warn!(
+                "no answer to {} {} within the response timeout",
+                expired.action.as_str(),
+                expired.unique_id
+            );
+            self.on_response(expired, Err(()), now);
+        }
+        self.heartbeat_timer(now);
+        self.recover_interrupted(now);
+        self.authorization_timers(now);
+        self.sample_timers(now);
+        self.aligned_timer(now);
+    }
+}
+
+/// The durable form of a request.
+pub(crate) fn durable_message<R: ocpp::Request>(
+    req: &R,
+    local_tx: Option<i64>,
+) -> Option<store::QueuedMessage> {
+    match serde_json::to_value(req) {
+        Ok(payload) => Some(store::QueuedMessage {
+            action: R::ACTION.as_str().to_string(),
+            payload,
+            local_tx,
+            attempts: 0,
+        }),
+        Err(e) => {
+            tracing::error!("cannot encode {}: {e}", R::ACTION.as_str());
+            None
+        }
+    }
+}
+
+/// A CiString from text the station made itself, cut to the wire limit rather than refused.
+pub(crate) fn ci<const N: usize>(s: &str) -> ocpp::CiString<N> {
+    let cut: String = s.chars().take(N).collect();
+    ocpp::CiString::new(cut).unwrap_or_else(|_| {
+        ocpp::CiString::new(String::new()).expect("the empty string fits every CiString")
+    })
+}

@@ -1,0 +1,79 @@
+//! Durable state of the charge point: configuration keys, the queue of transaction messages
+//! that must reach the Central System even across a power loss, the transactions themselves and
+//! a few named values.
+//!
+//! [`SqliteStore`] is the product's store; [`MemoryStore`] has the same semantics for unit
+//! tests. A write that the protocol relies on is committed before the call returns, so the
+//! station may act on it.
+
+mod memory;
+mod migrations;
+mod sqlite;
+mod types;
+
+pub use memory::MemoryStore;
+pub use migrations::MIGRATIONS;
+pub use sqlite::SqliteStore;
+pub use types::{QueuedMessage, TransactionRecord};
+
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(String),
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Where the station keeps what must survive a restart.
+pub trait Store: Send {
+    // configuration keys (name -> value as string)
+    /// Every stored configuration key, sorted by name.
+    fn config_all(&self) -> Result<Vec<(String, String)>>;
+    fn config_set(&mut self, key: &str, value: &str) -> Result<()>;
+
+    // durable FIFO of outgoing transaction-related messages
+    /// Append a message; returns its sequence number, which increases and is never reused, even
+    /// after the queue empties or the store is reopened.
+    fn queue_push(&mut self, msg: &QueuedMessage) -> Result<u64>;
+    /// The oldest message, with its sequence number.
+    fn queue_front(&self) -> Result<Option<(u64, QueuedMessage)>>;
+    fn queue_len(&self) -> Result<usize>;
+    /// Remove a message (delivered or given up); removing an absent one is not an error.
+    fn queue_remove(&mut self, seq: u64) -> Result<()>;
+    /// Record how many times a message was sent; an absent one is ignored.
+    fn queue_set_attempts(&mut self, seq: u64, attempts: u32) -> Result<()>;
+
+    // transactions
+    /// Atomically: insert the record (local_id assigned, returned; `rec.local_id` is ignored)
+    /// AND push the StartTransaction message with its `local_tx` set to the new local id.
+    fn tx_begin(&mut self, rec: &TransactionRecord, start_msg: &QueuedMessage) -> Result<i64>;
+    /// Record the transactionId the Central System assigned. Err for an unknown local id.
+    fn tx_set_transaction_id(&mut self, local_id: i64, transaction_id: i32) -> Result<()>;
+    /// Atomically: mark stopped AND push the StopTransaction message (its `local_tx` set to
+    /// `local_id`). Err for an unknown or already stopped transaction, so a stop is never
+    /// queued twice.
+    #[allow(clippy::too_many_arguments)]
+    fn tx_end(
+        &mut self,
+        local_id: i64,
+        meter_stop_wh: i64,
+        stopped_at: DateTime<Utc>,
+        reason: &str,
+        stop_id_tag: Option<&str>,
+        stop_msg: &QueuedMessage,
+    ) -> Result<()>;
+    fn tx_get(&self, local_id: i64) -> Result<Option<TransactionRecord>>;
+    /// Transactions not yet stopped (power-loss recovery), oldest first.
+    fn tx_open(&self) -> Result<Vec<TransactionRecord>>;
+    /// Remove a stopped transaction once its StopTransaction was delivered. Forgetting an
+    /// unknown one is not an error; forgetting an open one is (its stop would be lost).
+    fn tx_forget(&mut self, local_id: i64) -> Result<()>;
+
+    // small named values (e.g. last firmware version, boot reason)
+    fn kv_get(&self, key: &str) -> Result<Option<String>>;
+    fn kv_set(&mut self, key: &str, value: &str) -> Result<()>;
+}

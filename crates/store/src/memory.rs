@@ -1,0 +1,157 @@
+//! A [`Store`] in memory with the same semantics as [`crate::SqliteStore`], for unit tests of
+//! the station core (no files, no IO).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::{QueuedMessage, Result, Store, StoreError, TransactionRecord};
+
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    config: BTreeMap<String, String>,
+    kv: BTreeMap<String, String>,
+    queue: BTreeMap<u64, QueuedMessage>,
+    /// Last sequence number handed out: never reused, like SQLite's AUTOINCREMENT.
+    last_seq: u64,
+    transactions: BTreeMap<i64, TransactionRecord>,
+    last_local_id: i64,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Store for MemoryStore {
+    fn config_all(&self) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .config
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn config_set(&mut self, key: &str, value: &str) -> Result<()> {
+        self.config.insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+
+    fn queue_push(&mut self, msg: &QueuedMessage) -> Result<u64> {
+        self.last_seq += 1;
+        self.queue.insert(self.last_seq, msg.clone());
+        Ok(self.last_seq)
+    }
+
+    fn queue_front(&self) -> Result<Option<(u64, QueuedMessage)>> {
+        Ok(self
+            .queue
+            .first_key_value()
+            .map(|(seq, msg)| (*seq, msg.clone())))
+    }
+
+    fn queue_len(&self) -> Result<usize> {
+        Ok(self.queue.len())
+    }
+
+    fn queue_remove(&mut self, seq: u64) -> Result<()> {
+        self.queue.remove(&seq);
+        Ok(())
+    }
+
+    fn queue_set_attempts(&mut self, seq: u64, attempts: u32) -> Result<()> {
+        if let Some(msg) = self.queue.get_mut(&seq) {
+            msg.attempts = attempts;
+        }
+        Ok(())
+    }
+
+    fn tx_begin(&mut self, rec: &TransactionRecord, start_msg: &QueuedMessage) -> Result<i64> {
+        self.last_local_id += 1;
+        let local_id = self.last_local_id;
+        self.transactions.insert(
+            local_id,
+            TransactionRecord {
+                local_id,
+                ..rec.clone()
+            },
+        );
+        self.queue_push(&QueuedMessage {
+            local_tx: Some(local_id),
+            ..start_msg.clone()
+        })?;
+        Ok(local_id)
+    }
+
+    fn tx_set_transaction_id(&mut self, local_id: i64, transaction_id: i32) -> Result<()> {
+        let rec = self
+            .transactions
+            .get_mut(&local_id)
+            .ok_or_else(|| StoreError::Db(format!("no transaction with local id {local_id}")))?;
+        rec.transaction_id = Some(transaction_id);
+        Ok(())
+    }
+
+    fn tx_end(
+        &mut self,
+        local_id: i64,
+        meter_stop_wh: i64,
+        stopped_at: DateTime<Utc>,
+        reason: &str,
+        stop_id_tag: Option<&str>,
+        stop_msg: &QueuedMessage,
+    ) -> Result<()> {
+        let rec = self
+            .transactions
+            .get_mut(&local_id)
+            .filter(|r| !r.is_stopped())
+            .ok_or_else(|| {
+                StoreError::Db(format!("no open transaction with local id {local_id}"))
+            })?;
+        rec.meter_stop_wh = Some(meter_stop_wh);
+        rec.stopped_at = Some(stopped_at);
+        rec.stop_reason = Some(reason.to_string());
+        rec.stop_id_tag = stop_id_tag.map(str::to_string);
+        self.queue_push(&QueuedMessage {
+            local_tx: Some(local_id),
+            ..stop_msg.clone()
+        })?;
+        Ok(())
+    }
+
+    fn tx_get(&self, local_id: i64) -> Result<Option<TransactionRecord>> {
+        Ok(self.transactions.get(&local_id).cloned())
+    }
+
+    fn tx_open(&self) -> Result<Vec<TransactionRecord>> {
+        Ok(self
+            .transactions
+            .values()
+            .filter(|r| !r.is_stopped())
+            .cloned()
+            .collect())
+    }
+
+    fn tx_forget(&mut self, local_id: i64) -> Result<()> {
+        match self.transactions.get(&local_id) {
+            None => Ok(()),
+            Some(r) if !r.is_stopped() => Err(StoreError::Db(format!(
+                "transaction {local_id} is still open; stop it before forgetting it"
+            ))),
+            Some(_) => {
+                self.transactions.remove(&local_id);
+                Ok(())
+            }
+        }
+    }
+
+    fn kv_get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.kv.get(key).cloned())
+    }
+
+    fn kv_set(&mut self, key: &str, value: &str) -> Result<()> {
+        self.kv.insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+}

@@ -1,0 +1,418 @@
+//! The product's store: one SQLite file in the data directory.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::migrations;
+use crate::{QueuedMessage, Result, Store, StoreError, TransactionRecord};
+
+/// How long a writer waits for another connection's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A [`Store`] in SQLite. WAL journal with `synchronous=FULL`, so a committed write survives a
+/// power loss, and readers never block the writer.
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+fn db(e: rusqlite::Error) -> StoreError {
+    StoreError::Db(e.to_string())
+}
+
+fn to_i64(v: u64, what: &str) -> Result<i64> {
+    i64::try_from(v).map_err(|_| StoreError::Db(format!("{what} {v} out of range")))
+}
+
+fn ts(t: &DateTime<Utc>) -> String {
+    // Exact round trip (AutoSi keeps all the digits there are) and sorts as text.
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("timestamp {s:?}: {e}")))
+}
+
+fn narrow<T: TryFrom<i64>>(v: i64, what: &str) -> Result<T> {
+    T::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} {v} out of range")))
+}
+
+/// A row of `message_queue` as stored, converted outside rusqlite's closure so conversion
+/// failures become `Corrupt` rather than database errors.
+struct RawMessage {
+    seq: i64,
+    action: String,
+    payload: String,
+    local_tx: Option<i64>,
+    attempts: i64,
+}
+
+impl RawMessage {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(RawMessage {
+            seq: r.get(0)?,
+            action: r.get(1)?,
+            payload: r.get(2)?,
+            local_tx: r.get(3)?,
+            attempts: r.get(4)?,
+        })
+    }
+
+    fn decode(self) -> Result<(u64, QueuedMessage)> {
+        let payload = serde_json::from_str(&self.payload).map_err(|e| {
+            StoreError::Corrupt(format!("payload of queued message {}: {e}", self.seq))
+        })?;
+        Ok((
+            narrow(self.seq, "sequence number")?,
+            QueuedMessage {
+                action: self.action,
+                payload,
+                local_tx: self.local_tx,
+                attempts: narrow(self.attempts, "attempts")?,
+            },
+        ))
+    }
+}
+
+const TX_COLUMNS: &str = "local_id, connector, id_tag, parent_id_tag, reservation_id, \
+    transaction_id, meter_start_wh, started_at, meter_stop_wh, stopped_at, stop_reason, stop_id_tag";
+
+struct RawTx {
+    local_id: i64,
+    connector: i64,
+    id_tag: String,
+    parent_id_tag: Option<String>,
+    reservation_id: Option<i64>,
+    transaction_id: Option<i64>,
+    meter_start_wh: i64,
+    started_at: String,
+    meter_stop_wh: Option<i64>,
+    stopped_at: Option<String>,
+    stop_reason: Option<String>,
+    stop_id_tag: Option<String>,
+}
+
+impl RawTx {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(RawTx {
+            local_id: r.get(0)?,
+            connector: r.get(1)?,
+            id_tag: r.get(2)?,
+            parent_id_tag: r.get(3)?,
+            reservation_id: r.get(4)?,
+            transaction_id: r.get(5)?,
+            meter_start_wh: r.get(6)?,
+            started_at: r.get(7)?,
+            meter_stop_wh: r.get(8)?,
+            stopped_at: r.get(9)?,
+            stop_reason: r.get(10)?,
+            stop_id_tag: r.get(11)?,
+        })
+    }
+
+    fn decode(self) -> Result<TransactionRecord> {
+        Ok(TransactionRecord {
+            local_id: self.local_id,
+            connector: narrow(self.connector, "connector")?,
+            id_tag: self.id_tag,
+            parent_id_tag: self.parent_id_tag,
+            reservation_id: self
+                .reservation_id
+                .map(|v| narrow(v, "reservation id"))
+                .transpose()?,
+            transaction_id: self
+                .transaction_id
+                .map(|v| narrow(v, "transaction id"))
+                .transpose()?,
+            meter_start_wh: self.meter_start_wh,
+            started_at: parse_ts(&self.started_at)?,
+            meter_stop_wh: self.meter_stop_wh,
+            stopped_at: self.stopped_at.as_deref().map(parse_ts).transpose()?,
+            stop_reason: self.stop_reason,
+            stop_id_tag: self.stop_id_tag,
+        })
+    }
+}
+
+fn payload_text(msg: &QueuedMessage) -> Result<String> {
+    serde_json::to_string(&msg.payload)
+        .map_err(|e| StoreError::Db(format!("cannot encode payload of {}: {e}", msg.action)))
+}
+
+/// Insert into the queue inside whatever transaction `conn` is in; returns the sequence number.
+fn insert_message(conn: &Connection, msg: &QueuedMessage, local_tx: Option<i64>) -> Result<u64> {
+    conn.execute(
+        "INSERT INTO message_queue (action, payload, local_tx, attempts) VALUES (?1, ?2, ?3, ?4)",
+        params![msg.action, payload_text(msg)?, local_tx, msg.attempts],
+    )
+    .map_err(db)?;
+    narrow(conn.last_insert_rowid(), "sequence number")
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database at `path` and bring its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path).map_err(|e| open_error(path, &e.to_string()))?;
+        Self::setup(conn, true).map_err(|e| open_error(path, &e.to_string()))
+    }
+
+    /// A private database that vanishes on drop (tests, benchmarks).
+    pub fn open_in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory().map_err(db)?;
+        Self::setup(conn, false)
+    }
+
+    fn setup(mut conn: Connection, wal: bool) -> Result<Self> {
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
+        if wal {
+            // journal_mode answers with the mode in effect; this is also the first read of the
+            // file, so a file that is not a database fails here.
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                .map_err(db)?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(StoreError::Db(format!(
+                    "cannot use WAL journal mode (got {mode})"
+                )));
+            }
+        }
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            .map_err(db)?;
+        migrations::migrate(&mut conn)?;
+        Ok(SqliteStore { conn })
+    }
+
+    /// The schema version in `PRAGMA user_version`: the number of migrations applied.
+    pub fn schema_version(&self) -> Result<u32> {
+        migrations::schema_version(&self.conn)
+    }
+}
+
+fn open_error(path: &Path, cause: &str) -> StoreError {
+    StoreError::Db(format!(
+        "cannot open the store {}: {cause} (is it a chargepoint database, and is the directory writable?)",
+        path.display()
+    ))
+}
+
+impl Store for SqliteStore {
+    fn config_all(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, value FROM config ORDER BY key")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn config_set(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO config (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn queue_push(&mut self, msg: &QueuedMessage) -> Result<u64> {
+        insert_message(&self.conn, msg, msg.local_tx)
+    }
+
+    fn queue_front(&self) -> Result<Option<(u64, QueuedMessage)>> {
+        self.conn
+            .query_row(
+                "SELECT seq, action, payload, local_tx, attempts FROM message_queue
+                 ORDER BY seq LIMIT 1",
+                [],
+                RawMessage::from_row,
+            )
+            .optional()
+            .map_err(db)?
+            .map(RawMessage::decode)
+            .transpose()
+    }
+
+    fn queue_len(&self) -> Result<usize> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM message_queue", [], |r| r.get(0))
+            .map_err(db)?;
+        narrow(n, "queue length")
+    }
+
+    fn queue_remove(&mut self, seq: u64) -> Result<()> {
+        self.conn
+            .execute(
+                "DELETE FROM message_queue WHERE seq = ?1",
+                [to_i64(seq, "sequence number")?],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn queue_set_attempts(&mut self, seq: u64, attempts: u32) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE message_queue SET attempts = ?1 WHERE seq = ?2",
+                params![attempts, to_i64(seq, "sequence number")?],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn tx_begin(&mut self, rec: &TransactionRecord, start_msg: &QueuedMessage) -> Result<i64> {
+        let tx = self.conn.transaction().map_err(db)?;
+        tx.execute(
+            "INSERT INTO transactions (connector, id_tag, parent_id_tag, reservation_id,
+                 transaction_id, meter_start_wh, started_at, meter_stop_wh, stopped_at,
+                 stop_reason, stop_id_tag)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                rec.connector,
+                rec.id_tag,
+                rec.parent_id_tag,
+                rec.reservation_id,
+                rec.transaction_id,
+                rec.meter_start_wh,
+                ts(&rec.started_at),
+                rec.meter_stop_wh,
+                rec.stopped_at.as_ref().map(ts),
+                rec.stop_reason,
+                rec.stop_id_tag,
+            ],
+        )
+        .map_err(db)?;
+        let local_id = tx.last_insert_rowid();
+        insert_message(&tx, start_msg, Some(local_id))?;
+        // Dropping `tx` on an error above rolls both writes back.
+        tx.commit().map_err(db)?;
+        Ok(local_id)
+    }
+
+    fn tx_set_transaction_id(&mut self, local_id: i64, transaction_id: i32) -> Result<()> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE transactions SET transaction_id = ?1 WHERE local_id = ?2",
+                params![transaction_id, local_id],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::Db(format!(
+                "no transaction with local id {local_id}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn tx_end(
+        &mut self,
+        local_id: i64,
+        meter_stop_wh: i64,
+        stopped_at: DateTime<Utc>,
+        reason: &str,
+        stop_id_tag: Option<&str>,
+        stop_msg: &QueuedMessage,
+    ) -> Result<()> {
+        let tx = self.conn.transaction().map_err(db)?;
+        let n = tx
+            .execute(
+                "UPDATE transactions
+                 SET meter_stop_wh = ?1, stopped_at = ?2, stop_reason = ?3, stop_id_tag = ?4
+                 WHERE local_id = ?5 AND stopped_at IS NULL",
+                params![
+                    meter_stop_wh,
+                    ts(&stopped_at),
+                    reason,
+                    stop_id_tag,
+                    local_id
+                ],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::Db(format!(
+                "no open transaction with local id {local_id}"
+            )));
+        }
+        insert_message(&tx, stop_msg, Some(local_id))?;
+        tx.commit().map_err(db)
+    }
+
+    fn tx_get(&self, local_id: i64) -> Result<Option<TransactionRecord>> {
+        self.conn
+            .query_row(
+                &format!("SELECT {TX_COLUMNS} FROM transactions WHERE local_id = ?1"),
+                [local_id],
+                RawTx::from_row,
+            )
+            .optional()
+            .map_err(db)?
+            .map(RawTx::decode)
+            .transpose()
+    }
+
+    fn tx_open(&self) -> Result<Vec<TransactionRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {TX_COLUMNS} FROM transactions WHERE stopped_at IS NULL ORDER BY local_id"
+            ))
+            .map_err(db)?;
+        let raw = stmt
+            .query_map([], RawTx::from_row)
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        raw.into_iter().map(RawTx::decode).collect()
+    }
+
+    fn tx_forget(&mut self, local_id: i64) -> Result<()> {
+        let tx = self.conn.transaction().map_err(db)?;
+        let open: Option<bool> = tx
+            .query_row(
+                "SELECT stopped_at IS NULL FROM transactions WHERE local_id = ?1",
+                [local_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        match open {
+            None => return Ok(()),
+            Some(true) => {
+                return Err(StoreError::Db(format!(
+                    "transaction {local_id} is still open; stop it before forgetting it"
+                )))
+            }
+            Some(false) => {}
+        }
+        tx.execute("DELETE FROM transactions WHERE local_id = ?1", [local_id])
+            .map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    fn kv_get(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM kv WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(db)
+    }
+
+    fn kv_set(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO kv (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,299 @@
+//! The same behaviour from every store: each case runs against SqliteStore (a file in a temp
+//! dir) and MemoryStore.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::json;
+use store::{MemoryStore, QueuedMessage, SqliteStore, Store, TransactionRecord};
+use tempfile::TempDir;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 1, 8, 30, 0)
+        .single()
+        .expect("valid date")
+        + Duration::milliseconds(123)
+}
+
+fn msg(action: &str, n: i64) -> QueuedMessage {
+    QueuedMessage::new(action, json!({ "n": n, "text": "ünïcode" }), None)
+}
+
+fn record(connector: u32, tag: &str) -> TransactionRecord {
+    TransactionRecord {
+        parent_id_tag: Some("PARENT".into()),
+        reservation_id: Some(7),
+        ..TransactionRecord::new(connector, tag, 1_000, t0())
+    }
+}
+
+mod suite {
+    use super::*;
+
+    pub fn config_round_trip_and_overwrite(s: &mut dyn Store) {
+        assert!(s.config_all().expect("all").is_empty());
+        s.config_set("MeterValueSampleInterval", "60").expect("set");
+        s.config_set("AuthorizeRemoteTxRequests", "true")
+            .expect("set");
+        s.config_set("MeterValueSampleInterval", "30")
+            .expect("overwrite");
+        assert_eq!(
+            s.config_all().expect("all"),
+            vec![
+                ("AuthorizeRemoteTxRequests".to_string(), "true".to_string()),
+                ("MeterValueSampleInterval".to_string(), "30".to_string()),
+            ]
+        );
+    }
+
+    pub fn queue_is_fifo_with_increasing_sequence_numbers(s: &mut dyn Store) {
+        assert_eq!(s.queue_front().expect("front"), None);
+        assert_eq!(s.queue_len().expect("len"), 0);
+        let a = s.queue_push(&msg("MeterValues", 1)).expect("push");
+        let b = s.queue_push(&msg("MeterValues", 2)).expect("push");
+        let c = s.queue_push(&msg("StopTransaction", 3)).expect("push");
+        assert!(a < b && b < c);
+        assert_eq!(s.queue_len().expect("len"), 3);
+        assert_eq!(
+            s.queue_front().expect("front"),
+            Some((a, msg("MeterValues", 1)))
+        );
+        s.queue_remove(a).expect("remove");
+        assert_eq!(
+            s.queue_front().expect("front"),
+            Some((b, msg("MeterValues", 2)))
+        );
+        s.queue_remove(c).expect("remove from the middle");
+        s.queue_remove(c).expect("removing twice is fine");
+        assert_eq!(s.queue_len().expect("len"), 1);
+        s.queue_remove(b).expect("remove");
+        assert_eq!(s.queue_front().expect("front"), None);
+        // Never reused, even once the queue is empty.
+        let d = s.queue_push(&msg("MeterValues", 4)).expect("push");
+        assert!(d > c);
+    }
+
+    pub fn attempts_are_recorded(s: &mut dyn Store) {
+        let seq = s
+            .queue_push(&QueuedMessage::new("StartTransaction", json!({}), Some(9)))
+            .expect("push");
+        s.queue_set_attempts(seq, 3).expect("attempts");
+        let (_, m) = s.queue_front().expect("front").expect("present");
+        assert_eq!(m.attempts, 3);
+        assert_eq!(m.local_tx, Some(9));
+        s.queue_set_attempts(seq + 100, 1)
+            .expect("absent is ignored");
+    }
+
+    pub fn tx_begin_assigns_ids_and_queues_the_start(s: &mut dyn Store) {
+        let start = QueuedMessage::new("StartTransaction", json!({"connectorId": 1}), None);
+        let first = s.tx_begin(&record(1, "TAG1"), &start).expect("begin");
+        let second = s.tx_begin(&record(2, "TAG2"), &start).expect("begin");
+        assert!(second > first);
+        let rec = s.tx_get(first).expect("get").expect("present");
+        assert_eq!(
+            rec,
+            TransactionRecord {
+                local_id: first,
+                ..record(1, "TAG1")
+            }
+        );
+        assert_eq!(s.queue_len().expect("len"), 2);
+        let (_, queued) = s.queue_front().expect("front").expect("present");
+        assert_eq!(queued.action, "StartTransaction");
+        assert_eq!(queued.payload, json!({"connectorId": 1}));
+        // The store links the message to the transaction it just created.
+        assert_eq!(queued.local_tx, Some(first));
+        assert_eq!(s.tx_get(second + 1).expect("get"), None);
+    }
+
+    pub fn transaction_id_is_recorded(s: &mut dyn Store) {
+        let id = s
+            .tx_begin(&record(1, "TAG1"), &msg("StartTransaction", 0))
+            .expect("begin");
+        s.tx_set_transaction_id(id, 4711).expect("set id");
+        assert_eq!(
+            s.tx_get(id).expect("get").expect("present").transaction_id,
+            Some(4711)
+        );
+        assert!(s.tx_set_transaction_id(id + 1, 1).is_err());
+    }
+
+    pub fn tx_end_stops_and_queues_the_stop(s: &mut dyn Store) {
+        let id = s
+            .tx_begin(&record(1, "TAG1"), &msg("StartTransaction", 0))
+            .expect("begin");
+        let other = s
+            .tx_begin(&record(2, "TAG2"), &msg("StartTransaction", 1))
+            .expect("begin");
+        assert_eq!(s.tx_open().expect("open").len(), 2);
+        let stop_at = t0() + Duration::minutes(42);
+        s.tx_end(
+            id,
+            21_000,
+            stop_at,
+            "Local",
+            Some("TAG1"),
+            &msg("StopTransaction", 2),
+        )
+        .expect("end");
+        let rec = s.tx_get(id).expect("get").expect("present");
+        assert_eq!(rec.meter_stop_wh, Some(21_000));
+        assert_eq!(rec.stopped_at, Some(stop_at));
+        assert_eq!(rec.stop_reason.as_deref(), Some("Local"));
+        assert_eq!(rec.stop_id_tag.as_deref(), Some("TAG1"));
+        let open = s.tx_open().expect("open");
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].local_id, other);
+        assert_eq!(s.queue_len().expect("len"), 3);
+        // A second stop would queue a duplicate StopTransaction: refused.
+        assert!(s
+            .tx_end(id, 1, stop_at, "Local", None, &msg("StopTransaction", 3))
+            .is_err());
+        assert!(s
+            .tx_end(
+                other + 1,
+                1,
+                stop_at,
+                "Local",
+                None,
+                &msg("StopTransaction", 3)
+            )
+            .is_err());
+        assert_eq!(s.queue_len().expect("len"), 3);
+        // The stop message is last in the queue and linked to the transaction.
+        let mut last = None;
+        while let Some((seq, m)) = s.queue_front().expect("front") {
+            last = Some(m);
+            s.queue_remove(seq).expect("remove");
+        }
+        let last = last.expect("stop queued");
+        assert_eq!(
+            (last.action.as_str(), last.local_tx),
+            ("StopTransaction", Some(id))
+        );
+    }
+
+    pub fn tx_forget_removes_only_stopped(s: &mut dyn Store) {
+        let id = s
+            .tx_begin(&record(1, "TAG1"), &msg("StartTransaction", 0))
+            .expect("begin");
+        assert!(
+            s.tx_forget(id).is_err(),
+            "an open transaction must not be forgotten"
+        );
+        s.tx_end(
+            id,
+            2_000,
+            t0(),
+            "EVDisconnected",
+            None,
+            &msg("StopTransaction", 1),
+        )
+        .expect("end");
+        s.tx_forget(id).expect("forget");
+        assert_eq!(s.tx_get(id).expect("get"), None);
+        s.tx_forget(id).expect("forgetting twice is fine");
+        // Local ids are never reused.
+        let next = s
+            .tx_begin(&record(1, "TAG1"), &msg("StartTransaction", 2))
+            .expect("begin");
+        assert!(next > id);
+    }
+
+    pub fn kv_round_trip(s: &mut dyn Store) {
+        assert_eq!(s.kv_get("firmware_version").expect("get"), None);
+        s.kv_set("firmware_version", "0.1.0").expect("set");
+        s.kv_set("firmware_version", "0.2.0").expect("overwrite");
+        s.kv_set("boot_reason", "PowerUp").expect("set");
+        assert_eq!(
+            s.kv_get("firmware_version").expect("get").as_deref(),
+            Some("0.2.0")
+        );
+        assert_eq!(
+            s.kv_get("boot_reason").expect("get").as_deref(),
+            Some("PowerUp")
+        );
+    }
+}
+
+fn sqlite() -> (SqliteStore, TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = SqliteStore::open(&dir.path().join("station.db")).expect("open");
+    (s, dir)
+}
+
+fn memory() -> (MemoryStore, ()) {
+    (MemoryStore::new(), ())
+}
+
+macro_rules! conformance {
+    ($backend:ident) => {
+        mod $backend {
+            use super::*;
+
+            fn run(case: fn(&mut dyn Store)) {
+                let (mut s, _guard) = super::$backend();
+                case(&mut s);
+            }
+
+            #[test]
+            fn config_round_trip_and_overwrite() {
+                run(suite::config_round_trip_and_overwrite);
+            }
+            #[test]
+            fn queue_is_fifo_with_increasing_sequence_numbers() {
+                run(suite::queue_is_fifo_with_increasing_sequence_numbers);
+            }
+            #[test]
+            fn attempts_are_recorded() {
+                run(suite::attempts_are_recorded);
+            }
+            #[test]
+            fn tx_begin_assigns_ids_and_queues_the_start() {
+                run(suite::tx_begin_assigns_ids_and_queues_the_start);
+            }
+            #[test]
+            fn transaction_id_is_recorded() {
+                run(suite::transaction_id_is_recorded);
+            }
+            #[test]
+            fn tx_end_stops_and_queues_the_stop() {
+                run(suite::tx_end_stops_and_queues_the_stop);
+            }
+            #[test]
+            fn tx_forget_removes_only_stopped() {
+                run(suite::tx_forget_removes_only_stopped);
+            }
+            #[test]
+            fn kv_round_trip() {
+                run(suite::kv_round_trip);
+            }
+        }
+    };
+}
+
+conformance!(sqlite);
+conformance!(memory);
+
+#[test]
+fn sqlite_in_memory_passes_the_suite_too() {
+    let cases: [fn(&mut dyn Store); 8] = [
+        suite::config_round_trip_and_overwrite,
+        suite::queue_is_fifo_with_increasing_sequence_numbers,
+        suite::attempts_are_recorded,
+        suite::tx_begin_assigns_ids_and_queues_the_start,
+        suite::transaction_id_is_recorded,
+        suite::tx_end_stops_and_queues_the_stop,
+        suite::tx_forget_removes_only_stopped,
+        suite::kv_round_trip,
+    ];
+    for case in cases {
+        let mut s = SqliteStore::open_in_memory().expect("open");
+        case(&mut s);
+    }
+}
+
+#[test]
+fn memory_store_default_is_empty() {
+    let s = MemoryStore::default();
+    assert_eq!(s.queue_len().expect("len"), 0);
+}

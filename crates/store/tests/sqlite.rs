@@ -1,0 +1,193 @@
+//! What only the SQLite store must do: survive a restart, migrate, refuse bad files.
+
+use chrono::{TimeZone, Utc};
+use rusqlite::Connection;
+use serde_json::json;
+use store::{QueuedMessage, SqliteStore, Store, StoreError, TransactionRecord, MIGRATIONS};
+
+fn record() -> TransactionRecord {
+    let t = Utc
+        .with_ymd_and_hms(2025, 3, 1, 8, 30, 0)
+        .single()
+        .expect("valid date");
+    TransactionRecord::new(1, "TAG1", 500, t)
+}
+
+#[test]
+fn data_survives_close_and_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("station.db");
+    let (local_id, last_seq) = {
+        let mut s = SqliteStore::open(&path).expect("open");
+        s.config_set("HeartbeatInterval", "300").expect("config");
+        s.kv_set("boot_reason", "PowerUp").expect("kv");
+        let id = s
+            .tx_begin(
+                &record(),
+                &QueuedMessage::new("StartTransaction", json!({"a": 1}), None),
+            )
+            .expect("begin");
+        s.tx_set_transaction_id(id, 17).expect("txid");
+        let seq = s
+            .queue_push(&QueuedMessage::new(
+                "MeterValues",
+                json!([1, 2.5, null]),
+                Some(id),
+            ))
+            .expect("push");
+        (id, seq)
+    };
+    let mut s = SqliteStore::open(&path).expect("reopen");
+    assert_eq!(
+        s.config_all().expect("config"),
+        vec![("HeartbeatInterval".to_string(), "300".to_string())]
+    );
+    assert_eq!(
+        s.kv_get("boot_reason").expect("kv").as_deref(),
+        Some("PowerUp")
+    );
+    let open = s.tx_open().expect("open txs");
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].local_id, local_id);
+    assert_eq!(open[0].transaction_id, Some(17));
+    assert_eq!(open[0].started_at, record().started_at);
+    assert_eq!(s.queue_len().expect("len"), 2);
+    let (_, front) = s.queue_front().expect("front").expect("present");
+    assert_eq!(front.action, "StartTransaction");
+    // Sequence numbers keep increasing across a reopen, even after the queue is drained.
+    while let Some((seq, _)) = s.queue_front().expect("front") {
+        s.queue_remove(seq).expect("remove");
+    }
+    drop(s);
+    let mut s = SqliteStore::open(&path).expect("reopen again");
+    let next = s
+        .queue_push(&QueuedMessage::new("MeterValues", json!({}), None))
+        .expect("push");
+    assert!(next > last_seq, "{next} <= {last_seq}");
+}
+
+#[test]
+fn migrations_are_idempotent_and_versioned() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("station.db");
+    let s = SqliteStore::open(&path).expect("open");
+    assert_eq!(
+        s.schema_version().expect("version"),
+        MIGRATIONS.len() as u32
+    );
+    drop(s);
+    let s = SqliteStore::open(&path).expect("open twice");
+    assert_eq!(
+        s.schema_version().expect("version"),
+        MIGRATIONS.len() as u32
+    );
+    let mem = SqliteStore::open_in_memory().expect("memory");
+    assert_eq!(
+        mem.schema_version().expect("version"),
+        MIGRATIONS.len() as u32
+    );
+}
+
+#[test]
+fn pragmas_are_set() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("station.db");
+    let _s = SqliteStore::open(&path).expect("open");
+    // journal_mode is persistent in the file; another connection sees it.
+    let conn = Connection::open(&path).expect("raw open");
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("journal mode");
+    assert_eq!(mode.to_lowercase(), "wal");
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("station.db");
+    drop(SqliteStore::open(&path).expect("open"));
+    let conn = Connection::open(&path).expect("raw open");
+    conn.execute_batch("PRAGMA user_version = 999")
+        .expect("bump");
+    drop(conn);
+    let err = SqliteStore::open(&path).err().expect("refused").to_string();
+    assert!(err.contains("999") && err.contains("station.db"), "{err}");
+}
+
+#[test]
+fn a_corrupt_file_is_an_error_naming_the_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("garbage.db");
+    std::fs::write(&path, vec![0x5a_u8; 8192]).expect("write garbage");
+    match SqliteStore::open(&path) {
+        Err(StoreError::Db(msg)) => assert!(msg.contains("garbage.db"), "{msg}"),
+        Err(other) => panic!("unexpected error kind: {other}"),
+        Ok(_) => panic!("a garbage file opened as a store"),
+    }
+}
+
+#[test]
+fn an_unopenable_path_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("missing-dir").join("station.db");
+    let err = SqliteStore::open(&path).err().expect("refused").to_string();
+    assert!(err.contains("missing-dir"), "{err}");
+}
+
+/// Make every insert into the queue fail, from outside, as a full disk would.
+fn break_queue(path: &std::path::Path) {
+    let conn = Connection::open(path).expect("raw open");
+    conn.execute_batch(
+        "CREATE TRIGGER fail_queue BEFORE INSERT ON message_queue
+         BEGIN SELECT RAISE(ABORT, 'simulated disk full'); END;",
+    )
+    .expect("trigger");
+}
+
+#[test]
+fn tx_begin_and_tx_end_are_all_or_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("station.db");
+    let mut s = SqliteStore::open(&path).expect("open");
+    let id = s
+        .tx_begin(
+            &record(),
+            &QueuedMessage::new("StartTransaction", json!({}), None),
+        )
+        .expect("begin");
+    break_queue(&path);
+
+    let err = s
+        .tx_begin(
+            &record(),
+            &QueuedMessage::new("StartTransaction", json!({}), None),
+        )
+        .expect_err("queue insert fails");
+    assert!(err.to_string().contains("simulated disk full"), "{err}");
+    assert_eq!(
+        s.tx_open().expect("open").len(),
+        1,
+        "no half-begun transaction"
+    );
+
+    let stop = QueuedMessage::new("StopTransaction", json!({}), None);
+    assert!(s
+        .tx_end(id, 900, record().started_at, "Local", None, &stop)
+        .is_err());
+    let rec = s.tx_get(id).expect("get").expect("present");
+    assert!(!rec.is_stopped(), "no stop without its StopTransaction");
+    assert_eq!(s.queue_len().expect("len"), 1);
+}
+
+#[test]
+fn a_corrupt_payload_is_reported_not_panicked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("station.db");
+    let s = SqliteStore::open(&path).expect("open");
+    let conn = Connection::open(&path).expect("raw open");
+    conn.execute_batch(
+        "INSERT INTO message_queue (action, payload, attempts) VALUES ('MeterValues', '{oops', 0)",
+    )
+    .expect("insert");
+    assert!(matches!(s.queue_front(), Err(StoreError::Corrupt(_))));
+}

@@ -1,0 +1,11 @@
+//! chargepoint: an OCPP 1.6-J charge point with a simulated DC charger, and a built-in
+//! Central System. This library is the binary's wiring, also used by the end-to-end tests.
+
+pub mod bench;
+pub mod clock;
+pub mod commands;
+pub mod control;
+pub mod demo;
+pub mod frame_log;
+pub mod runner;
+pub mod settings;

@@ -1,0 +1,169 @@
+//! The `chargepoint` command line.
+
+use chargepoint::commands::{self, CsmsOptions};
+use chargepoint::settings::{self, FileSettings, FlagSettings, Settings};
+use chargepoint::{bench, demo};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::str::FromStr;
+
+#[derive(Parser)]
+#[command(
+    name = "chargepoint",
+    version,
+    about = "OCPP 1.6-J charge point with a simulated DC charger and a built-in Central System"
+)]
+struct Cli {
+    /// Log filter, e.g. "info", "debug" (debug shows every OCPP frame) or "ocpp=debug".
+    #[arg(long, global = true, env = "CHARGEPOINT_LOG", default_value = "info")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a station that connects to any OCPP 1.6-J Central System.
+    Run(RunArgs),
+    /// Start the built-in Central System and a simulated station and run one charging session.
+    Demo(DemoArgs),
+    /// Run the built-in Central System.
+    Csms(CsmsArgs),
+    /// Measure request round trips and a station's memory.
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Central System URL, ws://HOST:PORT/PATH; the station connects to PATH/ID.
+    #[arg(long)]
+    csms_url: Option<String>,
+    /// Charge point identity (1-48 letters, digits or - _ . :).
+    #[arg(long)]
+    id: Option<String>,
+    /// Directory for the station's database [default: data/ID].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Serve the control API (HTTP + JSON) on this address, e.g. 127.0.0.1:8180.
+    #[arg(long)]
+    control: Option<SocketAddr>,
+    /// TOML file with settings; flags override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    /// How much faster than real time the simulated clock runs.
+    #[arg(long, default_value_t = 100.0, value_parser = positive)]
+    speed: f64,
+    /// Simulated minutes of charging.
+    #[arg(long, default_value_t = 20.0, value_parser = positive)]
+    minutes: f64,
+    /// The card presented at the connector.
+    #[arg(long, default_value = "DEMO-CARD-01")]
+    id_tag: String,
+}
+
+#[derive(clap::Args)]
+struct CsmsArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9000")]
+    listen: SocketAddr,
+    /// Heartbeat interval given to stations in BootNotification.conf, seconds.
+    #[arg(long, default_value_t = 300)]
+    heartbeat_interval: i32,
+    /// Registration status answered to BootNotification: Accepted, Pending or Rejected.
+    #[arg(long, default_value = "Accepted", value_parser = registration_status)]
+    boot_status: ocpp::RegistrationStatus,
+    /// Accept only these id tags (comma-separated); without it every card is accepted.
+    #[arg(long, value_delimiter = ',')]
+    id_tags: Option<Vec<String>>,
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// Requests to time.
+    #[arg(long, default_value_t = 1000)]
+    requests: usize,
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number")),
+    }
+}
+
+fn registration_status(s: &str) -> Result<ocpp::RegistrationStatus, String> {
+    ocpp::RegistrationStatus::from_str(s)
+        .map_err(|_| format!("{s:?}: expected Accepted, Pending or Rejected"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = match tracing_subscriber::EnvFilter::try_new(&cli.log) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: --log {:?}: {e}", cli.log);
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Run(args) => {
+            let file = match &args.config {
+                Some(path) => settings::load_file(path).map_err(anyhow::Error::msg)?,
+                None => FileSettings::default(),
+            };
+            let flags = FlagSettings {
+                id: args.id,
+                csms_url: args.csms_url,
+                data_dir: args.data_dir,
+                control: args.control,
+            };
+            let settings = Settings::resolve(file, flags).map_err(anyhow::Error::msg)?;
+            commands::run_station(settings).await
+        }
+        Command::Demo(args) => {
+            let opts = demo::DemoOptions {
+                speed: args.speed,
+                minutes: args.minutes,
+                id_tag: args.id_tag,
+            };
+            demo::run(opts).await.map(|_| ())
+        }
+        Command::Csms(args) => {
+            commands::run_csms(CsmsOptions {
+                listen: args.listen,
+                heartbeat_interval: args.heartbeat_interval,
+                boot_status: args.boot_status,
+                id_tags: args.id_tags,
+            })
+            .await
+        }
+        Command::Bench(args) => bench::run(args.requests).await,
+    }
+}
