@@ -16,9 +16,10 @@ use std::str::FromStr;
     about = "OCPP 1.6-J charge point with a simulated DC charger and a built-in Central System"
 )]
 struct Cli {
-    /// Log filter, e.g. "info", "debug" (debug shows every OCPP frame) or "ocpp=debug".
-    #[arg(long, global = true, env = "CHARGEPOINT_LOG", default_value = "info")]
-    log: String,
+    /// Log filter, e.g. "info", "debug" (debug shows every OCPP frame) or "ocpp=debug"
+    /// [default: info; warn for the demo, which prints its own transcript].
+    #[arg(long, global = true, env = "CHARGEPOINT_LOG")]
+    log: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -104,10 +105,15 @@ fn registration_status(s: &str) -> Result<ocpp::RegistrationStatus, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = match tracing_subscriber::EnvFilter::try_new(&cli.log) {
+    let default_log = match cli.command {
+        Command::Demo(_) => "warn",
+        _ => "info",
+    };
+    let log = cli.log.as_deref().unwrap_or(default_log);
+    let filter = match tracing_subscriber::EnvFilter::try_new(log) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: --log {:?}: {e}", cli.log);
+            eprintln!("error: --log {log:?}: {e}");
             return ExitCode::from(2);
         }
     };

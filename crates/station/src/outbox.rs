@@ -64,28 +64,33 @@ impl Outbox {
         self.in_flight.is_none()
     }
 
-    /// The next item to send if nothing is in flight, taking the durable retry delay into
-    /// account. The item stays in the queue until `start` is called.
-    pub fn next_ready(&self, now: DateTime<Utc>) -> Option<&Item> {
+    /// Where in the queue the next item to send is, if nothing is in flight. Durable
+    /// messages keep their order; while the first one waits out its retry interval, the
+    /// volatile messages behind it (heartbeats, status) still go.
+    pub fn next_ready(&self, now: DateTime<Utc>) -> Option<usize> {
         if self.in_flight.is_some() {
             return None;
         }
-        let item = self.queue.front()?;
-        match item {
-            Item::Durable if self.durable_not_before.is_some_and(|t| now < t) => None,
-            _ => Some(item),
-        }
+        let waiting = self.durable_not_before.is_some_and(|t| now < t);
+        self.queue
+            .iter()
+            .position(|item| !(waiting && matches!(item, Item::Durable)))
     }
 
-    /// Move the front item in flight under `unique_id`.
+    pub fn get(&self, index: usize) -> Option<&Item> {
+        self.queue.get(index)
+    }
+
+    /// Move the item at `index` in flight under `unique_id`.
     pub fn start(
         &mut self,
+        index: usize,
         unique_id: String,
         action: Action,
         deadline: DateTime<Utc>,
         seq: Option<u64>,
     ) {
-        if let Some(item) = self.queue.pop_front() {
+        if let Some(item) = self.queue.remove(index) {
             self.in_flight = Some(InFlight {
                 unique_id,
                 action,
@@ -111,9 +116,9 @@ impl Outbox {
         });
     }
 
-    /// Drop the front item without sending it (e.g. it can no longer be built).
-    pub fn discard_front(&mut self) -> Option<Item> {
-        self.queue.pop_front()
+    /// Drop an item without sending it (e.g. it can no longer be built).
+    pub fn discard(&mut self, index: usize) -> Option<Item> {
+        self.queue.remove(index)
     }
 
     /// The answer to the CALL in flight arrived (result or error): it is no longer in flight.
@@ -197,8 +202,8 @@ mod tests {
         let mut o = Outbox::default();
         o.push(volatile(Action::Heartbeat));
         o.push(volatile(Action::Heartbeat));
-        assert!(o.next_ready(t(0)).is_some());
-        o.start("1".into(), Action::Heartbeat, t(30), None);
+        assert_eq!(o.next_ready(t(0)), Some(0));
+        o.start(0, "1".into(), Action::Heartbeat, t(30), None);
         assert!(o.next_ready(t(0)).is_none());
         assert!(o.finish("other").is_none());
         assert!(o.finish("1").is_some());
@@ -212,19 +217,17 @@ mod tests {
         o.push(volatile(Action::StatusNotification));
         o.push(Item::Durable);
         o.push(volatile(Action::Heartbeat));
-        o.start("a".into(), Action::StartTransaction, t(30), Some(1));
+        o.start(0, "a".into(), Action::StartTransaction, t(30), Some(1));
         o.on_disconnect();
-        assert_eq!(o.next_ready(t(0)), Some(&Item::Durable));
         assert_eq!(o.queued(), 2);
-        o.discard_front();
-        assert_eq!(o.next_ready(t(0)), Some(&Item::Durable));
+        assert!(o.get(0) == Some(&Item::Durable) && o.get(1) == Some(&Item::Durable));
     }
 
     #[test]
     fn expired_call_is_taken_at_its_deadline() {
         let mut o = Outbox::default();
         o.push(volatile(Action::Heartbeat));
-        o.start("1".into(), Action::Heartbeat, t(30), None);
+        o.start(0, "1".into(), Action::Heartbeat, t(30), None);
         assert!(o.take_expired(t(29)).is_none());
         assert_eq!(o.deadline(), Some(t(30)));
         assert!(o.take_expired(t(30)).is_some());
@@ -235,8 +238,10 @@ mod tests {
     fn durable_retry_waits_for_its_time() {
         let mut o = Outbox::default();
         o.retry_durable_later(Item::Durable, t(60));
-        assert!(o.next_ready(t(59)).is_none());
+        o.push(volatile(Action::Heartbeat));
+        // The heartbeat behind the waiting message goes first.
+        assert_eq!(o.next_ready(t(59)), Some(1));
         assert_eq!(o.deadline(), Some(t(60)));
-        assert!(o.next_ready(t(60)).is_some());
+        assert_eq!(o.next_ready(t(60)), Some(0));
     }
 }

@@ -244,37 +244,29 @@ impl Station {
         if self.boot != BootStatus::Accepted {
             return;
         }
-        while let Some(item) = self.outbox.next_ready(now).cloned() {
+        while let Some(index) = self.outbox.next_ready(now) {
             let deadline = now + self.cfg.call_timeout;
-            match item {
-                Item::Volatile {
+            let (action, payload, seq) = match self.outbox.get(index) {
+                Some(Item::Volatile {
                     action, payload, ..
-                } => {
-                    let id = self.new_message_id();
-                    self.outbox.start(id.clone(), action, deadline, None);
-                    self.send_frame(Frame::Call(ocpp::Call {
-                        unique_id: id,
-                        action: action.as_str().to_string(),
-                        payload,
-                    }));
-                    return;
-                }
-                Item::Durable => match self.durable_front() {
-                    Some((seq, action, payload)) => {
-                        let id = self.new_message_id();
-                        self.outbox.start(id.clone(), action, deadline, Some(seq));
-                        self.send_frame(Frame::Call(ocpp::Call {
-                            unique_id: id,
-                            action: action.as_str().to_string(),
-                            payload,
-                        }));
-                        return;
-                    }
+                }) => (*action, payload.clone(), None),
+                Some(Item::Durable) => match self.durable_front() {
+                    Some((seq, action, payload)) => (action, payload, Some(seq)),
                     None => {
-                        self.outbox.discard_front();
+                        self.outbox.discard(index);
+                        continue;
                     }
                 },
-            }
+                None => return,
+            };
+            let id = self.new_message_id();
+            self.outbox.start(index, id.clone(), action, deadline, seq);
+            self.send_frame(Frame::Call(ocpp::Call {
+                unique_id: id,
+                action: action.as_str().to_string(),
+                payload,
+            }));
+            return;
         }
     }
 

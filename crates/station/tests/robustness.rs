@@ -1,0 +1,65 @@
+//! Bad input from the Central System never panics the station nor stops it working.
+
+mod harness;
+
+use harness::*;
+use proptest::prelude::*;
+use serde_json::json;
+
+fn working(h: &mut Harness) -> bool {
+    let answer = h.csms_call("GetConfiguration", json!({"key": ["HeartbeatInterval"]}));
+    matches!(answer, Some(ocpp::Frame::CallResult(_)))
+}
+
+#[test]
+fn answers_to_calls_nobody_sent_are_ignored() {
+    let mut h = Harness::new();
+    h.boot();
+    assert!(h.csms_text(r#"[3,"never-sent",{}]"#).is_none());
+    assert!(h
+        .csms_text(r#"[4,"never-sent","GenericError","",{}]"#)
+        .is_none());
+    assert!(working(&mut h));
+}
+
+#[test]
+fn an_invalid_answer_to_boot_notification_is_retried_not_trusted() {
+    let mut h = Harness::new();
+    h.input(station::Input::Connected);
+    let boot = h.expect_call("BootNotification");
+    h.answer(&boot, json!({"status": "Maybe"}));
+    assert_ne!(h.station.boot_status(), station::BootStatus::Accepted);
+    h.advance(60);
+    h.expect_call("BootNotification");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in ".{0,200}") {
+        let mut h = Harness::new();
+        h.boot();
+        let _ = h.csms_text(&text);
+        prop_assert!(working(&mut h));
+    }
+
+    #[test]
+    fn mutated_valid_frames_never_panic(
+        cut in 0usize..80,
+        byte in any::<u8>(),
+        pos in 0usize..80,
+    ) {
+        let valid = r#"[2,"abc","ChangeConfiguration",{"key":"HeartbeatInterval","value":"60"}]"#;
+        let mut bytes = valid.as_bytes().to_vec();
+        if pos < bytes.len() {
+            bytes[pos] = byte;
+        }
+        bytes.truncate(cut.max(1));
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        let mut h = Harness::new();
+        h.boot();
+        let _ = h.csms_text(&text);
+        prop_assert!(working(&mut h));
+    }
+}

@@ -1,0 +1,298 @@
+//! Transactions on the bare state machine: TC_003 (plug first), TC_004_1 (card first),
+//! TC_004_2 (ConnectionTimeOut), TC_068 (stop by the same card), TC_070 (sampled meter
+//! values), TC_032_2 (power loss, stopped after coming back), TC_038 (offline stop).
+
+mod harness;
+
+use hal::{HardwareCommand, HardwareEvent};
+use harness::*;
+use serde_json::json;
+use station::Input;
+
+#[test]
+fn tc_003_plug_first_then_card_starts_a_transaction() {
+    let mut h = Harness::new();
+    h.boot();
+    let calls = h.start_transaction(1, "TAG1");
+    let actions: Vec<_> = calls.iter().map(|c| c.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "StatusNotification",
+            "Authorize",
+            "StartTransaction",
+            "StatusNotification"
+        ]
+    );
+    assert_eq!(calls[0].payload["status"], "Preparing");
+    let start = &calls[2].payload;
+    assert_eq!(start["connectorId"], 1);
+    assert_eq!(start["idTag"], "TAG1");
+    assert_eq!(start["meterStart"], 1000);
+    assert_eq!(calls[3].payload["status"], "Charging");
+    assert_eq!(h.hardware, vec![HardwareCommand::Energize { connector: 1 }]);
+    let view = &h.station.connectors()[0];
+    assert_eq!(view.transaction_id, Some(101));
+    assert_eq!(view.id_tag.as_deref(), Some("TAG1"));
+}
+
+#[test]
+fn tc_004_1_card_first_then_plug() {
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(HardwareEvent::CardPresented {
+        connector: 2,
+        id_tag: "TAG2".into(),
+    });
+    let calls = h.answer_all();
+    assert_eq!(calls[0].action, "Authorize");
+    assert_eq!(calls[1].action, "StatusNotification");
+    assert_eq!(calls[1].payload["status"], "Preparing");
+    h.advance(30);
+    h.hw(HardwareEvent::CablePlugged { connector: 2 });
+    let calls = h.answer_all();
+    assert_eq!(calls[0].action, "StartTransaction");
+    assert_eq!(calls[0].payload["meterStart"], 5000);
+}
+
+#[test]
+fn tc_004_2_connection_timeout_drops_the_authorization() {
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(HardwareEvent::CardPresented {
+        connector: 1,
+        id_tag: "TAG1".into(),
+    });
+    h.answer_all();
+    h.advance(60); // ConnectionTimeOut default
+    let calls = h.answer_all();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].payload["status"], "Available");
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    let calls = h.answer_all();
+    assert!(
+        calls.iter().all(|c| c.action != "StartTransaction"),
+        "{calls:?}"
+    );
+}
+
+#[test]
+fn tc_023_4_invalid_card_starts_nothing() {
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    let status = h.expect_call("StatusNotification");
+    h.answer(&status, json!({}));
+    h.hw(HardwareEvent::CardPresented {
+        connector: 1,
+        id_tag: "BAD".into(),
+    });
+    let authorize = h.expect_call("Authorize");
+    h.answer(&authorize, json!({"idTagInfo": {"status": "Invalid"}}));
+    h.expect_no_call();
+    assert!(h.hardware.is_empty());
+    assert_eq!(h.station.connectors()[0].transaction_id, None);
+}
+
+#[test]
+fn tc_068_same_card_stops_with_reason_local_and_transaction_data() {
+    let mut h = Harness::new();
+    h.boot();
+    h.start_transaction(1, "TAG1");
+    h.meter(1, 1500.0);
+    h.hw(HardwareEvent::CardPresented {
+        connector: 1,
+        id_tag: "tag1".into(), // IdTokens are case-insensitive
+    });
+    let calls = h.answer_all();
+    let stop = calls
+        .iter()
+        .find(|c| c.action == "StopTransaction")
+        .unwrap();
+    assert_eq!(stop.payload["transactionId"], 101);
+    assert_eq!(stop.payload["meterStop"], 1500);
+    assert_eq!(stop.payload["reason"], "Local");
+    assert_eq!(stop.payload["idTag"], "tag1");
+    let data = stop.payload["transactionData"].as_array().unwrap();
+    assert_eq!(data.len(), 2);
+    assert_eq!(data[0]["sampledValue"][0]["context"], "Transaction.Begin");
+    assert_eq!(data[1]["sampledValue"][0]["value"], "1500");
+    let finishing = calls
+        .iter()
+        .find(|c| c.action == "StatusNotification")
+        .unwrap();
+    assert_eq!(finishing.payload["status"], "Finishing");
+    assert!(h
+        .hardware
+        .contains(&HardwareCommand::DeEnergize { connector: 1 }));
+    h.hw(HardwareEvent::CableUnplugged { connector: 1 });
+    let calls = h.answer_all();
+    assert_eq!(calls[0].payload["status"], "Available");
+}
+
+#[test]
+fn unplugging_stops_with_ev_disconnected() {
+    let mut h = Harness::new();
+    h.boot();
+    h.start_transaction(1, "TAG1");
+    h.hw(HardwareEvent::CableUnplugged { connector: 1 });
+    let calls = h.answer_all();
+    assert_eq!(calls[0].action, "StopTransaction");
+    assert_eq!(calls[0].payload["reason"], "EVDisconnected");
+    assert_eq!(calls[1].payload["status"], "Available");
+}
+
+#[test]
+fn tc_070_sampled_meter_values_carry_the_transaction_id() {
+    let mut h = Harness::new();
+    h.boot();
+    let answer = h.csms_call(
+        "ChangeConfiguration",
+        json!({"key": "MeterValueSampleInterval", "value": "10"}),
+    );
+    assert_eq!(result_payload(answer)["status"], "Accepted");
+    h.start_transaction(1, "TAG1");
+    h.meter(1, 1100.0);
+    h.advance(10);
+    let mv = h.expect_call("MeterValues");
+    assert_eq!(mv.payload["connectorId"], 1);
+    assert_eq!(mv.payload["transactionId"], 101);
+    let values = mv.payload["meterValue"][0]["sampledValue"]
+        .as_array()
+        .unwrap();
+    assert_eq!(values.len(), 8);
+    assert!(values.iter().all(|v| v["context"] == "Sample.Periodic"));
+    let soc = values.iter().find(|v| v["measurand"] == "SoC").unwrap();
+    assert_eq!(soc["unit"], "Percent");
+    h.answer(&mv, json!({}));
+    h.advance(9);
+    h.expect_no_call();
+    h.advance(1);
+    h.expect_call("MeterValues");
+}
+
+#[test]
+fn tc_038_stop_while_offline_is_delivered_after_reconnect() {
+    let mut h = Harness::new();
+    h.boot();
+    h.start_transaction(1, "TAG1");
+    h.input(Input::Disconnected);
+    h.hw(HardwareEvent::StopButton { connector: 1 });
+    h.expect_no_call();
+    h.advance(120);
+    h.input(Input::Connected);
+    let calls = h.answer_all();
+    let stop = calls
+        .iter()
+        .find(|c| c.action == "StopTransaction")
+        .unwrap();
+    assert_eq!(stop.payload["transactionId"], 101);
+    assert_eq!(stop.payload["reason"], "Local");
+}
+
+#[test]
+fn start_before_the_transaction_id_is_known_patches_later_messages() {
+    let mut h = Harness::new();
+    h.boot();
+    h.input(Input::Disconnected);
+    // Offline the card is unknown: nothing starts.
+    h.start_transaction(1, "TAG1");
+    h.input(Input::Connected);
+    h.answer_all();
+    h.hw(HardwareEvent::CardPresented {
+        connector: 1,
+        id_tag: "TAG1".into(),
+    });
+    let authorize = h.expect_call("Authorize");
+    h.answer(&authorize, json!({"idTagInfo": {"status": "Accepted"}}));
+    let start = h.expect_call("StartTransaction");
+    // The Central System is slow; the EV leaves before StartTransaction is answered.
+    h.hw(HardwareEvent::CableUnplugged { connector: 1 });
+    h.answer(
+        &start,
+        json!({"idTagInfo": {"status": "Accepted"}, "transactionId": 77}),
+    );
+    let calls = h.answer_all();
+    let stop = calls
+        .iter()
+        .find(|c| c.action == "StopTransaction")
+        .unwrap();
+    assert_eq!(stop.payload["transactionId"], 77);
+}
+
+#[test]
+fn transaction_messages_are_retried_then_dropped_after_the_attempts() {
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.hw(HardwareEvent::CardPresented {
+        connector: 1,
+        id_tag: "TAG1".into(),
+    });
+    h.answer_all_but("StartTransaction");
+    for attempt in 1..=3 {
+        h.answer_all_but("StartTransaction");
+        let start = h.expect_call("StartTransaction");
+        let error = ocpp::Frame::CallError(ocpp::CallError::new(
+            start.unique_id.clone(),
+            ocpp::ErrorCode::InternalError,
+            "database down",
+        ));
+        h.input(Input::Received(error.to_text()));
+        // What queued behind it goes on while it waits.
+        let others = h.answer_all();
+        assert!(others.iter().all(|c| c.action != "StartTransaction"));
+        if attempt < 3 {
+            // TransactionMessageRetryInterval (60 s) times the attempts so far.
+            h.advance(60 * attempt - 1);
+            h.expect_no_call();
+            h.advance(1);
+        }
+    }
+    // Dropped: only what is behind it (the Charging notification) follows.
+    let rest = h.answer_all();
+    assert!(
+        rest.iter().all(|c| c.action != "StartTransaction"),
+        "{rest:?}"
+    );
+}
+
+#[test]
+fn tc_032_2_power_loss_stops_the_transaction_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("station.db");
+    {
+        let store = store::SqliteStore::open(&db).unwrap();
+        let mut h = Harness::with_store(Box::new(store), t0());
+        h.boot();
+        h.start_transaction(1, "TAG1");
+        h.meter(1, 4321.0);
+        h.advance(60);
+        // The MeterValues sample is queued, then the power goes: no answer, no stop.
+    }
+    let store = store::SqliteStore::open(&db).unwrap();
+    let later = t0() + chrono::Duration::minutes(10);
+    let mut h = Harness::with_store_and_meters(Box::new(store), later, [4400.0, 5000.0]);
+    let calls = h.boot();
+    let actions: Vec<_> = calls.iter().map(|c| c.action.as_str()).collect();
+    assert_eq!(actions[0], "BootNotification");
+    let mv = calls.iter().find(|c| c.action == "MeterValues").unwrap();
+    assert_eq!(mv.payload["transactionId"], 101);
+    let stop = calls
+        .iter()
+        .find(|c| c.action == "StopTransaction")
+        .unwrap();
+    assert_eq!(stop.payload["transactionId"], 101);
+    assert_eq!(stop.payload["reason"], "PowerLoss");
+    // The meter at restart is the best reading there is.
+    assert_eq!(stop.payload["meterStop"], 4400);
+    // Delivered: nothing is left to send after another restart.
+    drop(h);
+    let store = store::SqliteStore::open(&db).unwrap();
+    let mut h = Harness::with_store(Box::new(store), later);
+    let calls = h.boot();
+    assert!(
+        calls.iter().all(|c| c.action != "StopTransaction"),
+        "{calls:?}"
+    );
+}
