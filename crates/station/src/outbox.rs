@@ -91,6 +91,10 @@ impl Outbox {
         seq: Option<u64>,
     ) {
         if let Some(item) = self.queue.remove(index) {
+            if item == Item::Durable {
+                // Its retry wait is over.
+                self.durable_not_before = None;
+            }
             self.in_flight = Some(InFlight {
                 unique_id,
                 action,
@@ -124,7 +128,6 @@ impl Outbox {
     /// The answer to the CALL in flight arrived (result or error): it is no longer in flight.
     pub fn finish(&mut self, unique_id: &str) -> Option<InFlight> {
         if self.in_flight.as_ref()?.unique_id == unique_id {
-            self.durable_not_before = None;
             self.in_flight.take()
         } else {
             None

@@ -241,7 +241,10 @@ fn transaction_messages_are_retried_then_dropped_after_the_attempts() {
         h.input(Input::Received(error.to_text()));
         // What queued behind it goes on while it waits.
         let others = h.answer_all();
-        assert!(others.iter().all(|c| c.action != "StartTransaction"));
+        assert!(
+            others.iter().all(|c| c.action != "StartTransaction"),
+            "attempt {attempt}: {others:?}"
+        );
         if attempt < 3 {
             // TransactionMessageRetryInterval (60 s) times the attempts so far.
             h.advance(60 * attempt - 1);
