@@ -76,11 +76,9 @@ impl Settings {
             .or(file.csms_url)
             .ok_or("--csms-url is required (or `csms_url` in the config file)")?;
         check_url(&csms_url)?;
-        if file.simulator.connectors == 0 {
-            return Err(
-                "field `simulator.connectors`: a station needs at least one connector".into(),
-            );
-        }
+        file.simulator
+            .validate()
+            .map_err(|e| format!("section [simulator]: {e}"))?;
         let initial_keys = ocpp_keys(&file.ocpp, file.simulator.connectors)?;
         let data_dir = flags
             .data_dir
@@ -219,10 +217,36 @@ mod tests {
     }
 
     #[test]
+    fn simulator_values_are_checked() {
+        let file = parse_file("[simulator]\nconnectors = 0\n").unwrap();
+        let err = Settings::resolve(file, flags()).unwrap_err();
+        assert!(err.contains("connectors"), "{err}");
+        let file = parse_file("[simulator.ev]\ninitial_soc_percent = 140.0\n").unwrap();
+        let err = Settings::resolve(file, flags()).unwrap_err();
+        assert!(err.contains("ev.initial_soc_percent"), "{err}");
+    }
+
+    #[test]
     fn missing_id_is_explained() {
         let mut f = flags();
         f.id = None;
         let err = Settings::resolve(FileSettings::default(), f).unwrap_err();
         assert!(err.contains("--id is required"));
+    }
+}
+
+#[cfg(test)]
+mod example_file {
+    use super::*;
+
+    /// The example the README points to must stay valid.
+    #[test]
+    fn the_example_station_toml_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/station.toml");
+        let file = load_file(&path).unwrap();
+        let s = Settings::resolve(file, FlagSettings::default()).unwrap();
+        assert_eq!(s.run.station_url(), "ws://127.0.0.1:9000/ocpp/CP001");
+        assert_eq!(s.simulator.connectors, 2);
+        assert!(s.run.initial_keys.len() >= 4);
     }
 }

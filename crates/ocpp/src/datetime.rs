@@ -36,7 +36,11 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTim
     parse(&s).map_err(|e| {
         constraint_error::<D::Error>(
             ErrorCode::TypeConstraintViolation,
-            format_args!("{s:?} is not an RFC 3339 date-time ({e})"),
+            // Bounded echo: the description goes back to the peer in a CALLERROR.
+            format_args!(
+                "{:?} is not an RFC 3339 date-time ({e})",
+                s.chars().take(40).collect::<String>()
+            ),
         )
     })
 }

@@ -10,6 +10,8 @@
 //!   OCPP error code for each failure.
 //! - [`Action`]: the 39 action names; [`Request`]: ties a request type to its
 //!   action and response type.
+//! - [`validate_request`] / [`validate_response`]: decode-check a payload for
+//!   an action known only at run time.
 //! - `messages` (flattened into the root): `XRequest` / `XResponse` for every
 //!   action, one file each.
 //! - `types` (flattened into the root): shared enums and structs, by topic.
@@ -33,7 +35,8 @@
 //!   `FormationViolation`;
 //! - required field missing, empty array where `minItems: 1`:
 //!   `OccurenceConstraintViolation`;
-//! - wrong JSON type (string for integer, `1.5` for an integer, ...), and a
+//! - wrong JSON type (string for integer, `1.5` for an integer, an array
+//!   where an object is expected, ...), and a
 //!   date-time string that is not RFC 3339 (the schema types it as a
 //!   `date-time` string): `TypeConstraintViolation`;
 //! - string longer than its `CiString` maximum, value not in the enum, number
@@ -42,6 +45,28 @@
 //!
 //! Known leniencies: `null` for an optional field reads as absent, and `uri`
 //! formats are not checked.
+//!
+//! # Example
+//! ```
+//! use ocpp::{Action, BootNotificationRequest, CallError, CallResult, ErrorCode, Frame};
+//!
+//! let text = r#"[2, "42", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}]"#;
+//! let reply = match Frame::parse(text) {
+//!     Ok(Frame::Call(call)) => match Action::from_name(&call.action) {
+//!         Some(Action::BootNotification) => match call.decode::<BootNotificationRequest>() {
+//!             Ok(_req) => Frame::from(CallResult::new(&call.unique_id, &serde_json::json!({}))),
+//!             Err(e) => Frame::from(CallError::new(&call.unique_id, e.code, e.description)),
+//!         },
+//!         _ => Frame::from(CallError::new(&call.unique_id, ErrorCode::NotImplemented, "")),
+//!     },
+//!     Ok(_) => return,
+//!     Err(e) => match e.to_call_error() {
+//!         Some(answer) => Frame::from(answer),
+//!         None => return,
+//!     },
+//! };
+//! assert!(reply.to_text().starts_with(r#"[3,"42","#));
+//! ```
 //!
 //! # Security extension type names
 //! From the schemas' definitions without the `EnumType`/`Type` suffix:
@@ -63,6 +88,7 @@ pub mod frame;
 mod messages;
 mod payload;
 mod request;
+mod strict;
 mod types;
 pub mod validate;
 mod wire_enum;

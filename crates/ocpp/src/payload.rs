@@ -11,6 +11,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::strict::Strict;
 use crate::ErrorCode;
 
 /// Why a payload could not be decoded, with the code for the CALLERROR.
@@ -42,7 +43,7 @@ pub fn decode<T: DeserializeOwned>(payload: &Value) -> Result<T, PayloadError> {
             format!("payload must be a JSON object, got {}", json_kind(payload)),
         ));
     }
-    serde_path_to_error::deserialize(payload).map_err(|err| {
+    serde_path_to_error::deserialize(Strict(payload)).map_err(|err| {
         let path = err.path().to_string();
         let (code, message) = classify(&err.inner().to_string());
         let description = if path == "." || path.is_empty() {
