@@ -218,7 +218,7 @@ impl EventLoop {
         if self.conn.is_some() || self.connecting.is_some() {
             return;
         }
-        if !self.reconnect_at.is_some_and(|t| t <= now) {
+        if self.reconnect_at.is_none_or(|t| t > now) {
             return;
         }
         self.reconnect_at = None;

@@ -199,7 +199,7 @@ mod tests {
         assert!(c.set("MeterValuesSampledData", "Voltage, SoC").is_ok());
         assert_eq!(c.get("MeterValuesSampledData").unwrap().1, "Voltage,SoC");
         assert!(c.set("MeterValuesSampledData", "Voltage,Bogus").is_err());
-        let ten = vec!["Voltage"; 10].join(",");
+        let ten = ["Voltage"; 10].join(",");
         assert!(c.set("MeterValuesSampledData", &ten).is_err());
     }
 

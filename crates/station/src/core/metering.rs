@@ -139,7 +139,7 @@ impl Station {
     }
 
     pub(crate) fn aligned_timer(&mut self, now: DateTime<Utc>) {
-        if !self.next_aligned.is_some_and(|t| t <= now) {
+        if self.next_aligned.is_none_or(|t| t > now) {
             return;
         }
         self.schedule_aligned(now);
