@@ -1,0 +1,641 @@
+#!/usr/bin/env python3
+"""Interop test: an independent OCPP 1.6-J Central System (mobilityhouse `ocpp` 2.1.0 on
+`websockets`) that accepts one charge point and tests it.
+
+The `ocpp` library validates every frame in both directions against the official OCPP 1.6
+JSON schemas. This script counts every failure of that validation (and every CALLERROR in
+either direction), and additionally checks that every date-time field the station sends is
+an RFC 3339 date-time (the library's validator does not check `format`).
+
+Usage:
+    central_system.py [--port 0] [--heartbeat-interval 1] [--timeout 30]
+                      [--control http://127.0.0.1:8180] [--id CP-INTEROP] [--verbose]
+
+Prints `PORT <n>` as its first stdout line once listening, then, when all checks are done or
+the timeout expires, one line per check (`PASS ...` / `FAIL ...`) and finally
+`<N> passed, <N> failed`. Exit status 0 only if nothing failed.
+
+Run it with the virtualenv of scripts/python-env (.venv/bin/python).
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import pathlib
+import re
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime, timezone
+
+try:
+    import ocpp
+    import websockets
+    from ocpp.routing import after, on
+    from ocpp.v16 import ChargePoint, call, call_result
+    from ocpp.v16.enums import (
+        Action,
+        AuthorizationStatus,
+        ChargePointStatus,
+        ConfigurationStatus,
+        DataTransferStatus,
+        RegistrationStatus,
+    )
+except ImportError as e:  # pragma: no cover - environment problem
+    print(
+        f"error: {e}; run scripts/python-env and use .venv/bin/python",
+        file=sys.stderr,
+    )
+    sys.exit(2)
+
+LOG = logging.getLogger("interop")
+
+SCHEMA_DIR = pathlib.Path(ocpp.__file__).parent / "v16" / "schemas"
+
+# RFC 3339 section 5.6 date-time (the 'T' and 'Z' may be lower case; a space is not allowed).
+RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+ID_TAG = "INTEROP-TAG-1"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_rfc3339(value) -> str | None:
+    """None if `value` is an RFC 3339 date-time, else the reason it is not."""
+    if not isinstance(value, str):
+        return f"not a string: {value!r}"
+    if not RFC3339.match(value):
+        return f"{value!r} is not an RFC 3339 date-time"
+    text = value.upper()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    # datetime.fromisoformat accepts at most 6 fractional digits before Python 3.11.
+    m = re.match(r"^(.*?\.)(\d+)([+-].*)$", text)
+    if m and len(m.group(2)) > 6:
+        text = m.group(1) + m.group(2)[:6] + m.group(3)
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError as e:
+        return f"{value!r}: {e}"
+    if dt.tzinfo is None:
+        return f"{value!r} has no UTC offset"
+    return None
+
+
+_schemas: dict[str, dict | None] = {}
+
+
+def load_schema(name: str) -> dict | None:
+    if name not in _schemas:
+        try:
+            _schemas[name] = json.loads((SCHEMA_DIR / f"{name}.json").read_text("utf-8-sig"))
+        except (OSError, ValueError):
+            _schemas[name] = None
+    return _schemas[name]
+
+
+def date_time_problems(schema: dict, root: dict, value, path: str, out: list):
+    """Walk `value` along `schema` and append a problem for each bad `format: date-time`."""
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target = root
+        for part in ref[2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        date_time_problems(target, root, value, path, out)
+        return
+    if schema.get("format") == "date-time":
+        problem = parse_rfc3339(value)
+        if problem:
+            out.append(f"{path}: {problem}")
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        for k, v in value.items():
+            if k in props:
+                date_time_problems(props[k], root, v, f"{path}.{k}", out)
+    elif isinstance(value, list):
+        items = schema.get("items")
+        if isinstance(items, dict):
+            for i, v in enumerate(value):
+                date_time_problems(items, root, v, f"{path}[{i}]", out)
+
+
+class Results:
+    def __init__(self):
+        self.lines: list[tuple[bool, str]] = []
+
+    def check(self, ok: bool, what: str, detail: str = ""):
+        text = what if ok or not detail else f"{what}: {detail}"
+        self.lines.append((bool(ok), text))
+        LOG.info("%s %s", "PASS" if ok else "FAIL", text)
+        return ok
+
+
+class Observed:
+    """Everything the station did, as seen by the Central System."""
+
+    def __init__(self):
+        self.connections: list[tuple[str, str | None]] = []  # (path, subprotocol)
+        self.boots: list[dict] = []
+        self.booted = asyncio.Event()
+        self.heartbeats = 0
+        self.status: list[dict] = []  # every StatusNotification payload (snake_case)
+        self.authorizes: list[dict] = []
+        self.starts: list[dict] = []
+        self.stops: list[dict] = []
+        self.meter_values: list[dict] = []
+        self.other_calls: list[str] = []
+        # Problems: validation failures / CALLERRORs in either direction, bad date-times,
+        # frames that are not OCPP-J at all.
+        self.protocol_errors: list[str] = []
+        self.date_time_errors: list[str] = []
+        self.frames_in = 0
+        self.frames_out = 0
+
+    def status_for(self, connector: int) -> list[str]:
+        return [s["status"] for s in self.status if s.get("connector_id") == connector]
+
+
+class CentralSystemSide(ChargePoint):
+    """ocpp.v16.ChargePoint (the Central System's view of one charge point) with handlers for
+    what a station sends, and hooks that record every validation failure and CALLERROR."""
+
+    def __init__(self, cp_id, connection, obs: Observed, heartbeat_interval: int):
+        super().__init__(cp_id, connection, response_timeout=10)
+        self.obs = obs
+        self.heartbeat_interval = heartbeat_interval
+        self._pending_actions: dict[str, str] = {}  # unique id of our CALLs -> action
+        self._call_error_ids: set[str] = set()  # our CALLs the station answered with CALLERROR
+        self._next_tx = 1
+
+    # -- frame hooks ---------------------------------------------------------------------
+
+    async def route_message(self, raw_msg):
+        self.obs.frames_in += 1
+        try:
+            frame = json.loads(raw_msg)
+            if not isinstance(frame, list) or len(frame) < 3 or frame[0] not in (2, 3, 4):
+                raise ValueError("not an OCPP-J frame [2|3|4, id, ...]")
+        except (ValueError, TypeError) as e:
+            self.obs.protocol_errors.append(f"station sent an invalid frame ({e}): {raw_msg!r}")
+            # The library only logs these; still let it see them.
+            return await super().route_message(raw_msg)
+
+        kind, unique_id = frame[0], frame[1]
+        if kind == 2 and len(frame) == 4 and isinstance(frame[3], dict):
+            schema = load_schema(str(frame[2]))
+            if schema is not None:
+                problems = []
+                date_time_problems(schema, schema, frame[3], str(frame[2]), problems)
+                self.obs.date_time_errors.extend(problems)
+        elif kind == 3:
+            action = self._pending_actions.get(unique_id)
+            schema = load_schema(f"{action}Response") if action else None
+            if schema is not None and len(frame) == 3:
+                problems = []
+                date_time_problems(schema, schema, frame[2], f"{action}.conf", problems)
+                self.obs.date_time_errors.extend(problems)
+        elif kind == 4:
+            action = self._pending_actions.get(unique_id, "?")
+            self._call_error_ids.add(unique_id)
+            self.obs.protocol_errors.append(
+                f"station answered our {action} with CALLERROR: {raw_msg}"
+            )
+        return await super().route_message(raw_msg)
+
+    async def _send(self, message):
+        self.obs.frames_out += 1
+        try:
+            frame = json.loads(message)
+        except ValueError:
+            frame = None
+        if isinstance(frame, list) and frame:
+            if frame[0] == 2 and len(frame) >= 3:
+                self._pending_actions[frame[1]] = frame[2]
+            elif frame[0] == 4:
+                # The library answers a CALL with CALLERROR when the station's request fails
+                # schema validation (or our own answer fails it, or a handler raised).
+                self.obs.protocol_errors.append(
+                    f"central system answered a station request with CALLERROR "
+                    f"(library validation/handling failure): {message}"
+                )
+        await super()._send(message)
+
+    async def request(self, payload, what: str):
+        """Send a CALL; return the typed response, or None after recording why not."""
+        unique_id = str(uuid.uuid4())
+        try:
+            return await self.call(payload, suppress=False, unique_id=unique_id)
+        except asyncio.TimeoutError:
+            self.obs.protocol_errors.append(f"{what}: no response from the station")
+        except Exception as e:  # OCPPError from schema validation, or the CALLERROR answer
+            if unique_id in self._call_error_ids:
+                return None  # already recorded in route_message
+            self.obs.protocol_errors.append(
+                f"{what}: {type(e).__name__}: {getattr(e, 'description', '')} "
+                f"{getattr(e, 'details', '') or e}"
+            )
+        return None
+
+    # -- handlers for what the station sends ---------------------------------------------
+
+    @on(Action.boot_notification)
+    def on_boot_notification(self, **kwargs):
+        self.obs.boots.append(kwargs)
+        return call_result.BootNotification(
+            current_time=now_iso(),
+            interval=self.heartbeat_interval,
+            status=RegistrationStatus.accepted,
+        )
+
+    @after(Action.boot_notification)
+    def after_boot_notification(self, **kwargs):
+        self.obs.booted.set()
+
+    @on(Action.heartbeat)
+    def on_heartbeat(self, **kwargs):
+        self.obs.heartbeats += 1
+        return call_result.Heartbeat(current_time=now_iso())
+
+    @on(Action.status_notification)
+    def on_status_notification(self, **kwargs):
+        self.obs.status.append(kwargs)
+        return call_result.StatusNotification()
+
+    @on(Action.authorize)
+    def on_authorize(self, **kwargs):
+        self.obs.authorizes.append(kwargs)
+        return call_result.Authorize(id_tag_info={"status": AuthorizationStatus.accepted})
+
+    @on(Action.start_transaction)
+    def on_start_transaction(self, **kwargs):
+        tx = self._next_tx
+        self._next_tx += 1
+        self.obs.starts.append(dict(kwargs, transaction_id=tx))
+        return call_result.StartTransaction(
+            transaction_id=tx, id_tag_info={"status": AuthorizationStatus.accepted}
+        )
+
+    @on(Action.stop_transaction)
+    def on_stop_transaction(self, **kwargs):
+        self.obs.stops.append(kwargs)
+        return call_result.StopTransaction(id_tag_info={"status": AuthorizationStatus.accepted})
+
+    @on(Action.meter_values)
+    def on_meter_values(self, **kwargs):
+        self.obs.meter_values.append(kwargs)
+        return call_result.MeterValues()
+
+    @on(Action.data_transfer)
+    def on_data_transfer(self, **kwargs):
+        self.obs.other_calls.append("DataTransfer")
+        return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
+
+    @on(Action.diagnostics_status_notification)
+    def on_diagnostics_status_notification(self, **kwargs):
+        self.obs.other_calls.append("DiagnosticsStatusNotification")
+        return call_result.DiagnosticsStatusNotification()
+
+    @on(Action.firmware_status_notification)
+    def on_firmware_status_notification(self, **kwargs):
+        self.obs.other_calls.append("FirmwareStatusNotification")
+        return call_result.FirmwareStatusNotification()
+
+
+# -- control API (the person at the station) --------------------------------------------
+
+
+def http(method: str, url: str, body: dict | None = None) -> tuple[int, object]:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            status, text = resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read().decode("utf-8", "replace")
+    try:
+        return status, json.loads(text) if text else None
+    except ValueError:
+        return status, text
+
+
+async def control(method: str, base: str, path: str, body: dict | None = None):
+    # Blocking urllib in a thread: the event loop must keep answering the station meanwhile.
+    return await asyncio.to_thread(http, method, base.rstrip("/") + path, body)
+
+
+async def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(step)
+
+
+# -- the test -----------------------------------------------------------------------------
+
+
+class Tester:
+    def __init__(self, args, obs: Observed, res: Results):
+        self.args = args
+        self.obs = obs
+        self.res = res
+        self.cp: CentralSystemSide | None = None
+        self.cp_ready = asyncio.Event()
+        self.step = "waiting for the station to connect"
+
+    async def on_connect(self, websocket):
+        path = websocket.request.path if websocket.request else ""
+        self.obs.connections.append((path, websocket.subprotocol))
+        cp_id = path.rstrip("/").rsplit("/", 1)[-1]
+        cp = CentralSystemSide(cp_id, websocket, self.obs, self.args.heartbeat_interval)
+        self.cp = cp
+        self.cp_ready.set()
+        try:
+            await cp.start()
+        except websockets.exceptions.ConnectionClosed:
+            LOG.info("station %s disconnected", cp_id)
+
+    async def run(self):
+        obs, res = self.obs, self.res
+        await self.cp_ready.wait()
+        path, subprotocol = obs.connections[0]
+        expected_path = f"/ocpp/{self.args.id}" if self.args.id else None
+        if expected_path:
+            res.check(path == expected_path, f"station connected to {expected_path}", f"path {path!r}")
+        else:
+            res.check(bool(path.strip("/")), f"station connected to {path}")
+        res.check(subprotocol == "ocpp1.6", "websocket subprotocol ocpp1.6", f"negotiated {subprotocol!r}")
+
+        self.step = "waiting for BootNotification"
+        await obs.booted.wait()
+        boot = obs.boots[0]
+        res.check(
+            bool(boot.get("charge_point_vendor")) and bool(boot.get("charge_point_model")),
+            f"boot accepted (vendor {boot.get('charge_point_vendor')!r}, model {boot.get('charge_point_model')!r})",
+        )
+
+        self.step = "waiting for StatusNotification of connectors 0, 1, 2"
+        ok = await wait_until(lambda: all(obs.status_for(c) for c in (0, 1, 2)), 10)
+        seen = sorted({s.get("connector_id") for s in obs.status})
+        res.check(ok, "StatusNotification for connectors 0, 1, 2", f"saw connectors {seen}")
+        if ok:
+            first = {c: obs.status_for(c)[0] for c in (0, 1, 2)}
+            res.check(
+                all(v == ChargePointStatus.available for v in first.values()),
+                f"connectors initially Available ({first})",
+            )
+
+        cp = self.cp
+        await self.configuration_tests(cp)
+        if self.args.control:
+            await self.transaction_test(cp)
+
+        self.step = "waiting for 2 Heartbeats"
+        ok = await wait_until(lambda: obs.heartbeats >= 2, max(5, 3 * self.args.heartbeat_interval))
+        res.check(ok, f"at least 2 Heartbeats ({obs.heartbeats} received)")
+
+    async def configuration_tests(self, cp: CentralSystemSide):
+        obs, res = self.obs, self.res
+
+        self.step = "GetConfiguration (all keys)"
+        r = await cp.request(call.GetConfiguration(), "GetConfiguration(all)")
+        keys = {}
+        if r is not None:
+            keys = {k["key"]: k for k in (r.configuration_key or [])}
+            res.check(
+                len(keys) > 0 and not r.unknown_key,
+                f"GetConfiguration all keys ({len(keys)} keys)",
+                f"unknownKey {r.unknown_key!r}",
+            )
+            for needed in ("HeartbeatInterval", "MeterValueSampleInterval", "NumberOfConnectors"):
+                res.check(needed in keys, f"GetConfiguration lists {needed}")
+            noc = keys.get("NumberOfConnectors", {})
+            res.check(
+                noc.get("value") == "2" and noc.get("readonly") is True,
+                "NumberOfConnectors = 2, read-only",
+                f"got {noc!r}",
+            )
+            hb = keys.get("HeartbeatInterval", {}).get("value")
+            print(
+                f"INFO HeartbeatInterval key after BootNotification.conf(interval="
+                f"{self.args.heartbeat_interval}): {hb!r}",
+                flush=True,
+            )
+        else:
+            res.check(False, "GetConfiguration all keys", "no valid answer")
+
+        self.step = "GetConfiguration (specific keys)"
+        asked = ["HeartbeatInterval", "NumberOfConnectors", "NoSuchKeyInterop"]
+        r = await cp.request(call.GetConfiguration(key=asked), "GetConfiguration(keys)")
+        if r is not None:
+            got = sorted(k["key"] for k in (r.configuration_key or []))
+            res.check(
+                got == ["HeartbeatInterval", "NumberOfConnectors"]
+                and list(r.unknown_key or []) == ["NoSuchKeyInterop"],
+                "GetConfiguration specific keys (2 known, 1 in unknownKey)",
+                f"configurationKey {got}, unknownKey {r.unknown_key!r}",
+            )
+        else:
+            res.check(False, "GetConfiguration specific keys", "no valid answer")
+
+        for key, value, want in (
+            ("MeterValueSampleInterval", "5", ConfigurationStatus.accepted),
+            ("NoSuchKeyInterop", "1", ConfigurationStatus.not_supported),
+            ("NumberOfConnectors", "3", ConfigurationStatus.rejected),
+        ):
+            self.step = f"ChangeConfiguration {key}={value}"
+            r = await cp.request(
+                call.ChangeConfiguration(key=key, value=value), f"ChangeConfiguration({key})"
+            )
+            got = r.status if r is not None else None
+            res.check(got == want, f"ChangeConfiguration {key}={value} -> {want}", f"got {got}")
+
+        self.step = "GetConfiguration MeterValueSampleInterval after change"
+        r = await cp.request(
+            call.GetConfiguration(key=["MeterValueSampleInterval"]), "GetConfiguration(MVSI)"
+        )
+        vals = [k.get("value") for k in (r.configuration_key or [])] if r is not None else None
+        res.check(vals == ["5"], "MeterValueSampleInterval reads back 5", f"got {vals}")
+
+    async def transaction_test(self, cp: CentralSystemSide):
+        obs, res, base = self.obs, self.res, self.args.control
+        conn = 1
+
+        self.step = "control API: GET /api/state"
+        status, state = await control("GET", base, "/api/state")
+        res.check(
+            status == 200 and isinstance(state, dict) and state.get("connected") is True,
+            "control API state: connected",
+            f"HTTP {status} {state!r}",
+        )
+
+        self.step = "control API: plug"
+        status, body = await control("POST", base, f"/api/connectors/{conn}/plug")
+        res.check(200 <= status < 300, f"control API plug connector {conn}", f"HTTP {status} {body!r}")
+
+        self.step = "control API: authorize"
+        status, body = await control(
+            "POST", base, f"/api/connectors/{conn}/authorize", {"idTag": ID_TAG}
+        )
+        res.check(200 <= status < 300, f"control API authorize {ID_TAG}", f"HTTP {status} {body!r}")
+
+        self.step = "waiting for StartTransaction"
+        ok = await wait_until(lambda: bool(obs.starts), 10)
+        if not res.check(ok, "StartTransaction received"):
+            return
+        start = obs.starts[0]
+        res.check(
+            start.get("connector_id") == conn and start.get("id_tag") == ID_TAG,
+            f"StartTransaction connector {conn}, idTag {ID_TAG}",
+            f"got {start!r}",
+        )
+        res.check(
+            any(a.get("id_tag") == ID_TAG for a in obs.authorizes),
+            f"Authorize {ID_TAG} before the transaction",
+            f"Authorize requests: {obs.authorizes!r}",
+        )
+        tx = start["transaction_id"]
+
+        self.step = "waiting for Charging status"
+        ok = await wait_until(lambda: ChargePointStatus.charging in obs.status_for(conn), 10)
+        res.check(ok, f"connector {conn} Charging", f"statuses {obs.status_for(conn)}")
+
+        self.step = "waiting for MeterValues of the transaction"
+        ok = await wait_until(
+            lambda: any(m.get("transaction_id") == tx for m in obs.meter_values), 12
+        )
+        res.check(
+            ok,
+            f"MeterValues with transactionId {tx}",
+            f"got {len(obs.meter_values)} MeterValues: {obs.meter_values[:2]!r}",
+        )
+        if ok:
+            mv = next(m for m in obs.meter_values if m.get("transaction_id") == tx)
+            res.check(mv.get("connector_id") == conn, f"MeterValues on connector {conn}", f"got {mv!r}")
+
+        status, state = await control("GET", base, "/api/state")
+        c1 = next(
+            (c for c in (state or {}).get("connectors", []) if c.get("id") == conn), None
+        ) if isinstance(state, dict) else None
+        res.check(
+            c1 is not None and c1.get("transactionId") == tx and c1.get("idTag") == ID_TAG,
+            f"control API state shows transaction {tx}",
+            f"got {c1!r}",
+        )
+
+        self.step = "control API: stop"
+        status, body = await control("POST", base, f"/api/connectors/{conn}/stop")
+        res.check(200 <= status < 300, "control API stop", f"HTTP {status} {body!r}")
+
+        self.step = "waiting for StopTransaction"
+        ok = await wait_until(lambda: bool(obs.stops), 10)
+        if res.check(ok, "StopTransaction received"):
+            stop = obs.stops[0]
+            res.check(
+                stop.get("transaction_id") == tx
+                and isinstance(stop.get("meter_stop"), int)
+                and stop["meter_stop"] >= start.get("meter_start", 0),
+                f"StopTransaction transactionId {tx}, meterStop >= meterStart",
+                f"got {stop!r}, meterStart {start.get('meter_start')!r}",
+            )
+            res.check(
+                stop.get("reason") in (None, "Local"),
+                "StopTransaction reason Local (or absent)",
+                f"got {stop.get('reason')!r}",
+            )
+
+        self.step = "control API: unplug"
+        status, body = await control("POST", base, f"/api/connectors/{conn}/unplug")
+        res.check(200 <= status < 300, "control API unplug", f"HTTP {status} {body!r}")
+        self.step = "waiting for Available after unplug"
+        ok = await wait_until(
+            lambda: obs.status_for(conn)
+            and obs.status_for(conn)[-1] == ChargePointStatus.available
+            and len(obs.status_for(conn)) > 1,
+            10,
+        )
+        res.check(ok, f"connector {conn} Available again", f"statuses {obs.status_for(conn)}")
+        print(f"INFO connector {conn} statuses: {' -> '.join(obs.status_for(conn))}", flush=True)
+
+
+async def main_async(args) -> int:
+    obs, res = Observed(), Results()
+    tester = Tester(args, obs, res)
+    server = await websockets.serve(
+        tester.on_connect, "127.0.0.1", args.port, subprotocols=["ocpp1.6"]
+    )
+    port = server.sockets[0].getsockname()[1]
+    print(f"PORT {port}", flush=True)
+
+    timed_out = False
+    try:
+        await asyncio.wait_for(tester.run(), args.timeout)
+    except asyncio.TimeoutError:
+        timed_out = True
+    # Let in-flight frames settle before the summary.
+    await asyncio.sleep(0.3)
+    if timed_out:
+        res.check(False, f"finished within {args.timeout:g} s", f"timed out while {tester.step}")
+
+    res.check(len(obs.connections) == 1, f"one WebSocket connection ({len(obs.connections)})")
+    res.check(len(obs.boots) == 1, f"exactly one BootNotification ({len(obs.boots)})")
+    res.check(
+        not obs.protocol_errors,
+        "no schema validation errors or CALLERRORs in either direction "
+        f"({obs.frames_in} frames in, {obs.frames_out} out)",
+        "; ".join(obs.protocol_errors),
+    )
+    res.check(
+        not obs.date_time_errors,
+        "every date-time the station sent is RFC 3339",
+        "; ".join(obs.date_time_errors),
+    )
+
+    server.close()
+    try:
+        await asyncio.wait_for(server.wait_closed(), 3)
+    except asyncio.TimeoutError:
+        pass
+
+    passed = sum(1 for ok, _ in res.lines if ok)
+    failed = len(res.lines) - passed
+    for ok, text in res.lines:
+        print(f"{'PASS' if ok else 'FAIL'} {text}")
+    print(f"{passed} passed, {failed} failed", flush=True)
+    return 0 if failed == 0 else 1
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--port", type=int, default=0, help="port to listen on (0: any free port)")
+    p.add_argument("--heartbeat-interval", type=int, default=1, help="interval in BootNotification.conf, s")
+    p.add_argument("--timeout", type=float, default=30, help="give up after this many seconds")
+    p.add_argument("--control", help="the station's control API, e.g. http://127.0.0.1:8180")
+    p.add_argument("--id", help="expected charge point id (the station connects to /ocpp/ID)")
+    p.add_argument("--verbose", action="store_true", help="log every frame on stderr")
+    args = p.parse_args()
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    if args.control and not args.control.startswith("http"):
+        args.control = "http://" + args.control
+    return asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
