@@ -150,6 +150,11 @@ impl EventLoop {
 
     /// Bring the hardware up to `now`, give the station its inputs and carry out its outputs.
     async fn step(&mut self, now: DateTime<Utc>, input: Option<Input>) {
+        // What arrived goes in first: an answer read now must not lose against a response
+        // deadline the readings below would check first.
+        if let Some(input) = input {
+            self.station.handle(input, now);
+        }
         let events = self.charger.poll(now);
         for connector in 1..=self.charger.connector_count() {
             if let Some(reading) = self.charger.meter(connector) {
@@ -159,9 +164,6 @@ impl EventLoop {
         }
         for event in events {
             self.station.handle(Input::Hardware(event), now);
-        }
-        if let Some(input) = input {
-            self.station.handle(input, now);
         }
         self.station.handle(Input::Tick, now);
         self.drain(now).await;

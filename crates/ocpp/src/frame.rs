@@ -75,7 +75,12 @@ impl FrameError {
         if !self.was_call {
             return None;
         }
-        let unique_id = self.unique_id.clone().unwrap_or_else(|| "-1".to_owned());
+        // An id that breaks the length limit cannot be echoed: the answer would be invalid too.
+        let unique_id = self
+            .unique_id
+            .clone()
+            .filter(|id| id.chars().count() <= MAX_UNIQUE_ID_LEN)
+            .unwrap_or_else(|| "-1".to_owned());
         Some(CallError::new(
             unique_id,
             self.code,
@@ -418,6 +423,15 @@ mod tests {
             Frame::from(err).to_text(),
             r#"[4,"9","InternalError","boom",{}]"#
         );
+    }
+
+    #[test]
+    fn a_too_long_id_is_answered_as_unreadable() {
+        let id = "x".repeat(MAX_UNIQUE_ID_LEN + 1);
+        let err = Frame::parse(&format!(r#"[2, "{id}", "Heartbeat", {{}}]"#)).unwrap_err();
+        let answer = err.to_call_error().unwrap();
+        assert_eq!(answer.unique_id, "-1");
+        assert_eq!(answer.error_code, ErrorCode::ProtocolError);
     }
 
     #[test]
