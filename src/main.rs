@@ -17,7 +17,7 @@ use std::str::FromStr;
 )]
 struct Cli {
     /// Log filter, e.g. "info", "debug" (debug shows every OCPP frame) or "ocpp=debug"
-    /// [default: info; warn for the demo, which prints its own transcript].
+    /// [default: info; warn for demo and bench, which print their own report].
     #[arg(long, global = true, env = "CHARGEPOINT_LOG")]
     log: Option<String>,
     #[command(subcommand)]
@@ -106,7 +106,7 @@ fn registration_status(s: &str) -> Result<ocpp::RegistrationStatus, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_log = match cli.command {
-        Command::Demo(_) => "warn",
+        Command::Demo(_) | Command::Bench(_) => "warn",
         _ => "info",
     };
     let log = cli.log.as_deref().unwrap_or(default_log);

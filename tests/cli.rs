@@ -1,0 +1,97 @@
+//! The command line as a user meets it: the demo runs a whole session, bad flags and files
+//! get one-line errors that name the culprit.
+
+use std::process::Command;
+
+fn chargepoint(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_chargepoint"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn demo_runs_a_charging_session_and_summarises_it() {
+    let out = chargepoint(&["demo", "--speed", "600", "--minutes", "10"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "BootNotification",
+        "StartTransaction",
+        "MeterValues",
+        "StopTransaction",
+        "Session summary",
+        "energy delivered",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+    let energy_line = stdout
+        .lines()
+        .find(|l| l.contains("energy delivered"))
+        .unwrap();
+    let kwh: f64 = energy_line
+        .split_whitespace()
+        .nth(2)
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    // 10 minutes at 140-150 kW (the default EV's limit).
+    assert!((20.0..=26.0).contains(&kwh), "{energy_line}");
+}
+
+fn one_line_error(args: &[&str]) -> String {
+    let out = chargepoint(args);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_bad_csms_url_is_named() {
+    let err = one_line_error(&["run", "--id", "CP1", "--csms-url", "http://x"]);
+    assert!(err.contains("--csms-url"), "{err}");
+}
+
+#[test]
+fn a_missing_id_is_named() {
+    let err = one_line_error(&["run", "--csms-url", "ws://127.0.0.1:1/ocpp"]);
+    assert!(err.contains("--id"), "{err}");
+}
+
+#[test]
+fn a_bad_config_file_field_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("station.toml");
+    std::fs::write(&path, "[simulator]\nconnectors = \"two\"\n").unwrap();
+    let err = one_line_error(&[
+        "run",
+        "--id",
+        "CP1",
+        "--csms-url",
+        "ws://127.0.0.1:1/ocpp",
+        "--config",
+        path.to_str().unwrap(),
+    ]);
+    assert!(err.contains("simulator.connectors"), "{err}");
+}
+
+#[test]
+fn a_missing_config_file_is_named() {
+    let err = one_line_error(&[
+        "run",
+        "--id",
+        "CP1",
+        "--csms-url",
+        "ws://127.0.0.1:1/ocpp",
+        "--config",
+        "/nonexistent/station.toml",
+    ]);
+    assert!(err.contains("/nonexistent/station.toml"), "{err}");
+}
