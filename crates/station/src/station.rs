@@ -123,6 +123,7 @@ impl Station {
             interrupted,
         };
         station.schedule_aligned(now);
+        station.recover_interrupted();
         Ok(station)
     }
 
@@ -418,7 +419,6 @@ impl Station {
             self.on_response(expired, Err(()), now);
         }
         self.heartbeat_timer(now);
-        self.recover_interrupted(now);
         self.authorization_timers(now);
         self.sample_timers(now);
         self.aligned_timer(now);

@@ -287,8 +287,10 @@ fn tc_032_2_power_loss_stops_the_transaction_after_restart() {
         .unwrap();
     assert_eq!(stop.payload["transactionId"], 101);
     assert_eq!(stop.payload["reason"], "PowerLoss");
-    // The meter at restart is the best reading there is.
-    assert_eq!(stop.payload["meterStop"], 4400);
+    // The last persisted sample is the best reading there is, and its time the stop time.
+    assert_eq!(stop.payload["meterStop"], 4321);
+    let sampled_at = ocpp::datetime::format(&(t0() + chrono::Duration::seconds(60)));
+    assert_eq!(stop.payload["timestamp"], sampled_at.as_str());
     // Delivered: nothing is left to send after another restart.
     drop(h);
     let store = store::SqliteStore::open(&db).unwrap();

@@ -53,6 +53,15 @@ pub trait Store: Send {
     fn tx_begin(&mut self, rec: &TransactionRecord, start_msg: &QueuedMessage) -> Result<i64>;
     /// Record the transactionId the Central System assigned. Err for an unknown local id.
     fn tx_set_transaction_id(&mut self, local_id: i64, transaction_id: i32) -> Result<()>;
+    /// Atomically: record a meter sample of an open transaction as its last known reading AND
+    /// push the MeterValues message carrying it; returns the message's sequence number.
+    fn tx_sample(
+        &mut self,
+        local_id: i64,
+        meter_wh: i64,
+        at: DateTime<Utc>,
+        msg: &QueuedMessage,
+    ) -> Result<u64>;
     /// Atomically: mark stopped AND push the StopTransaction message (its `local_tx` set to
     /// `local_id`). Err for an unknown or already stopped transaction, so a stop is never
     /// queued twice.

@@ -84,6 +84,28 @@ impl Store for MemoryStore {
         Ok(local_id)
     }
 
+    fn tx_sample(
+        &mut self,
+        local_id: i64,
+        meter_wh: i64,
+        at: DateTime<Utc>,
+        msg: &QueuedMessage,
+    ) -> Result<u64> {
+        let rec = self
+            .transactions
+            .get_mut(&local_id)
+            .filter(|r| r.stopped_at.is_none())
+            .ok_or_else(|| {
+                StoreError::Db(format!("no open transaction with local id {local_id}"))
+            })?;
+        rec.last_meter_wh = Some(meter_wh);
+        rec.last_meter_at = Some(at);
+        self.queue_push(&QueuedMessage {
+            local_tx: Some(local_id),
+            ..msg.clone()
+        })
+    }
+
     fn tx_set_transaction_id(&mut self, local_id: i64, transaction_id: i32) -> Result<()> {
         let rec = self
             .transactions

@@ -41,6 +41,9 @@ pub const MIGRATIONS: &[&str] = &[
         local_tx INTEGER,
         attempts INTEGER NOT NULL DEFAULT 0
     );",
+    // 2: the last meter sample of each transaction, for the StopTransaction after a power loss.
+    "ALTER TABLE transactions ADD COLUMN last_meter_wh INTEGER;
+    ALTER TABLE transactions ADD COLUMN last_meter_at TEXT;",
 ];
 
 fn db(e: rusqlite::Error) -> StoreError {

@@ -79,7 +79,8 @@ impl RawMessage {
 }
 
 const TX_COLUMNS: &str = "local_id, connector, id_tag, parent_id_tag, reservation_id, \
-    transaction_id, meter_start_wh, started_at, meter_stop_wh, stopped_at, stop_reason, stop_id_tag";
+    transaction_id, meter_start_wh, started_at, meter_stop_wh, stopped_at, stop_reason, stop_id_tag, \
+    last_meter_wh, last_meter_at";
 
 struct RawTx {
     local_id: i64,
@@ -94,6 +95,8 @@ struct RawTx {
     stopped_at: Option<String>,
     stop_reason: Option<String>,
     stop_id_tag: Option<String>,
+    last_meter_wh: Option<i64>,
+    last_meter_at: Option<String>,
 }
 
 impl RawTx {
@@ -111,6 +114,8 @@ impl RawTx {
             stopped_at: r.get(9)?,
             stop_reason: r.get(10)?,
             stop_id_tag: r.get(11)?,
+            last_meter_wh: r.get(12)?,
+            last_meter_at: r.get(13)?,
         })
     }
 
@@ -134,6 +139,8 @@ impl RawTx {
             stopped_at: self.stopped_at.as_deref().map(parse_ts).transpose()?,
             stop_reason: self.stop_reason,
             stop_id_tag: self.stop_id_tag,
+            last_meter_wh: self.last_meter_wh,
+            last_meter_at: self.last_meter_at.as_deref().map(parse_ts).transpose()?,
         })
     }
 }
@@ -295,6 +302,31 @@ impl Store for SqliteStore {
         // Dropping `tx` on an error above rolls both writes back.
         tx.commit().map_err(db)?;
         Ok(local_id)
+    }
+
+    fn tx_sample(
+        &mut self,
+        local_id: i64,
+        meter_wh: i64,
+        at: DateTime<Utc>,
+        msg: &QueuedMessage,
+    ) -> Result<u64> {
+        let tx = self.conn.transaction().map_err(db)?;
+        let updated = tx
+            .execute(
+                "UPDATE transactions SET last_meter_wh = ?1, last_meter_at = ?2
+                 WHERE local_id = ?3 AND stopped_at IS NULL",
+                params![meter_wh, ts(&at), local_id],
+            )
+            .map_err(db)?;
+        if updated == 0 {
+            return Err(StoreError::Db(format!(
+                "no open transaction with local id {local_id}"
+            )));
+        }
+        let seq = insert_message(&tx, msg, Some(local_id))?;
+        tx.commit().map_err(db)?;
+        Ok(seq)
     }
 
     fn tx_set_transaction_id(&mut self, local_id: i64, transaction_id: i32) -> Result<()> {

@@ -34,6 +34,10 @@ pub struct TransactionRecord {
     pub stopped_at: Option<DateTime<Utc>>,
     pub stop_reason: Option<String>,
     pub stop_id_tag: Option<String>,
+    /// The last meter sample taken during the transaction (Wh) and when: after a power loss
+    /// it is the best meterStop there is.
+    pub last_meter_wh: Option<i64>,
+    pub last_meter_at: Option<DateTime<Utc>>,
 }
 
 impl TransactionRecord {
@@ -57,6 +61,8 @@ impl TransactionRecord {
             stopped_at: None,
             stop_reason: None,
             stop_id_tag: None,
+            last_meter_wh: None,
+            last_meter_at: None,
         }
     }
 

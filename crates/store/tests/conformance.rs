@@ -199,6 +199,24 @@ mod suite {
         assert!(next > id);
     }
 
+    pub fn tx_sample_records_the_last_reading_and_queues(s: &mut dyn Store) {
+        let id = s
+            .tx_begin(&record(1, "TAG"), &msg("StartTransaction", 0))
+            .expect("begin");
+        let at = t0() + chrono::Duration::seconds(60);
+        s.tx_sample(id, 1234, at, &msg("MeterValues", 1))
+            .expect("sample");
+        let rec = s.tx_get(id).expect("get").expect("exists");
+        assert_eq!(rec.last_meter_wh, Some(1234));
+        assert_eq!(rec.last_meter_at, Some(at));
+        assert_eq!(s.queue_len().expect("len"), 2);
+        s.tx_end(id, 1300, at, "Local", None, &msg("StopTransaction", 2))
+            .expect("end");
+        // A stopped transaction takes no more samples.
+        assert!(s.tx_sample(id, 1400, at, &msg("MeterValues", 3)).is_err());
+        assert_eq!(s.queue_len().expect("len"), 3);
+    }
+
     pub fn kv_round_trip(s: &mut dyn Store) {
         assert_eq!(s.kv_get("firmware_version").expect("get"), None);
         s.kv_set("firmware_version", "0.1.0").expect("set");
@@ -267,6 +285,10 @@ macro_rules! conformance {
             fn kv_round_trip() {
                 run(suite::kv_round_trip);
             }
+            #[test]
+            fn tx_sample_records_the_last_reading_and_queues() {
+                run(suite::tx_sample_records_the_last_reading_and_queues);
+            }
         }
     };
 }
@@ -276,7 +298,8 @@ conformance!(memory);
 
 #[test]
 fn sqlite_in_memory_passes_the_suite_too() {
-    let cases: [fn(&mut dyn Store); 8] = [
+    let cases: [fn(&mut dyn Store); 9] = [
+        suite::tx_sample_records_the_last_reading_and_queues,
         suite::config_round_trip_and_overwrite,
         suite::queue_is_fifo_with_increasing_sequence_numbers,
         suite::attempts_are_recorded,

@@ -9,13 +9,13 @@ use ocpp::{AuthorizationStatus, AuthorizeRequest, AuthorizeResponse, Reason};
 use serde_json::Value;
 
 impl Station {
+    /// A card presented at a connector: it stops the transaction it owns, or asks to start one.
     pub(crate) fn on_card(&mut self, connector: u32, id_tag: String, now: DateTime<Utc>) {
-        let online = self.online && self.boot == BootStatus::Accepted;
         let Some(c) = self.connector_mut(connector) else {
             return;
         };
-        if let Some(tx) = &c.tx {
-            if tx.id_tag.eq_ignore_ascii_case(&id_tag) {
+        if let Some(owner) = c.tx.as_ref().map(|tx| tx.id_tag.clone()) {
+            if owner.eq_ignore_ascii_case(&id_tag) {
                 self.stop_transaction(connector, Reason::Local, Some(id_tag), now);
             } else {
                 tracing::info!(
@@ -24,6 +24,21 @@ impl Station {
             }
             return;
         }
+        self.authorize_for_start(connector, id_tag, now);
+    }
+
+    /// `id_tag` wants to start a transaction on `connector` (a card, or a remote start when
+    /// AuthorizeRemoteTxRequests is true): authorize it, and start once the EV is there.
+    pub(crate) fn authorize_for_start(
+        &mut self,
+        connector: u32,
+        id_tag: String,
+        _now: DateTime<Utc>,
+    ) {
+        let online = self.online && self.boot == BootStatus::Accepted;
+        let Some(c) = self.connector_mut(connector) else {
+            return;
+        };
         if c.authorizing.is_some() {
             return;
         }

@@ -2,8 +2,8 @@
 //! and clock-aligned every ClockAlignedDataInterval on the wall clock, with the measurands
 //! the configuration names. Values come from the hardware's latest reading.
 
-use crate::outbox::Context;
-use crate::station::Station;
+use crate::outbox::{Context, Item};
+use crate::station::{durable_message, Station};
 use chrono::{DateTime, Duration, Utc};
 use hal::MeterReading;
 use ocpp::{
@@ -156,17 +156,33 @@ impl Station {
         }
     }
 
-    /// Transaction meter values are durable; others only matter while online.
+    /// Transaction meter values are durable, and the transaction remembers the reading;
+    /// others only matter while online.
     fn queue_meter_values(&mut self, connector: u32, local_tx: Option<i64>, mv: MeterValue) {
+        let energy = self
+            .connectors
+            .get(connector as usize)
+            .and_then(|c| c.meter)
+            .map(|m| m.energy_wh.round() as i64);
+        let at = mv.timestamp;
         let req = MeterValuesRequest {
             connector_id: connector as i32,
             transaction_id: local_tx.map(|_| -1),
             meter_value: vec![mv],
         };
-        match local_tx {
-            Some(local) => self.queue_durable(&req, Some(local)),
-            None if self.online => self.queue_call(&req, Context::None),
-            None => {}
+        match (local_tx, energy) {
+            (Some(local), Some(wh)) => {
+                let Some(msg) = durable_message(&req, Some(local)) else {
+                    return;
+                };
+                match self.store.tx_sample(local, wh, at, &msg) {
+                    Ok(_) => self.outbox.push(Item::Durable),
+                    Err(e) => tracing::error!("cannot queue MeterValues: {e}"),
+                }
+            }
+            (Some(local), None) => self.queue_durable(&req, Some(local)),
+            (None, _) if self.online => self.queue_call(&req, Context::None),
+            (None, _) => {}
         }
     }
 }

@@ -47,6 +47,8 @@ impl Station {
             stopped_at: None,
             stop_reason: None,
             stop_id_tag: None,
+            last_meter_wh: None,
+            last_meter_at: None,
         };
         let Some(msg) = durable_message(&req, None) else {
             return;
@@ -172,15 +174,16 @@ impl Station {
 
     /// Transactions that were running when the power went: stopped with reason PowerLoss and
     /// reported once back online (the reference product's AQ-7.2 behaviour).
-    pub(crate) fn recover_interrupted(&mut self, now: DateTime<Utc>) {
+    /// Transactions that were running when the power went: stopped with reason PowerLoss,
+    /// with the last persisted sample as meterStop and its time as the stop time, and
+    /// reported once back online (the reference product's AQ-7.2 behaviour).
+    pub(crate) fn recover_interrupted(&mut self) {
         for rec in std::mem::take(&mut self.interrupted) {
-            let meter_stop = self
-                .connectors
-                .get(rec.connector as usize)
-                .and_then(|c| c.meter)
-                .map(|m| m.energy_wh.round() as i64)
+            let meter_stop = rec
+                .last_meter_wh
                 .unwrap_or(rec.meter_start_wh)
                 .max(rec.meter_start_wh);
+            let stopped_at = rec.last_meter_at.unwrap_or(rec.started_at);
             tracing::warn!(
                 "transaction on connector {} was interrupted by a power loss: stopping it",
                 rec.connector
@@ -192,7 +195,7 @@ impl Station {
                 Reason::PowerLoss,
                 None,
                 Vec::new(),
-                now,
+                stopped_at,
             );
         }
     }
