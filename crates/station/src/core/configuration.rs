@@ -10,7 +10,12 @@ use ocpp::{
 };
 
 impl Station {
-    pub(crate) fn on_get_configuration(&mut self, unique_id: &str, req: GetConfigurationRequest) {
+    pub(crate) fn on_get_configuration(
+        &mut self,
+        unique_id: &str,
+        req: GetConfigurationRequest,
+        _now: DateTime<Utc>,
+    ) {
         let requested = req.key.unwrap_or_default();
         let max = self.config.int("GetConfigurationMaxKeys").max(1) as usize;
         if requested.len() > max {

@@ -3,7 +3,7 @@
 
 use crate::station::{BootStatus, Station};
 use chrono::{DateTime, Utc};
-use ocpp::{Action, Call, DataTransferResponse, DataTransferStatus, ErrorCode};
+use ocpp::{Action, Call, ErrorCode};
 
 impl Station {
     pub(crate) fn on_call(&mut self, call: Call, now: DateTime<Utc>) {
@@ -17,23 +17,24 @@ impl Station {
             self.reply_error(&id, e.code, &e.description);
             return;
         }
+        macro_rules! handle {
+            ($handler:ident) => {
+                match call.decode() {
+                    Ok(req) => self.$handler(&id, req, now),
+                    Err(e) => self.reply_error(&id, e.code, &e.description),
+                }
+            };
+        }
         match action {
-            Action::GetConfiguration => match call.decode() {
-                Ok(req) => self.on_get_configuration(&id, req),
-                Err(e) => self.reply_error(&id, e.code, &e.description),
-            },
-            Action::ChangeConfiguration => match call.decode() {
-                Ok(req) => self.on_change_configuration(&id, req, now),
-                Err(e) => self.reply_error(&id, e.code, &e.description),
-            },
-            Action::DataTransfer => {
-                // No vendor extensions are known to this station.
-                let resp = DataTransferResponse {
-                    status: DataTransferStatus::UnknownVendorId,
-                    data: None,
-                };
-                self.reply(&id, &resp);
-            }
+            Action::GetConfiguration => handle!(on_get_configuration),
+            Action::ChangeConfiguration => handle!(on_change_configuration),
+            Action::DataTransfer => handle!(on_data_transfer),
+            Action::ClearCache => handle!(on_clear_cache),
+            Action::RemoteStartTransaction => handle!(on_remote_start),
+            Action::RemoteStopTransaction => handle!(on_remote_stop),
+            Action::Reset => handle!(on_reset),
+            Action::UnlockConnector => handle!(on_unlock_connector),
+            Action::ChangeAvailability => handle!(on_change_availability),
             a if a.initiated_by_charge_point() => {
                 let text = format!("{} is sent by a charge point, not to it", a.as_str());
                 self.reply_error(&id, ErrorCode::NotSupported, &text);
