@@ -31,8 +31,16 @@ pub struct Connector {
     pub id: ConnectorId,
     pub status: ChargePointStatus,
     pub error_code: ChargePointErrorCode,
-    /// What the Central System was last told, to resend changes after a reconnect.
+    /// When `status` last changed (MinimumStatusDuration counts from here).
+    pub changed_at: Option<DateTime<Utc>>,
+    /// The last status queued for the Central System on this connection.
+    pub notified: Option<(ChargePointStatus, ChargePointErrorCode)>,
+    /// What the Central System acknowledged last, to resend changes after a reconnect.
     pub reported: Option<(ChargePointStatus, ChargePointErrorCode)>,
+    /// ChangeAvailability made it (or, for connector 0, the station) Inoperative.
+    pub inoperative: bool,
+    /// Inoperative was asked for while a transaction ran: it applies when the transaction ends.
+    pub inoperative_scheduled: bool,
     pub plugged: bool,
     pub ev_suspended: bool,
     pub fault: Option<ChargePointErrorCode>,
@@ -51,7 +59,11 @@ impl Connector {
             id,
             status: ChargePointStatus::Available,
             error_code: ChargePointErrorCode::NoError,
+            changed_at: None,
+            notified: None,
             reported: None,
+            inoperative: false,
+            inoperative_scheduled: false,
             plugged: false,
             ev_suspended: false,
             fault: None,
@@ -63,20 +75,36 @@ impl Connector {
         }
     }
 
-    /// The OCPP status this state means (section 4.9 of the spec).
-    pub fn derived_status(&self) -> (ChargePointStatus, ChargePointErrorCode) {
+    /// The OCPP status this state means (section 4.9 of the spec). `station_inoperative`:
+    /// connector 0 was made Inoperative, which holds for every connector.
+    pub fn derived_status(
+        &self,
+        station_inoperative: bool,
+    ) -> (ChargePointStatus, ChargePointErrorCode) {
+        let ok = ChargePointErrorCode::NoError;
         if self.id == 0 {
-            return (ChargePointStatus::Available, ChargePointErrorCode::NoError);
+            let status = if self.inoperative {
+                ChargePointStatus::Unavailable
+            } else {
+                ChargePointStatus::Available
+            };
+            return (status, ok);
         }
         if let Some(code) = self.fault {
             return (ChargePointStatus::Faulted, code);
         }
         let status = if self.tx.is_some() {
-            if self.ev_suspended {
+            // An EV unplugged while the transaction goes on (StopTransactionOnEVSideDisconnect
+            // false) is an EV not taking energy.
+            if self.ev_suspended || !self.plugged {
                 ChargePointStatus::SuspendedEV
+            } else if self.evse_suspended() {
+                ChargePointStatus::SuspendedEVSE
             } else {
                 ChargePointStatus::Charging
             }
+        } else if self.inoperative || station_inoperative {
+            ChargePointStatus::Unavailable
         } else if self.finishing {
             ChargePointStatus::Finishing
         } else if self.plugged || self.authorization.is_some() || self.authorizing.is_some() {
@@ -84,7 +112,20 @@ impl Connector {
         } else {
             ChargePointStatus::Available
         };
-        (status, ChargePointErrorCode::NoError)
+        (status, ok)
+    }
+
+    /// The station does not offer energy to the transaction's EV.
+    pub fn evse_suspended(&self) -> bool {
+        false
+    }
+
+    /// The connector takes no new transactions.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self.status,
+            ChargePointStatus::Unavailable | ChargePointStatus::Faulted
+        )
     }
 
     pub fn view(&self) -> ConnectorView {

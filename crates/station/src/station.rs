@@ -123,6 +123,7 @@ impl Station {
             interrupted,
         };
         station.schedule_aligned(now);
+        station.load_availability();
         station.recover_interrupted();
         Ok(station)
     }
@@ -153,7 +154,11 @@ impl Station {
 
     /// When the station wants to be woken with `Input::Tick` at the latest.
     pub fn poll_timeout(&self) -> Option<DateTime<Utc>> {
-        let mut deadlines = vec![self.outbox.deadline(), self.next_aligned];
+        let mut deadlines = vec![
+            self.outbox.deadline(),
+            self.next_aligned,
+            self.status_deadline(),
+        ];
         if self.boot == BootStatus::Accepted {
             deadlines.push(self.next_heartbeat);
         }

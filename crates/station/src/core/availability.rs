@@ -1,16 +1,91 @@
-//! ChangeAvailability (section 5.2).
+//! ChangeAvailability (section 5.2): a connector, or with connector 0 the whole station,
+//! becomes Inoperative or Operative. A running transaction is not interrupted: the change is
+//! Scheduled and applies when it ends. The setting survives a reboot.
 
 use crate::station::Station;
 use chrono::{DateTime, Utc};
-use ocpp::ErrorCode;
+use ocpp::{
+    AvailabilityStatus, AvailabilityType, ChangeAvailabilityRequest, ChangeAvailabilityResponse,
+};
+
+const KEY_PREFIX: &str = "availability.";
 
 impl Station {
     pub(crate) fn on_change_availability(
         &mut self,
         unique_id: &str,
-        _req: ocpp::ChangeAvailabilityRequest,
+        req: ChangeAvailabilityRequest,
         _now: DateTime<Utc>,
     ) {
-        self.reply_error(unique_id, ErrorCode::NotSupported, "not supported yet");
+        let status = self.change_availability(req.connector_id, req.r#type);
+        self.reply(unique_id, &ChangeAvailabilityResponse { status });
+    }
+
+    fn change_availability(
+        &mut self,
+        connector: i32,
+        kind: AvailabilityType,
+    ) -> AvailabilityStatus {
+        let Some(index) = usize::try_from(connector)
+            .ok()
+            .filter(|i| *i < self.connectors.len())
+        else {
+            return AvailabilityStatus::Rejected;
+        };
+        let inoperative = kind == AvailabilityType::Inoperative;
+        // Connector 0 covers every connector's transaction.
+        let busy = if index == 0 {
+            self.connectors.iter().any(|c| c.tx.is_some())
+        } else {
+            self.connectors[index].tx.is_some()
+        };
+        let c = &mut self.connectors[index];
+        if inoperative && busy {
+            c.inoperative_scheduled = true;
+            self.persist_availability(index, true);
+            return AvailabilityStatus::Scheduled;
+        }
+        c.inoperative = inoperative;
+        c.inoperative_scheduled = false;
+        if inoperative {
+            // A pending authorization does not survive being taken out of service.
+            c.authorization = None;
+        }
+        self.persist_availability(index, inoperative);
+        AvailabilityStatus::Accepted
+    }
+
+    /// A transaction ended: a scheduled Inoperative takes effect where nothing runs any more.
+    pub(crate) fn apply_scheduled_availability(&mut self) {
+        let any_tx = self.connectors.iter().any(|c| c.tx.is_some());
+        for (i, c) in self.connectors.iter_mut().enumerate() {
+            let free = if i == 0 { !any_tx } else { c.tx.is_none() };
+            if c.inoperative_scheduled && free {
+                c.inoperative = true;
+                c.inoperative_scheduled = false;
+            }
+        }
+    }
+
+    fn persist_availability(&mut self, index: usize, inoperative: bool) {
+        let value = if inoperative {
+            "Inoperative"
+        } else {
+            "Operative"
+        };
+        if let Err(e) = self.store.kv_set(&format!("{KEY_PREFIX}{index}"), value) {
+            tracing::error!("cannot persist the availability of connector {index}: {e}");
+        }
+    }
+
+    /// Availability as persisted before the last reboot.
+    pub(crate) fn load_availability(&mut self) {
+        for (i, c) in self.connectors.iter_mut().enumerate() {
+            match self.store.kv_get(&format!("{KEY_PREFIX}{i}")) {
+                Ok(Some(v)) => c.inoperative = v == "Inoperative",
+                Ok(None) => {}
+                Err(e) => tracing::error!("cannot read the availability of connector {i}: {e}"),
+            }
+        }
     }
 }

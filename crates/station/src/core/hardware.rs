@@ -1,8 +1,9 @@
 //! What the hardware reports: cable, card reader, stop button, EV and faults.
 
 use crate::station::Station;
+use crate::Output;
 use chrono::{DateTime, Utc};
-use hal::HardwareEvent;
+use hal::{HardwareCommand, HardwareEvent};
 use ocpp::{ChargePointErrorCode, Reason};
 use std::str::FromStr;
 
@@ -16,7 +17,12 @@ impl Station {
                 };
                 c.plugged = true;
                 c.finishing = false;
-                if c.authorization.is_some() && c.tx.is_none() {
+                if c.tx.is_some() {
+                    // The EV is back on a transaction kept through an EV-side disconnect
+                    // (StopTransactionOnEVSideDisconnect false, C-06.1): it may charge again.
+                    self.outputs
+                        .push_back(Output::Hardware(HardwareCommand::Energize { connector }));
+                } else if c.authorization.is_some() {
                     self.start_transaction(connector, now);
                 }
             }
@@ -36,8 +42,15 @@ impl Station {
                 }
             }
             HardwareEvent::CardPresented { connector, id_tag } => {
-                if self.connector_mut(connector).is_none() {
+                let Some(c) = self.connector_mut(connector) else {
                     return unknown(connector);
+                };
+                if c.tx.is_none() && c.is_unavailable() {
+                    tracing::info!(
+                        "connector {connector} is {}: card ignored",
+                        c.status.as_str()
+                    );
+                    return;
                 }
                 self.on_card(connector, id_tag, now);
             }

@@ -1,19 +1,20 @@
-//! StatusNotification (section 4.9): every change of a connector's derived status is
-//! reported in order while registered; after a reconnect only what differs from what the
-//! Central System last acknowledged.
+//! StatusNotification (section 4.9). A connector's status is derived from its state; a
+//! change is reported once it has held for MinimumStatusDuration (C-05: short-lived states
+//! are never reported), while registered. After a reconnect, only what differs from what the
+//! Central System acknowledged is sent.
 
 use crate::outbox::Context;
 use crate::station::{BootStatus, Station};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use ocpp::{ChargePointErrorCode, ChargePointStatus, StatusNotificationRequest};
 use serde_json::Value;
 
 impl Station {
-    /// Bring every connector's status in line with its state and report the changes.
+    /// Bring every connector's status in line with its state, and report what is due.
     pub(crate) fn refresh_statuses(&mut self, now: DateTime<Utc>) {
-        for i in 0..self.connectors.len() {
-            let (status, error_code) = self.connectors[i].derived_status();
-            let c = &mut self.connectors[i];
+        let station_inoperative = self.connectors[0].inoperative;
+        for c in self.connectors.iter_mut() {
+            let (status, error_code) = c.derived_status(station_inoperative);
             if (c.status, c.error_code) != (status, error_code) {
                 tracing::info!(
                     "connector {}: {} -> {}",
@@ -23,36 +24,60 @@ impl Station {
                 );
                 c.status = status;
                 c.error_code = error_code;
-                let id = c.id;
-                if self.can_report() {
-                    self.queue_status(id, status, error_code, now);
-                }
+                c.changed_at = Some(now);
+            }
+        }
+        self.notify_due(now);
+    }
+
+    fn minimum_status_duration(&self) -> Duration {
+        Duration::seconds(self.config.int("MinimumStatusDuration").max(0))
+    }
+
+    /// Queue a StatusNotification for every connector whose status differs from the last one
+    /// queued and has held long enough.
+    fn notify_due(&mut self, now: DateTime<Utc>) {
+        if !(self.online && self.boot == BootStatus::Accepted) {
+            return;
+        }
+        let hold = self.minimum_status_duration();
+        for i in 0..self.connectors.len() {
+            let c = &self.connectors[i];
+            let current = (c.status, c.error_code);
+            let stable = c.changed_at.is_none_or(|t| now >= t + hold);
+            if c.notified != Some(current) && stable {
+                let (id, at) = (c.id, c.changed_at.unwrap_or(now));
+                self.connectors[i].notified = Some(current);
+                self.queue_status(id, current.0, current.1, at);
             }
         }
     }
 
-    fn can_report(&self) -> bool {
-        self.online && self.boot == BootStatus::Accepted
+    /// When the next held-back status becomes due.
+    pub(crate) fn status_deadline(&self) -> Option<DateTime<Utc>> {
+        let hold = self.minimum_status_duration();
+        self.connectors
+            .iter()
+            .filter(|c| c.notified != Some((c.status, c.error_code)))
+            .filter_map(|c| c.changed_at.map(|t| t + hold))
+            .min()
     }
 
     /// After a BootNotification was accepted: every connector, 0 included.
     pub(crate) fn report_all_statuses(&mut self, now: DateTime<Utc>) {
-        for i in 0..self.connectors.len() {
-            let c = &self.connectors[i];
-            let (id, status, code) = (c.id, c.status, c.error_code);
-            self.queue_status(id, status, code, now);
+        for c in self.connectors.iter_mut() {
+            c.notified = None;
+            c.changed_at = None;
         }
+        self.notify_due(now);
     }
 
     /// After a reconnect: only what the Central System does not know yet.
     pub(crate) fn report_changed_statuses(&mut self, now: DateTime<Utc>) {
-        for i in 0..self.connectors.len() {
-            let c = &self.connectors[i];
-            if c.reported != Some((c.status, c.error_code)) {
-                let (id, status, code) = (c.id, c.status, c.error_code);
-                self.queue_status(id, status, code, now);
-            }
+        for c in self.connectors.iter_mut() {
+            c.notified = c.reported;
         }
+        self.notify_due(now);
     }
 
     fn queue_status(
@@ -60,14 +85,14 @@ impl Station {
         connector: u32,
         status: ChargePointStatus,
         error_code: ChargePointErrorCode,
-        now: DateTime<Utc>,
+        at: DateTime<Utc>,
     ) {
         let req = StatusNotificationRequest {
             connector_id: connector as i32,
             error_code,
             info: None,
             status,
-            timestamp: Some(now),
+            timestamp: Some(at),
             vendor_id: None,
             vendor_error_code: None,
         };

@@ -134,6 +134,7 @@ impl Station {
             "connector {connector}: transaction stopped ({})",
             reason.as_str()
         );
+        self.apply_scheduled_availability();
     }
 
     /// Commit the stop and queue StopTransaction (transactionId patched in at send time).

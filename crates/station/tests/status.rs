@@ -1,0 +1,201 @@
+//! The connector state machine: ChangeAvailability (TC_... 17: Change availability operative /
+//! inoperative, scheduled during a transaction, connector 0), MinimumStatusDuration (C-05),
+//! faults, EV suspend/resume, EV-side disconnect (TC_005_3, C-06.1).
+
+mod harness;
+
+use hal::{HardwareCommand, HardwareEvent};
+use harness::*;
+use serde_json::json;
+
+fn change_availability(h: &mut Harness, connector: i32, kind: &str) -> String {
+    let answer = h.csms_call(
+        "ChangeAvailability",
+        json!({"connectorId": connector, "type": kind}),
+    );
+    result_payload(answer)["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn statuses(calls: &[ocpp::Call]) -> Vec<(i64, String)> {
+    calls
+        .iter()
+        .filter(|c| c.action == "StatusNotification")
+        .map(|c| {
+            (
+                c.payload["connectorId"].as_i64().unwrap(),
+                c.payload["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn inoperative_connector_is_unavailable_and_takes_no_card() {
+    let mut h = Harness::new();
+    h.boot();
+    assert_eq!(change_availability(&mut h, 1, "Inoperative"), "Accepted");
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "Unavailable".into())]);
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.hw(HardwareEvent::CardPresented {
+        connector: 1,
+        id_tag: "TAG1".into(),
+    });
+    assert!(h.answer_all().iter().all(|c| c.action != "Authorize"));
+    assert_eq!(change_availability(&mut h, 1, "Operative"), "Accepted");
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "Preparing".into())]);
+}
+
+#[test]
+fn inoperative_during_a_transaction_is_scheduled() {
+    let mut h = Harness::new();
+    h.boot();
+    h.start_transaction(1, "TAG1");
+    assert_eq!(change_availability(&mut h, 1, "Inoperative"), "Scheduled");
+    h.expect_no_call();
+    h.hw(HardwareEvent::StopButton { connector: 1 });
+    let calls = h.answer_all();
+    assert!(calls.iter().any(|c| c.action == "StopTransaction"));
+    assert_eq!(statuses(&calls), vec![(1, "Unavailable".into())]);
+}
+
+#[test]
+fn connector_zero_takes_the_whole_station_out_of_service() {
+    let mut h = Harness::new();
+    h.boot();
+    assert_eq!(change_availability(&mut h, 0, "Inoperative"), "Accepted");
+    assert_eq!(
+        statuses(&h.answer_all()),
+        vec![
+            (0, "Unavailable".into()),
+            (1, "Unavailable".into()),
+            (2, "Unavailable".into())
+        ]
+    );
+    assert_eq!(change_availability(&mut h, 3, "Inoperative"), "Rejected");
+    assert_eq!(change_availability(&mut h, 0, "Operative"), "Accepted");
+    assert_eq!(statuses(&h.answer_all()).len(), 3);
+}
+
+#[test]
+fn availability_survives_a_reboot() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("station.db");
+    {
+        let mut h = Harness::with_store(Box::new(store::SqliteStore::open(&db).unwrap()), t0());
+        h.boot();
+        assert_eq!(change_availability(&mut h, 2, "Inoperative"), "Accepted");
+    }
+    let mut h = Harness::with_store(Box::new(store::SqliteStore::open(&db).unwrap()), t0());
+    let calls = h.boot();
+    assert_eq!(
+        statuses(&calls),
+        vec![
+            (0, "Available".into()),
+            (1, "Available".into()),
+            (2, "Unavailable".into())
+        ]
+    );
+}
+
+#[test]
+fn minimum_status_duration_suppresses_short_lived_states() {
+    let mut h = Harness::new();
+    h.boot();
+    let answer = h.csms_call(
+        "ChangeConfiguration",
+        json!({"key": "MinimumStatusDuration", "value": "5"}),
+    );
+    assert_eq!(result_payload(answer)["status"], "Accepted");
+    // Plugged for 3 s: never reported.
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.advance(3);
+    h.hw(HardwareEvent::CableUnplugged { connector: 1 });
+    h.advance(10);
+    h.expect_no_call();
+    // Plugged for good: reported once it held 5 s, stamped with the moment it changed.
+    h.hw(HardwareEvent::CablePlugged { connector: 2 });
+    let changed = h.now;
+    h.advance(4);
+    h.expect_no_call();
+    h.advance(1);
+    let status = h.expect_call("StatusNotification");
+    assert_eq!(status.payload["connectorId"], 2);
+    assert_eq!(status.payload["status"], "Preparing");
+    assert_eq!(
+        status.payload["timestamp"],
+        ocpp::datetime::format(&changed).as_str()
+    );
+}
+
+#[test]
+fn a_fault_is_reported_with_its_error_code_and_cleared() {
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(HardwareEvent::Fault {
+        connector: 2,
+        error_code: "HighTemperature".into(),
+        active: true,
+    });
+    let status = h.expect_call("StatusNotification");
+    assert_eq!(status.payload["status"], "Faulted");
+    assert_eq!(status.payload["errorCode"], "HighTemperature");
+    h.answer(&status, json!({}));
+    h.hw(HardwareEvent::CardPresented {
+        connector: 2,
+        id_tag: "TAG1".into(),
+    });
+    h.expect_no_call();
+    h.hw(HardwareEvent::Fault {
+        connector: 2,
+        error_code: "HighTemperature".into(),
+        active: false,
+    });
+    let status = h.expect_call("StatusNotification");
+    assert_eq!(status.payload["status"], "Available");
+    assert_eq!(status.payload["errorCode"], "NoError");
+}
+
+#[test]
+fn ev_suspend_and_resume() {
+    let mut h = Harness::new();
+    h.boot();
+    h.start_transaction(1, "TAG1");
+    h.hw(HardwareEvent::EvSuspended {
+        connector: 1,
+        suspended: true,
+    });
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "SuspendedEV".into())]);
+    h.hw(HardwareEvent::EvSuspended {
+        connector: 1,
+        suspended: false,
+    });
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "Charging".into())]);
+}
+
+#[test]
+fn tc_005_3_ev_side_disconnect_keeps_the_transaction_when_configured() {
+    let mut h = Harness::new();
+    h.boot();
+    let answer = h.csms_call(
+        "ChangeConfiguration",
+        json!({"key": "StopTransactionOnEVSideDisconnect", "value": "false"}),
+    );
+    assert_eq!(result_payload(answer)["status"], "Accepted");
+    h.start_transaction(1, "TAG1");
+    h.hardware.clear();
+    h.hw(HardwareEvent::CableUnplugged { connector: 1 });
+    let calls = h.answer_all();
+    assert!(
+        calls.iter().all(|c| c.action != "StopTransaction"),
+        "{calls:?}"
+    );
+    assert_eq!(statuses(&calls), vec![(1, "SuspendedEV".into())]);
+    // Authorization is kept (C-06.1): the EV comes back and charges without a new card.
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "Charging".into())]);
+    assert_eq!(h.hardware, vec![HardwareCommand::Energize { connector: 1 }]);
+    assert!(h.station.connectors()[0].transaction_id.is_some());
+}
