@@ -52,6 +52,17 @@ impl Transactions {
         start_time: DateTime<Utc>,
     ) -> i32 {
         let mut txs = self.lock();
+        // A station that lost our answer (a power loss right after we sent it) sends the same
+        // StartTransaction again: it is the same transaction, so it gets the same id.
+        if let Some(same) = txs.iter().find(|t| {
+            t.station == station
+                && t.connector_id == connector_id
+                && t.id_tag == id_tag
+                && t.meter_start == meter_start
+                && t.start_time == start_time
+        }) {
+            return same.transaction_id;
+        }
         let transaction_id = i32::try_from(txs.len() + 1).unwrap_or(i32::MAX);
         txs.push(TransactionInfo {
             transaction_id,
@@ -117,5 +128,15 @@ mod tests {
         let all = t.all();
         assert_eq!(all[0].meter_stop, Some(15));
         assert!(all[0].is_stopped() && !all[1].is_stopped());
+    }
+
+    #[test]
+    fn a_repeated_start_gets_the_same_id() {
+        let t = Transactions::default();
+        let now = Utc::now();
+        assert_eq!(t.start("CP1", 1, "A", 10, now), 1);
+        assert_eq!(t.start("CP1", 1, "A", 10, now), 1);
+        assert_eq!(t.start("CP1", 1, "A", 11, now), 2);
+        assert_eq!(t.all().len(), 2);
     }
 }
