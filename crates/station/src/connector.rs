@@ -90,16 +90,19 @@ impl Connector {
             };
             return (status, ok);
         }
-        if let Some(code) = self.fault {
+        // EVCommunicationError is a warning, not a fault (section 7.6): the EVSE suspends.
+        let ev_comm_error = self.fault == Some(ChargePointErrorCode::EVCommunicationError);
+        if let Some(code) = self.fault.filter(|_| !ev_comm_error) {
             return (ChargePointStatus::Faulted, code);
         }
         let status = if self.tx.is_some() {
-            // An EV unplugged while the transaction goes on (StopTransactionOnEVSideDisconnect
+            // SuspendedEVSE takes precedence when both sides suspend (section 4.9). An EV
+            // unplugged while the transaction goes on (StopTransactionOnEVSideDisconnect
             // false) is an EV not taking energy.
-            if self.ev_suspended || !self.plugged {
-                ChargePointStatus::SuspendedEV
-            } else if self.evse_suspended() {
+            if self.evse_suspended() || ev_comm_error {
                 ChargePointStatus::SuspendedEVSE
+            } else if self.ev_suspended || !self.plugged {
+                ChargePointStatus::SuspendedEV
             } else {
                 ChargePointStatus::Charging
             }
@@ -112,6 +115,16 @@ impl Connector {
         } else {
             ChargePointStatus::Available
         };
+        let warning_allowed = matches!(
+            status,
+            ChargePointStatus::Preparing
+                | ChargePointStatus::SuspendedEV
+                | ChargePointStatus::SuspendedEVSE
+                | ChargePointStatus::Finishing
+        );
+        if ev_comm_error && warning_allowed {
+            return (status, ChargePointErrorCode::EVCommunicationError);
+        }
         (status, ok)
     }
 

@@ -199,3 +199,25 @@ fn tc_005_3_ev_side_disconnect_keeps_the_transaction_when_configured() {
     assert_eq!(h.hardware, vec![HardwareCommand::Energize { connector: 1 }]);
     assert!(h.station.connectors()[0].transaction_id.is_some());
 }
+
+#[test]
+fn ev_communication_error_is_a_warning_that_suspends_the_evse() {
+    let mut h = Harness::new();
+    h.boot();
+    h.start_transaction(1, "TAG1");
+    h.hw(HardwareEvent::Fault {
+        connector: 1,
+        error_code: "EVCommunicationError".into(),
+        active: true,
+    });
+    let status = h.expect_call("StatusNotification");
+    assert_eq!(status.payload["status"], "SuspendedEVSE");
+    assert_eq!(status.payload["errorCode"], "EVCommunicationError");
+    h.answer(&status, json!({}));
+    // SuspendedEVSE has precedence over SuspendedEV.
+    h.hw(HardwareEvent::EvSuspended {
+        connector: 1,
+        suspended: true,
+    });
+    h.expect_no_call();
+}
