@@ -1,13 +1,22 @@
 //! `chargepoint bench`: round trips of Central-System requests answered by a station over
-//! loopback, and the station process's memory. The station runs as its own process
+//! loopback, the station process's memory, and how long remote starts and stops take to
+//! become StartTransaction / StopTransaction requests. The station runs as its own process
 //! (`chargepoint run`) so its memory is measured alone.
 
 use anyhow::{bail, Context};
-use csms::{CentralSystem, CsmsConfig};
-use ocpp::{CiString, GetConfigurationRequest};
+use chrono::{DateTime, Utc};
+use csms::{CentralSystem, CsmsConfig, CsmsEvent, Direction, Events};
+use ocpp::{
+    CiString, Frame, GetConfigurationRequest, IdToken, RemoteStartStopStatus,
+    RemoteStartTransactionRequest, RemoteStopTransactionRequest,
+};
 use std::time::{Duration, Instant};
 
 const STATION_ID: &str = "BENCH-CP";
+/// Remote start and stop sessions timed.
+const REMOTE_SESSIONS: usize = 20;
+/// How long one step of a remote session may take before the bench gives up.
+const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct BenchReport {
     pub requests: usize,
@@ -15,6 +24,36 @@ pub struct BenchReport {
     pub p99: Duration,
     pub max: Duration,
     pub peak_rss_kib: Option<u64>,
+    /// RemoteStartTransaction.req sent to StartTransaction.req received (EV plugged in
+    /// first, AuthorizeRemoteTxRequests true: an Authorize in between).
+    pub remote_start: Latency,
+    /// RemoteStopTransaction.req sent to StopTransaction.req received.
+    pub remote_stop: Latency,
+}
+
+/// A latency measured over `samples` repetitions.
+#[derive(Debug, Clone, Copy)]
+pub struct Latency {
+    pub samples: usize,
+    pub p50: Duration,
+    pub max: Duration,
+}
+
+impl Latency {
+    fn of(mut samples: Vec<Duration>) -> Latency {
+        samples.sort();
+        Latency {
+            samples: samples.len(),
+            p50: quantile(&samples, 0.5),
+            max: quantile(&samples, 1.0),
+        }
+    }
+}
+
+/// The `q` quantile of sorted, non-empty `samples` (nearest rank).
+fn quantile(samples: &[Duration], q: f64) -> Duration {
+    let rank = (samples.len() as f64 * q).ceil() as usize;
+    samples[rank.clamp(1, samples.len()) - 1]
 }
 
 pub async fn run(requests: usize) -> anyhow::Result<()> {
@@ -33,6 +72,24 @@ pub async fn run(requests: usize) -> anyhow::Result<()> {
         Some(kib) => println!("Station process peak RSS  {:.1} MiB", kib as f64 / 1024.0),
         None => println!("Station process peak RSS  unavailable on this platform"),
     }
+    println!(
+        "RemoteStartTransaction.req to StartTransaction.req (EV plugged in first, {} sessions)",
+        report.remote_start.samples
+    );
+    println!("  p50  {:>9.3} ms", ms(report.remote_start.p50));
+    println!(
+        "  max  {:>9.3} ms   (reference product: 7.16 s)",
+        ms(report.remote_start.max)
+    );
+    println!(
+        "RemoteStopTransaction.req to StopTransaction.req ({} sessions)",
+        report.remote_stop.samples
+    );
+    println!("  p50  {:>9.3} ms", ms(report.remote_stop.p50));
+    println!(
+        "  max  {:>9.3} ms   (reference product: 11.21 s)",
+        ms(report.remote_stop.max)
+    );
     Ok(())
 }
 
@@ -40,30 +97,163 @@ pub async fn measure(requests: usize) -> anyhow::Result<BenchReport> {
     let csms = CentralSystem::start(CsmsConfig::default()).await?;
     let data = tempfile::tempdir()?;
     let exe = std::env::current_exe().context("cannot find the chargepoint binary")?;
+    let control = free_port().context("cannot find a free port for the control API")?;
     let mut child = tokio::process::Command::new(exe)
         .args(["run", "--id", STATION_ID, "--csms-url"])
         .arg(csms.base_url())
         .arg("--data-dir")
         .arg(data.path())
+        .arg("--control")
+        .arg(format!("127.0.0.1:{control}"))
         .args(["--log", "warn"])
         .kill_on_drop(true)
         .spawn()
         .context("cannot start the station process")?;
     let result = time_requests(&csms, requests).await;
+    let remote = match &result {
+        Ok(_) => time_remote_sessions(&csms, control, REMOTE_SESSIONS).await,
+        Err(_) => Ok((Vec::new(), Vec::new())),
+    };
     let peak_rss_kib = child.id().and_then(peak_rss_kib);
     let _ = child.kill().await;
     csms.shutdown().await;
     let mut samples = result?;
+    let (starts, stops) = remote?;
     samples.sort();
-    let at =
-        |q: f64| samples[((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1];
     Ok(BenchReport {
         requests,
-        p50: at(0.50),
-        p99: at(0.99),
-        max: at(1.0),
+        p50: quantile(&samples, 0.50),
+        p99: quantile(&samples, 0.99),
+        max: quantile(&samples, 1.0),
         peak_rss_kib,
+        remote_start: Latency::of(starts),
+        remote_stop: Latency::of(stops),
     })
+}
+
+/// A loopback port nobody listens on right now.
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Plug an EV in at connector 1 through the control API, then `sessions` times: a remote
+/// start (timed to its StartTransaction.req) and a remote stop (timed to its
+/// StopTransaction.req), both measured at the Central System. The EV stays plugged in.
+async fn time_remote_sessions(
+    csms: &CentralSystem,
+    control: u16,
+    sessions: usize,
+) -> anyhow::Result<(Vec<Duration>, Vec<Duration>)> {
+    let http = reqwest::Client::new();
+    let api = format!("http://127.0.0.1:{control}/api");
+    let mut plugged = false;
+    for _ in 0..50 {
+        match http.post(format!("{api}/connectors/1/plug")).send().await {
+            Ok(r) if r.status().is_success() => {
+                plugged = true;
+                break;
+            }
+            Ok(r) => bail!("the control API refused to plug in: {}", r.status()),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    if !plugged {
+        bail!("the station's control API on port {control} did not answer");
+    }
+    let id_tag = IdToken::new("BENCH-REMOTE").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut events = csms.subscribe();
+    let (mut starts, mut stops) = (Vec::new(), Vec::new());
+    for _ in 0..sessions {
+        let sent = Utc::now();
+        let req = RemoteStartTransactionRequest {
+            connector_id: Some(1),
+            id_tag: id_tag.clone(),
+            charging_profile: None,
+        };
+        let answer = csms
+            .call(STATION_ID, req)
+            .await
+            .map_err(|e| anyhow::anyhow!("RemoteStartTransaction failed: {e:?}"))?;
+        if answer.status != RemoteStartStopStatus::Accepted {
+            bail!("the station rejected RemoteStartTransaction");
+        }
+        let (start_id, at) = next_call(&mut events, "StartTransaction").await?;
+        starts.push(elapsed(sent, at));
+        let transaction_id = transaction_id_answered(&mut events, &start_id).await?;
+        wait_transaction_known(&http, &api, transaction_id).await?;
+
+        let sent = Utc::now();
+        let answer = csms
+            .call(STATION_ID, RemoteStopTransactionRequest { transaction_id })
+            .await
+            .map_err(|e| anyhow::anyhow!("RemoteStopTransaction failed: {e:?}"))?;
+        if answer.status != RemoteStartStopStatus::Accepted {
+            bail!("the station rejected RemoteStopTransaction of {transaction_id}");
+        }
+        let (_, at) = next_call(&mut events, "StopTransaction").await?;
+        stops.push(elapsed(sent, at));
+    }
+    Ok((starts, stops))
+}
+
+/// The next `action` CALL from the station: its unique id and when it arrived.
+async fn next_call(events: &mut Events, action: &str) -> anyhow::Result<(String, DateTime<Utc>)> {
+    events
+        .find(STEP_TIMEOUT, |ev| match ev {
+            CsmsEvent::Frame {
+                station,
+                direction: Direction::Received,
+                frame: Some(Frame::Call(call)),
+                at,
+                ..
+            } if station == STATION_ID && call.action == action => Some((call.unique_id, at)),
+            _ => None,
+        })
+        .await
+        .with_context(|| format!("no {action} from the station within {STEP_TIMEOUT:?}"))
+}
+
+/// The transactionId the Central System gave in its answer to StartTransaction `unique_id`.
+async fn transaction_id_answered(events: &mut Events, unique_id: &str) -> anyhow::Result<i32> {
+    events
+        .find(STEP_TIMEOUT, |ev| match ev {
+            CsmsEvent::Frame {
+                station,
+                direction: Direction::Sent,
+                frame: Some(Frame::CallResult(result)),
+                ..
+            } if station == STATION_ID && result.unique_id == unique_id => result.payload
+                ["transactionId"]
+                .as_i64()
+                .and_then(|id| i32::try_from(id).ok()),
+            _ => None,
+        })
+        .await
+        .context("no transactionId in the answer to StartTransaction")
+}
+
+/// Wait until the station shows transaction `id` on connector 1 (it has the answer).
+async fn wait_transaction_known(http: &reqwest::Client, api: &str, id: i32) -> anyhow::Result<()> {
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    while Instant::now() < deadline {
+        let state: serde_json::Value = http
+            .get(format!("{api}/state"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        if state["connectors"][0]["transactionId"].as_i64() == Some(i64::from(id)) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    bail!("the station did not take transaction id {id}")
+}
+
+fn elapsed(from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
+    (to - from).to_std().unwrap_or_default()
 }
 
 async fn time_requests(csms: &CentralSystem, requests: usize) -> anyhow::Result<Vec<Duration>> {

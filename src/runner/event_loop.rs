@@ -8,7 +8,7 @@ use crate::clock::Clock;
 use crate::frame_log;
 use chrono::{DateTime, Duration, Utc};
 use hal::sim::SimCharger;
-use hal::Charger;
+use hal::{Charger, HardwareCommand, HardwareEvent};
 use net::{Backoff, ClientConfig, Connection, NetError};
 use station::{Input, Output, Station, StationConfig};
 use std::sync::Arc;
@@ -31,6 +31,10 @@ pub(crate) struct EventLoop {
     reconnect_at: Option<DateTime<Utc>>,
     backoff: Backoff,
     ping_interval: Option<std::time::Duration>,
+    /// The station gave Output::Reset (`hard`): restart it before anything else.
+    reset: Option<bool>,
+    /// Restarts after a Reset so far.
+    restarts: u64,
 }
 
 impl EventLoop {
@@ -42,11 +46,7 @@ impl EventLoop {
         commands: mpsc::Receiver<Command>,
     ) -> Result<(EventLoop, watch::Receiver<StationState>), StartError> {
         let now = clock.now();
-        let mut cfg = StationConfig::new(charger.info(), charger.connector_count());
-        cfg.call_timeout = opts.call_timeout;
-        cfg.initial_keys = opts.initial_keys.clone();
-        cfg.message_id_seed = (now.timestamp_millis() as u64 % 1_000_000) * 1000;
-        let station = Station::new(cfg, store, now)?;
+        let station = build_station(&opts, &charger, store, now, 0)?;
         let ping = station.config().int("WebSocketPingInterval");
         let backoff = Backoff::new(
             opts.reconnect_min.to_std().unwrap_or_default(),
@@ -69,6 +69,8 @@ impl EventLoop {
             reconnect_at: Some(now),
             backoff,
             ping_interval: ping_interval(ping),
+            reset: None,
+            restarts: 0,
         };
         event_loop.publish();
         Ok((event_loop, rx))
@@ -76,6 +78,32 @@ impl EventLoop {
 
     pub(crate) async fn run(mut self) {
         loop {
+            if let Some(hard) = self.reset.take() {
+                // Section 5.14: the station restarts in this process, from the same store.
+                self.close().await;
+                let now = self.clock.now();
+                tracing::info!(
+                    "{} reset: restarting the station",
+                    if hard { "hard" } else { "soft" }
+                );
+                if hard {
+                    self.charger.power_cycle(now);
+                }
+                self.restarts += 1;
+                let store = self.station.into_store();
+                match build_station(&self.opts, &self.charger, store, now, self.restarts) {
+                    Ok(station) => self.station = station,
+                    Err(e) => {
+                        tracing::error!("cannot restart the station after a reset: {e}");
+                        return;
+                    }
+                }
+                let ping = self.station.config().int("WebSocketPingInterval");
+                self.ping_interval = ping_interval(ping);
+                self.backoff.reset();
+                self.reconnect_at = Some(now);
+                self.publish();
+            }
             let now = self.clock.now();
             self.step(now, None).await;
             self.start_connecting(now);
@@ -150,17 +178,18 @@ impl EventLoop {
 
     /// Bring the hardware up to `now`, give the station its inputs and carry out its outputs.
     async fn step(&mut self, now: DateTime<Utc>, input: Option<Input>) {
-        // What arrived goes in first: an answer read now must not lose against a response
-        // deadline the readings below would check first.
-        if let Some(input) = input {
-            self.station.handle(input, now);
-        }
+        // The readings are brought up to date first, without running the station's timers,
+        // so that a sample taken while handling the input is current. What arrived goes in
+        // next: an answer read now must not lose against a response deadline the hardware
+        // events below would check first.
         let events = self.charger.poll(now);
         for connector in 1..=self.charger.connector_count() {
             if let Some(reading) = self.charger.meter(connector) {
-                self.station
-                    .handle(Input::Meter { connector, reading }, now);
+                self.station.set_meter(connector, reading);
             }
+        }
+        if let Some(input) = input {
+            self.station.handle(input, now);
         }
         for event in events {
             self.station.handle(Input::Hardware(event), now);
@@ -186,10 +215,22 @@ impl EventLoop {
                     }
                 }
                 Output::Hardware(cmd) => {
-                    if let Err(e) = self.charger.command(cmd.clone(), now) {
+                    let result = self.charger.command(cmd.clone(), now);
+                    if let Err(e) = &result {
                         tracing::error!("hardware refused {cmd:?}: {e}");
                     }
+                    if let HardwareCommand::Unlock { connector } = cmd {
+                        let unlocked = result.is_ok();
+                        self.station.handle(
+                            Input::UnlockResult {
+                                connector,
+                                unlocked,
+                            },
+                            now,
+                        );
+                    }
                 }
+                Output::Reset { hard } => self.reset = Some(hard),
                 Output::ClockSync(t) => self.clock.sync(t),
                 Output::ConfigChanged { key, value } => {
                     if key == "WebSocketPingInterval" {
@@ -278,6 +319,52 @@ impl EventLoop {
             conn.close().await;
         }
     }
+}
+
+/// A station for `charger` on `store`; `restarts` makes message ids differ across restarts.
+/// It learns the hardware's present state (an EV plugged in, an active fault) at once, as
+/// a real charger's inputs would show it at power-up.
+fn build_station(
+    opts: &RunOptions,
+    charger: &SimCharger,
+    store: Box<dyn store::Store>,
+    now: DateTime<Utc>,
+    restarts: u64,
+) -> Result<Station, station::StationError> {
+    let mut cfg = StationConfig::new(charger.info(), charger.connector_count());
+    cfg.call_timeout = opts.call_timeout;
+    cfg.initial_keys = opts.initial_keys.clone();
+    cfg.cable_lock = charger.has_cable_lock();
+    cfg.data_transfer = opts.data_transfer.clone();
+    cfg.message_id_seed =
+        (now.timestamp_millis() as u64 % 1_000_000) * 1000 + restarts.wrapping_mul(1_000_000_000);
+    let mut station = Station::new(cfg, store, now)?;
+    for connector in 1..=charger.connector_count() {
+        let Some(hw) = charger.snapshot(connector) else {
+            continue;
+        };
+        let mut events = Vec::new();
+        if hw.plugged {
+            events.push(HardwareEvent::CablePlugged { connector });
+        }
+        if hw.ev_suspended {
+            events.push(HardwareEvent::EvSuspended {
+                connector,
+                suspended: true,
+            });
+        }
+        if let Some(error_code) = hw.fault {
+            events.push(HardwareEvent::Fault {
+                connector,
+                error_code,
+                active: true,
+            });
+        }
+        for event in events {
+            station.handle(Input::Hardware(event), now);
+        }
+    }
+    Ok(station)
 }
 
 fn ping_interval(seconds: i64) -> Option<std::time::Duration> {

@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub call_timeout: chrono::Duration,
     pub reconnect_min: chrono::Duration,
     pub reconnect_max: chrono::Duration,
+    /// A maker's DataTransfer extensions (none by default: every vendorId is unknown).
+    pub data_transfer: station::DataTransferVendors,
 }
 
 impl RunOptions {
@@ -38,6 +40,7 @@ impl RunOptions {
             call_timeout: chrono::Duration::seconds(30),
             reconnect_min: chrono::Duration::seconds(1),
             reconnect_max: chrono::Duration::seconds(60),
+            data_transfer: station::DataTransferVendors::default(),
         }
     }
 

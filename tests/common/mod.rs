@@ -44,6 +44,8 @@ pub struct Setup {
     /// otherwise race the answer on its way back to the station, which then (correctly, by
     /// its clock) counts it as late.
     pub call_timeout: chrono::Duration,
+    /// The simulated charger.
+    pub sim: SimConfig,
 }
 
 impl Default for Setup {
@@ -57,6 +59,7 @@ impl Default for Setup {
             reconnect_min: chrono::Duration::seconds(1),
             reconnect_max: chrono::Duration::seconds(60),
             call_timeout: chrono::Duration::minutes(30),
+            sim: SimConfig::default(),
         }
     }
 }
@@ -105,7 +108,7 @@ impl Setup {
         opts.reconnect_min = self.reconnect_min;
         opts.reconnect_max = self.reconnect_max;
         opts.call_timeout = self.call_timeout;
-        let sim = SimCharger::new(SimConfig::default(), t0());
+        let sim = SimCharger::new(self.sim, t0());
         let station = StationHandle::start(opts, sim, store, Arc::new(clock.clone()))
             .expect("start the station");
         Harness {

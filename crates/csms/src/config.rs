@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use ocpp::{AuthorizationStatus, IdTagInfo, RegistrationStatus};
 
 /// Which id tags the Central System accepts.
@@ -13,6 +14,35 @@ pub enum AuthorizePolicy {
     /// Only these id tags are `Accepted` (compared case-insensitively, as OCPP `IdToken`s
     /// are); every other tag is `Invalid`.
     List(Vec<String>),
+    /// Each listed id tag (compared case-insensitively) gets its own answer, e.g. Blocked
+    /// or a parentIdTag; every other tag is `Invalid`.
+    Tags(Vec<TagInfo>),
+}
+
+/// The Central System's answer for one id tag under [`AuthorizePolicy::Tags`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagInfo {
+    pub id_tag: String,
+    pub status: AuthorizationStatus,
+    pub parent_id_tag: Option<String>,
+    pub expiry_date: Option<DateTime<Utc>>,
+}
+
+impl TagInfo {
+    /// `id_tag` with `status`, no parent and no expiry date.
+    pub fn new(id_tag: &str, status: AuthorizationStatus) -> TagInfo {
+        TagInfo {
+            id_tag: id_tag.to_string(),
+            status,
+            parent_id_tag: None,
+            expiry_date: None,
+        }
+    }
+
+    pub fn parent(mut self, parent_id_tag: &str) -> TagInfo {
+        self.parent_id_tag = Some(parent_id_tag.to_string());
+        self
+    }
 }
 
 impl AuthorizePolicy {
@@ -24,14 +54,30 @@ impl AuthorizePolicy {
                 AuthorizationStatus::Accepted
             }
             AuthorizePolicy::List(_) => AuthorizationStatus::Invalid,
+            AuthorizePolicy::Tags(_) => self
+                .tag(id_tag)
+                .map_or(AuthorizationStatus::Invalid, |t| t.status),
+        }
+    }
+
+    fn tag(&self, id_tag: &str) -> Option<&TagInfo> {
+        match self {
+            AuthorizePolicy::Tags(tags) => {
+                tags.iter().find(|t| t.id_tag.eq_ignore_ascii_case(id_tag))
+            }
+            _ => None,
         }
     }
 
     /// The `idTagInfo` to answer Authorize / StartTransaction / StopTransaction with.
     pub fn id_tag_info(&self, id_tag: &str) -> IdTagInfo {
+        let tag = self.tag(id_tag);
         IdTagInfo {
-            expiry_date: None,
-            parent_id_tag: None,
+            expiry_date: tag.and_then(|t| t.expiry_date),
+            // A parentIdTag that is not a valid IdToken (over 20 characters) is left out.
+            parent_id_tag: tag
+                .and_then(|t| t.parent_id_tag.as_deref())
+                .and_then(|p| ocpp::IdToken::new(p).ok()),
             status: self.status(id_tag),
         }
     }
@@ -77,5 +123,26 @@ mod tests {
             AuthorizePolicy::AcceptAll.status("x"),
             AuthorizationStatus::Accepted
         );
+    }
+
+    #[test]
+    fn tags_policy_answers_each_tag_its_own_id_tag_info() {
+        let expiry = "2030-01-01T00:00:00Z".parse().expect("a time");
+        let p = AuthorizePolicy::Tags(vec![
+            TagInfo::new("CARD1", AuthorizationStatus::Accepted).parent("FLEET"),
+            TagInfo {
+                expiry_date: Some(expiry),
+                ..TagInfo::new("CARD2", AuthorizationStatus::Blocked)
+            },
+        ]);
+        let one = p.id_tag_info("card1");
+        assert_eq!(one.status, AuthorizationStatus::Accepted);
+        assert_eq!(one.parent_id_tag.as_deref(), Some("FLEET"));
+        assert_eq!(one.expiry_date, None);
+        let two = p.id_tag_info("CARD2");
+        assert_eq!(two.status, AuthorizationStatus::Blocked);
+        assert_eq!(two.parent_id_tag, None);
+        assert_eq!(two.expiry_date, Some(expiry));
+        assert_eq!(p.id_tag_info("CARD3").status, AuthorizationStatus::Invalid);
     }
 }

@@ -24,7 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{AuthorizePolicy, CsmsConfig};
+pub use config::{AuthorizePolicy, CsmsConfig, TagInfo};
 pub use error::CsmsError;
 pub use events::{CsmsEvent, Direction, Events};
 pub use transactions::TransactionInfo;

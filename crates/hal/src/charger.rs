@@ -22,4 +22,10 @@ pub trait Charger: Send {
     fn meter(&self, connector: ConnectorId) -> Option<MeterReading>;
     /// Carry out a command; Err for an unknown connector or a hardware refusal.
     fn command(&mut self, cmd: HardwareCommand, now: DateTime<Utc>) -> Result<(), HalError>;
+    /// Whether the connectors have a cable retention lock that [`HardwareCommand::Unlock`]
+    /// releases. Without one (a fixed cable, like the reference product: AQ-2) the station
+    /// answers UnlockConnector with `NotSupported` and never sends the command.
+    fn has_cable_lock(&self) -> bool {
+        false
+    }
 }

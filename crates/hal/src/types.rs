@@ -62,7 +62,8 @@ pub enum HardwareCommand {
         connector: ConnectorId,
         limit: PowerLimit,
     },
-    /// Fixed cable: a no-op that succeeds (UnlockConnector answers Unlocked).
+    /// Release the cable retention lock. Only sent to hardware that has one
+    /// ([`crate::Charger::has_cable_lock`]); an Err means the lock did not open.
     Unlock { connector: ConnectorId },
 }
 

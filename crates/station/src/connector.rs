@@ -24,6 +24,9 @@ pub struct ActiveTx {
     pub started_at: DateTime<Utc>,
     pub begin_reading: Option<MeterReading>,
     pub next_sample: Option<DateTime<Utc>>,
+    /// Its idTag was refused after the start (StopTransactionOnInvalidId false) and it has
+    /// had MaxEnergyOnInvalidId: the station delivers no more energy (SuspendedEVSE).
+    pub energy_capped: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -130,7 +133,8 @@ impl Connector {
 
     /// The station does not offer energy to the transaction's EV.
     pub fn evse_suspended(&self) -> bool {
-        false
+        // MaxEnergyOnInvalidId reached (C-03).
+        self.tx.as_ref().is_some_and(|t| t.energy_capped)
     }
 
     /// The connector takes no new transactions.

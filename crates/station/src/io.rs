@@ -22,6 +22,13 @@ pub enum Input {
     },
     /// Time passed; the station checks its deadlines.
     Tick,
+    /// The outcome of an [`Output::Hardware`] `HardwareCommand::Unlock`: whether the cable
+    /// lock opened. Drivers report it for every Unlock they carry out; the station answers
+    /// the UnlockConnector.req waiting for it.
+    UnlockResult {
+        connector: ConnectorId,
+        unlocked: bool,
+    },
 }
 
 /// Something the station wants the drivers to do.
@@ -35,4 +42,11 @@ pub enum Output {
     ClockSync(DateTime<Utc>),
     /// A configuration key the drivers care about changed (e.g. WebSocketPingInterval).
     ConfigChanged { key: String, value: String },
+    /// The Central System asked for a Reset, whose StopTransactions are now delivered (or,
+    /// offline, durably queued for after the restart): restart the station. Drivers close
+    /// the connection, build a new [`crate::Station`] from the same store
+    /// ([`crate::Station::into_store`]) and connect again; the new station boots with a
+    /// BootNotification. `hard`: also restart the hardware (open the contactors). The
+    /// station emits this once and does nothing more.
+    Reset { hard: bool },
 }

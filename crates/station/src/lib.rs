@@ -16,6 +16,7 @@ mod io;
 mod outbox;
 mod station;
 
+pub use crate::core::data_transfer::{DataTransferHandler, DataTransferVendors};
 pub use config::{Config, ConfigError};
 pub use connector::ConnectorView;
 pub use io::{Input, Output};

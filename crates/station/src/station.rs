@@ -3,13 +3,15 @@
 
 use crate::config::Config;
 use crate::connector::{Connector, ConnectorView};
+use crate::core::data_transfer::DataTransferVendors;
+use crate::core::reset::PendingReset;
 use crate::io::{Input, Output};
 use crate::outbox::{Context, InFlight, Item, Outbox};
 use chrono::{DateTime, Duration, Utc};
 use hal::ChargerInfo;
 use ocpp::{Action, CallError, CallResult, Frame};
 use serde_json::Value;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use store::Store;
 
 /// Facts about this station that do not change while it runs.
@@ -27,6 +29,11 @@ pub struct StationConfig {
     /// Configuration values to start from (e.g. from a file); values changed over OCPP
     /// and persisted in the store take precedence.
     pub initial_keys: Vec<(String, String)>,
+    /// The connectors have a cable lock ([`hal::Charger::has_cable_lock`]); without one,
+    /// UnlockConnector is answered NotSupported.
+    pub cable_lock: bool,
+    /// Vendor extensions answering DataTransfer.req (none by default).
+    pub data_transfer: DataTransferVendors,
 }
 
 impl StationConfig {
@@ -38,6 +45,8 @@ impl StationConfig {
             boot_retry: Duration::seconds(60),
             message_id_seed: 1,
             initial_keys: Vec::new(),
+            cable_lock: false,
+            data_transfer: DataTransferVendors::default(),
         }
     }
 }
@@ -82,6 +91,18 @@ pub struct Station {
     pub(crate) next_aligned: Option<DateTime<Utc>>,
     /// Transactions found open in the store at start: interrupted by a power loss.
     pub(crate) interrupted: Vec<store::TransactionRecord>,
+    /// A Reset accepted and not yet carried out.
+    pub(crate) reset: Option<PendingReset>,
+    /// Why this run started, as persisted by the previous one ("PowerUp" unless a Reset).
+    pub(crate) boot_reason: String,
+    /// The TxProfile of an accepted RemoteStartTransaction, per connector, kept while its
+    /// authorization is pending and its transaction runs (applied by Smart Charging).
+    pub(crate) remote_profiles: BTreeMap<u32, ocpp::ChargingProfile>,
+    /// UnlockConnector.req waiting for the hardware's answer: (connector, unique id).
+    pub(crate) unlocks: Vec<(u32, String)>,
+    /// Transactions (local ids) whose idTag the StartTransaction.conf refused while
+    /// StopTransactionOnInvalidId is false: they get at most MaxEnergyOnInvalidId.
+    pub(crate) deauthorized: std::collections::BTreeSet<i64>,
     next_message_id: u64,
 }
 
@@ -121,7 +142,13 @@ impl Station {
             next_heartbeat: None,
             next_aligned: None,
             interrupted,
+            reset: None,
+            boot_reason: String::new(),
+            remote_profiles: BTreeMap::new(),
+            unlocks: Vec::new(),
+            deauthorized: std::collections::BTreeSet::new(),
         };
+        station.load_boot_reason();
         station.schedule_aligned(now);
         station.load_availability();
         station.recover_interrupted();
@@ -130,6 +157,10 @@ impl Station {
 
     /// Feed one input at time `now`.
     pub fn handle(&mut self, input: Input, now: DateTime<Utc>) {
+        if self.reset_done() {
+            // Output::Reset was given: this run is over.
+            return;
+        }
         match input {
             Input::Connected => self.on_connected(now),
             Input::Disconnected => self.on_disconnected(),
@@ -141,10 +172,28 @@ impl Station {
                 }
             }
             Input::Tick => {}
+            Input::UnlockResult {
+                connector,
+                unlocked,
+            } => self.on_unlock_result(connector, unlocked),
         }
         self.on_time(now);
         self.refresh_statuses(now);
-        self.pump(now);
+        self.forget_lapsed_remote_profiles();
+        // A Reset whose messages are delivered goes before anything else is sent.
+        self.reset_if_due(now);
+        if !self.reset_done() {
+            self.pump(now);
+        }
+    }
+
+    /// Record the latest reading of a connector's meter and nothing else: unlike
+    /// `Input::Meter` no timer runs. Drivers use it to bring the readings up to date before
+    /// an input, so that a sample the input's timers take is current.
+    pub fn set_meter(&mut self, connector: hal::ConnectorId, reading: hal::MeterReading) {
+        if let Some(c) = self.connector_mut(connector) {
+            c.meter = Some(reading);
+        }
     }
 
     /// The next thing for the drivers to do, if any.
@@ -162,6 +211,7 @@ impl Station {
         if self.boot == BootStatus::Accepted {
             deadlines.push(self.next_heartbeat);
         }
+        deadlines.push(self.reset.as_ref().map(|r| r.deadline));
         if let BootStatus::Pending { retry_at } | BootStatus::Rejected { retry_at } = self.boot {
             deadlines.push(Some(retry_at));
         }
@@ -174,6 +224,17 @@ impl Station {
 
     pub fn is_online(&self) -> bool {
         self.online
+    }
+
+    /// End this run and hand back its store, to build the next run from after a Reset
+    /// (the drivers do so on [`Output::Reset`]).
+    pub fn into_store(self) -> Box<dyn Store> {
+        self.store
+    }
+
+    /// Why this run started: "PowerUp", or "SoftReset" / "HardReset" after a Reset.
+    pub fn boot_reason(&self) -> &str {
+        &self.boot_reason
     }
 
     pub fn boot_status(&self) -> BootStatus {
@@ -425,6 +486,7 @@ impl Station {
         }
         self.heartbeat_timer(now);
         self.authorization_timers(now);
+        self.invalid_id_energy_cap();
         self.sample_timers(now);
         self.aligned_timer(now);
     }

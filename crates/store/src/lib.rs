@@ -14,7 +14,11 @@ mod types;
 pub use memory::MemoryStore;
 pub use migrations::MIGRATIONS;
 pub use sqlite::SqliteStore;
-pub use types::{QueuedMessage, TransactionRecord};
+pub use types::{CachedAuth, QueuedMessage, TransactionRecord};
+
+/// How many entries the station keeps in its Authorization Cache; beyond it, NOT-valid
+/// entries and then the oldest valid ones make room (OCPP 1.6 section 3.5.1).
+pub const AUTH_CACHE_CAPACITY: usize = 1000;
 
 use chrono::{DateTime, Utc};
 
@@ -81,6 +85,22 @@ pub trait Store: Send {
     /// Remove a stopped transaction once its StopTransaction was delivered. Forgetting an
     /// unknown one is not an error; forgetting an open one is (its stop would be lost).
     fn tx_forget(&mut self, local_id: i64) -> Result<()>;
+
+    /// Record the Central System's parentIdTag of a transaction (from StartTransaction.conf).
+    /// Err for an unknown local id.
+    fn tx_set_parent_id_tag(&mut self, local_id: i64, parent_id_tag: &str) -> Result<()>;
+
+    // the Authorization Cache (OCPP 1.6 section 3.5.1); id tags compare ignoring ASCII case
+    /// The entry for `id_tag`, whatever the case it was stored in.
+    fn auth_cache_get(&self, id_tag: &str) -> Result<Option<CachedAuth>>;
+    /// Insert or replace the entry for `entry.id_tag` (a later update of the same tag in
+    /// another case replaces it). Beyond `max_entries`, NOT-valid entries (not Accepted, or
+    /// past their expiry date at `entry.updated_at`) go first, then the least recently
+    /// updated valid ones; never the entry just written.
+    fn auth_cache_put(&mut self, entry: &CachedAuth, max_entries: usize) -> Result<()>;
+    /// Empty the cache (ClearCache).
+    fn auth_cache_clear(&mut self) -> Result<()>;
+    fn auth_cache_len(&self) -> Result<usize>;
 
     // small named values (e.g. last firmware version, boot reason)
     fn kv_get(&self, key: &str) -> Result<Option<String>>;

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::{QueuedMessage, Result, Store, StoreError, TransactionRecord};
+use crate::types::{auth_cache_key, auth_cache_victims};
+use crate::{CachedAuth, QueuedMessage, Result, Store, StoreError, TransactionRecord};
 
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
@@ -16,6 +17,9 @@ pub struct MemoryStore {
     last_seq: u64,
     transactions: BTreeMap<i64, TransactionRecord>,
     last_local_id: i64,
+    /// Authorization Cache by lower-cased id tag, with the order of its last update.
+    auth_cache: BTreeMap<String, (CachedAuth, i64)>,
+    last_auth_seq: i64,
 }
 
 impl MemoryStore {
@@ -166,6 +170,51 @@ impl Store for MemoryStore {
                 Ok(())
             }
         }
+    }
+
+    fn tx_set_parent_id_tag(&mut self, local_id: i64, parent_id_tag: &str) -> Result<()> {
+        let rec = self
+            .transactions
+            .get_mut(&local_id)
+            .ok_or_else(|| StoreError::Db(format!("no transaction with local id {local_id}")))?;
+        rec.parent_id_tag = Some(parent_id_tag.to_string());
+        Ok(())
+    }
+
+    fn auth_cache_get(&self, id_tag: &str) -> Result<Option<CachedAuth>> {
+        Ok(self
+            .auth_cache
+            .get(&auth_cache_key(id_tag))
+            .map(|(entry, _)| entry.clone()))
+    }
+
+    fn auth_cache_put(&mut self, entry: &CachedAuth, max_entries: usize) -> Result<()> {
+        self.last_auth_seq += 1;
+        let key = auth_cache_key(&entry.id_tag);
+        self.auth_cache
+            .insert(key.clone(), (entry.clone(), self.last_auth_seq));
+        let excess = self.auth_cache.len().saturating_sub(max_entries);
+        if excess > 0 {
+            let now = entry.updated_at;
+            let entries = self
+                .auth_cache
+                .iter()
+                .map(|(k, (e, seq))| (k.clone(), e.is_valid_at(now), *seq))
+                .collect();
+            for victim in auth_cache_victims(entries, excess, &key) {
+                self.auth_cache.remove(&victim);
+            }
+        }
+        Ok(())
+    }
+
+    fn auth_cache_clear(&mut self) -> Result<()> {
+        self.auth_cache.clear();
+        Ok(())
+    }
+
+    fn auth_cache_len(&self) -> Result<usize> {
+        Ok(self.auth_cache.len())
     }
 
     fn kv_get(&self, key: &str) -> Result<Option<String>> {

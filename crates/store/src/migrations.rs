@@ -44,6 +44,18 @@ pub const MIGRATIONS: &[&str] = &[
     // 2: the last meter sample of each transaction, for the StopTransaction after a power loss.
     "ALTER TABLE transactions ADD COLUMN last_meter_wh INTEGER;
     ALTER TABLE transactions ADD COLUMN last_meter_at TEXT;",
+    // 3: the Authorization Cache. `id_key` is the id tag in ASCII lower case (id tags compare
+    // ignoring case); `updated_seq` orders the entries by their last update for eviction,
+    // whatever the clock did.
+    "CREATE TABLE auth_cache (
+        id_key        TEXT PRIMARY KEY NOT NULL,
+        id_tag        TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        expiry_date   TEXT,
+        parent_id_tag TEXT,
+        updated_at    TEXT NOT NULL,
+        updated_seq   INTEGER NOT NULL
+    );",
 ];
 
 fn db(e: rusqlite::Error) -> StoreError {

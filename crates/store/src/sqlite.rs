@@ -7,7 +7,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::migrations;
-use crate::{QueuedMessage, Result, Store, StoreError, TransactionRecord};
+use crate::types::{auth_cache_key, auth_cache_victims};
+use crate::{CachedAuth, QueuedMessage, Result, Store, StoreError, TransactionRecord};
 
 /// How long a writer waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -428,6 +429,130 @@ impl Store for SqliteStore {
         tx.execute("DELETE FROM transactions WHERE local_id = ?1", [local_id])
             .map_err(db)?;
         tx.commit().map_err(db)
+    }
+
+    fn tx_set_parent_id_tag(&mut self, local_id: i64, parent_id_tag: &str) -> Result<()> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE transactions SET parent_id_tag = ?1 WHERE local_id = ?2",
+                params![parent_id_tag, local_id],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::Db(format!(
+                "no transaction with local id {local_id}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn auth_cache_get(&self, id_tag: &str) -> Result<Option<CachedAuth>> {
+        let raw = self
+            .conn
+            .query_row(
+                "SELECT id_tag, status, expiry_date, parent_id_tag, updated_at
+                 FROM auth_cache WHERE id_key = ?1",
+                [auth_cache_key(id_tag)],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(db)?;
+        let Some((id_tag, status, expiry_date, parent_id_tag, updated_at)) = raw else {
+            return Ok(None);
+        };
+        Ok(Some(CachedAuth {
+            id_tag,
+            status,
+            expiry_date: expiry_date.as_deref().map(parse_ts).transpose()?,
+            parent_id_tag,
+            updated_at: parse_ts(&updated_at)?,
+        }))
+    }
+
+    fn auth_cache_put(&mut self, entry: &CachedAuth, max_entries: usize) -> Result<()> {
+        let key = auth_cache_key(&entry.id_tag);
+        let tx = self.conn.transaction().map_err(db)?;
+        tx.execute(
+            "INSERT INTO auth_cache (id_key, id_tag, status, expiry_date, parent_id_tag,
+                 updated_at, updated_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                 (SELECT COALESCE(MAX(updated_seq), 0) + 1 FROM auth_cache))
+             ON CONFLICT (id_key) DO UPDATE SET id_tag = excluded.id_tag,
+                 status = excluded.status, expiry_date = excluded.expiry_date,
+                 parent_id_tag = excluded.parent_id_tag, updated_at = excluded.updated_at,
+                 updated_seq = excluded.updated_seq",
+            params![
+                key,
+                entry.id_tag,
+                entry.status,
+                entry.expiry_date.as_ref().map(ts),
+                entry.parent_id_tag,
+                ts(&entry.updated_at),
+            ],
+        )
+        .map_err(db)?;
+        let len: i64 = tx
+            .query_row("SELECT COUNT(*) FROM auth_cache", [], |r| r.get(0))
+            .map_err(db)?;
+        let excess = narrow::<usize>(len, "cache size")?.saturating_sub(max_entries);
+        if excess > 0 {
+            // Rare (only once full): validity needs the expiry dates compared as times.
+            let now = entry.updated_at;
+            let mut stmt = tx
+                .prepare("SELECT id_key, status, expiry_date, updated_seq FROM auth_cache")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                })
+                .map_err(db)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db)?;
+            drop(stmt);
+            let mut entries = Vec::with_capacity(rows.len());
+            for (k, status, expiry, seq) in rows {
+                // An unreadable expiry date counts as expired: that entry goes first.
+                let expired = match expiry.as_deref().map(parse_ts).transpose() {
+                    Ok(expiry) => expiry.is_some_and(|e| e <= now),
+                    Err(_) => true,
+                };
+                entries.push((k, status == "Accepted" && !expired, seq));
+            }
+            for victim in auth_cache_victims(entries, excess, &key) {
+                tx.execute("DELETE FROM auth_cache WHERE id_key = ?1", [victim])
+                    .map_err(db)?;
+            }
+        }
+        tx.commit().map_err(db)
+    }
+
+    fn auth_cache_clear(&mut self) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM auth_cache", [])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn auth_cache_len(&self) -> Result<usize> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM auth_cache", [], |r| r.get(0))
+            .map_err(db)?;
+        narrow(n, "cache size")
     }
 
     fn kv_get(&self, key: &str) -> Result<Option<String>> {

@@ -82,3 +82,48 @@ impl QueuedMessage {
         }
     }
 }
+
+/// One entry of the Authorization Cache (OCPP 1.6 section 3.5.1): the latest `IdTagInfo`
+/// the Central System gave for an id tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CachedAuth {
+    /// The id tag as last received (lookups ignore ASCII case, as OCPP `IdToken`s do).
+    pub id_tag: String,
+    /// The `AuthorizationStatus` as its wire string ("Accepted", "Blocked", ...).
+    pub status: String,
+    pub expiry_date: Option<DateTime<Utc>>,
+    pub parent_id_tag: Option<String>,
+    /// When the station received this information.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl CachedAuth {
+    /// Whether the entry authorizes its id tag at `now`: Accepted and not past its expiry
+    /// date. Every other entry is "NOT-valid" in the words of the spec.
+    pub fn is_valid_at(&self, now: DateTime<Utc>) -> bool {
+        self.status == "Accepted" && self.expiry_date.is_none_or(|e| e > now)
+    }
+}
+
+/// The key an id tag is cached under: OCPP compares id tags ignoring ASCII case.
+pub(crate) fn auth_cache_key(id_tag: &str) -> String {
+    id_tag.to_ascii_lowercase()
+}
+
+/// Which entries to evict so that `len - excess` remain: NOT-valid entries first, then the
+/// oldest valid ones, each group in the order they were last updated (oldest first); never
+/// `keep` (the entry just written). `entries` are (key, valid, update order).
+pub(crate) fn auth_cache_victims(
+    mut entries: Vec<(String, bool, i64)>,
+    excess: usize,
+    keep: &str,
+) -> Vec<String> {
+    entries.retain(|(key, _, _)| key != keep);
+    // false (NOT-valid) sorts before true (valid).
+    entries.sort_by_key(|(_, valid, order)| (*valid, *order));
+    entries
+        .into_iter()
+        .take(excess)
+        .map(|(key, _, _)| key)
+        .collect()
+}

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
-use store::{MemoryStore, QueuedMessage, SqliteStore, Store, TransactionRecord};
+use store::{CachedAuth, MemoryStore, QueuedMessage, SqliteStore, Store, TransactionRecord};
 use tempfile::TempDir;
 
 fn t0() -> DateTime<Utc> {
@@ -217,6 +217,104 @@ mod suite {
         assert_eq!(s.queue_len().expect("len"), 3);
     }
 
+    fn cached(tag: &str, status: &str, minutes: i64) -> CachedAuth {
+        CachedAuth {
+            id_tag: tag.into(),
+            status: status.into(),
+            expiry_date: None,
+            parent_id_tag: None,
+            updated_at: t0() + Duration::minutes(minutes),
+        }
+    }
+
+    pub fn tx_parent_id_tag_is_recorded(s: &mut dyn Store) {
+        let id = s
+            .tx_begin(
+                &TransactionRecord::new(1, "TAG1", 0, t0()),
+                &msg("StartTransaction", 0),
+            )
+            .expect("begin");
+        assert_eq!(
+            s.tx_get(id).expect("get").expect("present").parent_id_tag,
+            None
+        );
+        s.tx_set_parent_id_tag(id, "GROUP").expect("set parent");
+        assert_eq!(
+            s.tx_get(id)
+                .expect("get")
+                .expect("present")
+                .parent_id_tag
+                .as_deref(),
+            Some("GROUP")
+        );
+        assert!(s.tx_set_parent_id_tag(id + 1, "GROUP").is_err());
+    }
+
+    pub fn auth_cache_round_trip_ignores_case(s: &mut dyn Store) {
+        assert_eq!(s.auth_cache_get("TAG1").expect("get"), None);
+        assert_eq!(s.auth_cache_len().expect("len"), 0);
+        let entry = CachedAuth {
+            id_tag: "Tag1".into(),
+            status: "Accepted".into(),
+            expiry_date: Some(t0() + Duration::days(30)),
+            parent_id_tag: Some("PARENT".into()),
+            updated_at: t0(),
+        };
+        s.auth_cache_put(&entry, 10).expect("put");
+        assert_eq!(s.auth_cache_get("TAG1").expect("get"), Some(entry.clone()));
+        assert_eq!(s.auth_cache_get("tag1").expect("get"), Some(entry));
+        // An update in another case replaces the entry.
+        let blocked = cached("TAG1", "Blocked", 1);
+        s.auth_cache_put(&blocked, 10).expect("update");
+        assert_eq!(s.auth_cache_len().expect("len"), 1);
+        assert_eq!(s.auth_cache_get("tag1").expect("get"), Some(blocked));
+        s.auth_cache_put(&cached("TAG2", "Accepted", 2), 10)
+            .expect("put");
+        assert_eq!(s.auth_cache_len().expect("len"), 2);
+        s.auth_cache_clear().expect("clear");
+        assert_eq!(s.auth_cache_len().expect("len"), 0);
+        assert_eq!(s.auth_cache_get("TAG2").expect("get"), None);
+    }
+
+    pub fn auth_cache_evicts_not_valid_then_oldest(s: &mut dyn Store) {
+        s.auth_cache_put(&cached("A", "Accepted", 0), 3)
+            .expect("put");
+        s.auth_cache_put(&cached("B", "Invalid", 1), 3)
+            .expect("put");
+        let expired = CachedAuth {
+            expiry_date: Some(t0() + Duration::minutes(3)),
+            ..cached("C", "Accepted", 2)
+        };
+        s.auth_cache_put(&expired, 3).expect("put");
+        // Full. D makes room: B (Invalid) goes first, though A is older.
+        s.auth_cache_put(&cached("D", "Accepted", 4), 3)
+            .expect("put");
+        assert_eq!(s.auth_cache_len().expect("len"), 3);
+        assert!(s.auth_cache_get("B").expect("get").is_none());
+        // E: C has expired by now (minute 5), so it goes before the older valid A.
+        s.auth_cache_put(&cached("E", "Accepted", 5), 3)
+            .expect("put");
+        assert!(s.auth_cache_get("C").expect("get").is_none());
+        assert!(s.auth_cache_get("A").expect("get").is_some());
+        // Refreshing A makes D the least recently updated valid entry.
+        s.auth_cache_put(&cached("a", "Accepted", 6), 3)
+            .expect("put");
+        s.auth_cache_put(&cached("F", "Accepted", 7), 3)
+            .expect("put");
+        assert!(s.auth_cache_get("D").expect("get").is_none());
+        for tag in ["A", "E", "F"] {
+            assert!(s.auth_cache_get(tag).expect("get").is_some(), "{tag}");
+        }
+        // The entry just written stays even when it is the only NOT-valid one.
+        s.auth_cache_put(&cached("G", "Blocked", 8), 3)
+            .expect("put");
+        assert!(s.auth_cache_get("G").expect("get").is_some());
+        // E is now the least recently updated (A was refreshed after it).
+        assert!(s.auth_cache_get("E").expect("get").is_none());
+        assert!(s.auth_cache_get("A").expect("get").is_some());
+        assert_eq!(s.auth_cache_len().expect("len"), 3);
+    }
+
     pub fn kv_round_trip(s: &mut dyn Store) {
         assert_eq!(s.kv_get("firmware_version").expect("get"), None);
         s.kv_set("firmware_version", "0.1.0").expect("set");
@@ -289,6 +387,18 @@ macro_rules! conformance {
             fn tx_sample_records_the_last_reading_and_queues() {
                 run(suite::tx_sample_records_the_last_reading_and_queues);
             }
+            #[test]
+            fn tx_parent_id_tag_is_recorded() {
+                run(suite::tx_parent_id_tag_is_recorded);
+            }
+            #[test]
+            fn auth_cache_round_trip_ignores_case() {
+                run(suite::auth_cache_round_trip_ignores_case);
+            }
+            #[test]
+            fn auth_cache_evicts_not_valid_then_oldest() {
+                run(suite::auth_cache_evicts_not_valid_then_oldest);
+            }
         }
     };
 }
@@ -298,8 +408,11 @@ conformance!(memory);
 
 #[test]
 fn sqlite_in_memory_passes_the_suite_too() {
-    let cases: [fn(&mut dyn Store); 9] = [
+    let cases: [fn(&mut dyn Store); 12] = [
         suite::tx_sample_records_the_last_reading_and_queues,
+        suite::tx_parent_id_tag_is_recorded,
+        suite::auth_cache_round_trip_ignores_case,
+        suite::auth_cache_evicts_not_valid_then_oldest,
         suite::config_round_trip_and_overwrite,
         suite::queue_is_fifo_with_increasing_sequence_numbers,
         suite::attempts_are_recorded,

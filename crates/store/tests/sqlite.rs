@@ -191,3 +191,38 @@ fn a_corrupt_payload_is_reported_not_panicked() {
     .expect("insert");
     assert!(matches!(s.queue_front(), Err(StoreError::Corrupt(_))));
 }
+
+#[test]
+fn auth_cache_survives_reopen_and_a_version_2_database_gains_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("station.db");
+    // A database as the previous release left it: migrations 1 and 2 only.
+    {
+        let conn = Connection::open(&path).expect("raw open");
+        conn.execute_batch(MIGRATIONS[0]).expect("migration 1");
+        conn.execute_batch(MIGRATIONS[1]).expect("migration 2");
+        conn.execute_batch("PRAGMA user_version = 2")
+            .expect("version");
+        conn.execute(
+            "INSERT INTO config (key, value) VALUES ('HeartbeatInterval', '60')",
+            [],
+        )
+        .expect("config");
+    }
+    let entry = store::CachedAuth {
+        id_tag: "Card-1".into(),
+        status: "Accepted".into(),
+        expiry_date: Some(record().started_at + chrono::Duration::days(1)),
+        parent_id_tag: Some("FLEET".into()),
+        updated_at: record().started_at,
+    };
+    {
+        let mut s = SqliteStore::open(&path).expect("open migrates");
+        assert_eq!(s.schema_version().expect("version"), 3);
+        assert_eq!(s.config_all().expect("config").len(), 1);
+        s.auth_cache_put(&entry, store::AUTH_CACHE_CAPACITY)
+            .expect("put");
+    }
+    let s = SqliteStore::open(&path).expect("reopen");
+    assert_eq!(s.auth_cache_get("CARD-1").expect("get"), Some(entry));
+}

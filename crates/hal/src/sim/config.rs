@@ -36,6 +36,10 @@ pub struct SimConfig {
     pub station_max_power_w: f64,
     /// Ambient temperature, in °C: the cable's temperature relaxes towards it. Default 25.
     pub ambient_temperature_c: f64,
+    /// The connectors have a cable retention lock that UnlockConnector releases. Default
+    /// false: a fixed cable without a lock, like the reference product (AQ-2), so the
+    /// station answers UnlockConnector with NotSupported.
+    pub cable_lock: bool,
     /// The EV created on every plug.
     pub ev: EvConfig,
 }
@@ -55,6 +59,7 @@ impl Default for SimConfig {
             max_power_w: 250_000.0,
             station_max_power_w: 500_000.0,
             ambient_temperature_c: 25.0,
+            cable_lock: false,
             ev: EvConfig::default(),
         }
     }

@@ -78,6 +78,18 @@ impl SimCharger {
         self.last
     }
 
+    /// A hard reset of the charger: every contactor opens and every power limit is lifted.
+    /// What is physical stays: an EV plugged in stays plugged (with its charge), an active
+    /// fault stays active, the meters keep their registers.
+    pub fn power_cycle(&mut self, now: DateTime<Utc>) {
+        self.advance(now);
+        for c in &mut self.connectors {
+            c.energized = false;
+            c.limit = PowerLimit::NONE;
+        }
+        self.refresh();
+    }
+
     /// The limit currently applied to a connector.
     pub fn limit(&self, connector: ConnectorId) -> Option<PowerLimit> {
         self.connector(connector).ok().map(|c| c.limit)
@@ -269,6 +281,10 @@ impl Charger for SimCharger {
         self.connectors.len() as u32
     }
 
+    fn has_cable_lock(&self) -> bool {
+        self.cfg.cable_lock
+    }
+
     fn poll(&mut self, now: DateTime<Utc>) -> Vec<HardwareEvent> {
         self.advance(now);
         self.events.drain(..).collect()
@@ -288,6 +304,22 @@ impl Charger for SimCharger {
                 )));
             }
         }
+        if let HardwareCommand::Unlock { .. } = &cmd {
+            if !self.cfg.cable_lock {
+                return Err(HalError::Refused("this charger has no cable lock".into()));
+            }
+            // A lock fault means the lock is stuck: the retry fails as well (TC_030).
+            if self
+                .connector(connector)?
+                .faults
+                .iter()
+                .any(|f| f == "ConnectorLockFailure")
+            {
+                return Err(HalError::Refused(format!(
+                    "the cable lock of connector {connector} did not open"
+                )));
+            }
+        }
         self.advance(now);
         let c = self.connector_mut(connector)?;
         match cmd {
@@ -296,7 +328,7 @@ impl Charger for SimCharger {
             HardwareCommand::Energize { .. } => c.energized = true,
             HardwareCommand::DeEnergize { .. } => c.energized = false,
             HardwareCommand::SetLimit { limit, .. } => c.limit = limit,
-            // Fixed cable, no lock: nothing to release.
+            // Checked above: the lock opened.
             HardwareCommand::Unlock { .. } => {}
         }
         self.refresh();

@@ -482,7 +482,41 @@ fn energize_before_plug_delivers_once_plugged() {
         .expect("de-energize");
     assert_eq!(meter(&sim, 1).power_w, 0.0);
     sim.command(HardwareCommand::Unlock { connector: 1 }, secs(10))
-        .expect("unlock is a no-op");
+        .expect_err("no cable lock by default");
+}
+
+#[test]
+fn cable_lock_opens_unless_stuck() {
+    let cfg = SimConfig {
+        cable_lock: true,
+        ..SimConfig::default()
+    };
+    let mut sim = SimCharger::new(cfg, t0());
+    assert!(sim.has_cable_lock());
+    assert!(!SimCharger::new(SimConfig::default(), t0()).has_cable_lock());
+    sim.command(HardwareCommand::Unlock { connector: 1 }, secs(1))
+        .expect("the lock opens");
+    sim.set_fault(1, "ConnectorLockFailure", true)
+        .expect("fault");
+    sim.command(HardwareCommand::Unlock { connector: 1 }, secs(2))
+        .expect_err("a stuck lock does not open");
+    sim.command(HardwareCommand::Unlock { connector: 3 }, secs(2))
+        .expect_err("unknown connector");
+}
+
+#[test]
+fn power_cycle_opens_contactors_and_keeps_the_ev() {
+    let mut sim = SimCharger::new(SimConfig::default(), t0());
+    sim.plug(1, t0()).expect("plug");
+    energize(&mut sim, 1, t0());
+    sim.poll(secs(60));
+    let energy = meter(&sim, 1).energy_wh;
+    assert!(meter(&sim, 1).power_w > 0.0);
+    sim.power_cycle(secs(60));
+    let snap = sim.snapshot(1).expect("connector 1");
+    assert!(snap.plugged && !snap.energized, "{snap:?}");
+    assert_eq!(snap.meter.power_w, 0.0);
+    assert!(snap.meter.energy_wh >= energy);
 }
 
 #[test]

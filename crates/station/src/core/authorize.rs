@@ -1,30 +1,56 @@
-//! Authorization of a card presented at a connector (section 4.1). The card is presented
-//! after the driver selected the connector (the reference product enforces it, AQ-5).
+//! Authorization of a card presented at a connector (sections 3.5, 4.1). The card is
+//! presented after the driver selected the connector (the reference product enforces it,
+//! AQ-5).
+//!
+//! To start a transaction:
+//! - online (connected and registered): with LocalPreAuthorize true and the id tag known
+//!   locally as Accepted, at once; otherwise after an Authorize.req answered Accepted.
+//! - offline: an id tag known locally as Accepted starts when LocalAuthorizeOffline is true;
+//!   an unknown one when AllowOfflineTxForUnknownId is true (as does a locally Accepted one
+//!   with LocalAuthorizeOffline false: the station then treats every id tag as unknown); an
+//!   id tag known locally as NOT valid (Blocked, Expired, Invalid, ConcurrentTx, or past its
+//!   expiry date) never starts offline (section 3.5.4).
+//!
+//! To stop one: the card that started it (compared ignoring case) stops it at once; another
+//! card stops it when its parentIdTag equals the transaction's, as known locally or else
+//! from an Authorize.req (TC_069).
+//!
+//! A transaction whose idTag the StartTransaction.conf refuses is stopped (DeAuthorized)
+//! when StopTransactionOnInvalidId is true; otherwise it gets at most MaxEnergyOnInvalidId
+//! Wh, after which the station stops delivering energy (C-03).
 
+use super::auth_cache::{effective_status, same_id, LocalAuth};
 use crate::connector::Authorization;
 use crate::outbox::Context;
 use crate::station::{ci, BootStatus, Station};
+use crate::Output;
 use chrono::{DateTime, Duration, Utc};
+use hal::HardwareCommand;
 use ocpp::{AuthorizationStatus, AuthorizeRequest, AuthorizeResponse, Reason};
 use serde_json::Value;
 
 impl Station {
-    /// A card presented at a connector: it stops the transaction it owns, or asks to start one.
+    /// A card presented at a connector: it stops the transaction running there, or asks to
+    /// start one.
     pub(crate) fn on_card(&mut self, connector: u32, id_tag: String, now: DateTime<Utc>) {
         let Some(c) = self.connector_mut(connector) else {
             return;
         };
-        if let Some(owner) = c.tx.as_ref().map(|tx| tx.id_tag.clone()) {
-            if owner.eq_ignore_ascii_case(&id_tag) {
-                self.stop_transaction(connector, Reason::Local, Some(id_tag), now);
-            } else {
-                tracing::info!(
-                    "card {id_tag} does not own the transaction on connector {connector}"
-                );
-            }
+        let Some((local_id, owner)) = c.tx.as_ref().map(|tx| (tx.local_id, tx.id_tag.clone()))
+        else {
+            self.authorize_for_start(connector, id_tag, now);
             return;
+        };
+        if same_id(&owner, &id_tag) {
+            self.stop_transaction(connector, Reason::Local, Some(id_tag), now);
+        } else {
+            self.authorize_for_stop(connector, local_id, id_tag, now);
         }
-        self.authorize_for_start(connector, id_tag, now);
+    }
+
+    /// Connected and registered: an Authorize.req can go out.
+    fn can_authorize_online(&self) -> bool {
+        self.online && self.boot == BootStatus::Accepted
     }
 
     /// `id_tag` wants to start a transaction on `connector` (a card, or a remote start when
@@ -33,18 +59,122 @@ impl Station {
         &mut self,
         connector: u32,
         id_tag: String,
-        _now: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) {
-        let online = self.online && self.boot == BootStatus::Accepted;
+        let online = self.can_authorize_online();
+        let local = self.lookup_local(&id_tag, now);
+        let pre_authorize = self.config.bool("LocalPreAuthorize");
+        let local_offline = self.config.bool("LocalAuthorizeOffline");
+        let unknown_offline = self.config.bool("AllowOfflineTxForUnknownId");
         let Some(c) = self.connector_mut(connector) else {
             return;
         };
         if c.authorizing.is_some() {
             return;
         }
-        if !online {
-            // With an empty cache and AllowOfflineTxForUnknownId false, an offline card is unknown.
-            tracing::info!("offline: card {id_tag} cannot be authorized");
+        let accepted = local
+            .as_ref()
+            .filter(|l| l.status == AuthorizationStatus::Accepted);
+        if online {
+            if let (true, Some(l)) = (pre_authorize, accepted) {
+                tracing::info!("card {id_tag} accepted from the authorization cache");
+                let parent = l.parent_id_tag.clone();
+                self.accept_for_start(connector, id_tag, parent, now);
+                return;
+            }
+            c.authorizing = Some(id_tag.clone());
+            let req = AuthorizeRequest {
+                id_tag: ci(&id_tag),
+            };
+            self.queue_call(&req, Context::Authorize { connector, id_tag });
+            return;
+        }
+        match local {
+            Some(LocalAuth {
+                status: AuthorizationStatus::Accepted,
+                parent_id_tag,
+            }) if local_offline || unknown_offline => {
+                tracing::info!("offline: card {id_tag} accepted from the authorization cache");
+                self.accept_for_start(connector, id_tag, parent_id_tag, now);
+            }
+            Some(LocalAuth { status, .. }) if status != AuthorizationStatus::Accepted => {
+                tracing::info!("offline: card {id_tag} refused: {}", status.as_str());
+            }
+            _ if unknown_offline => {
+                tracing::info!(
+                    "offline: unknown card {id_tag} accepted (AllowOfflineTxForUnknownId)"
+                );
+                self.accept_for_start(connector, id_tag, None, now);
+            }
+            _ => tracing::info!("offline: card {id_tag} cannot be authorized"),
+        }
+    }
+
+    /// `id_tag` may start on `connector`: wait ConnectionTimeOut for the EV, or start now.
+    fn accept_for_start(
+        &mut self,
+        connector: u32,
+        id_tag: String,
+        parent_id_tag: Option<String>,
+        now: DateTime<Utc>,
+    ) {
+        let timeout = Duration::seconds(self.config.int("ConnectionTimeOut"));
+        let Some(c) = self.connector_mut(connector) else {
+            return;
+        };
+        c.authorization = Some(Authorization {
+            id_tag,
+            parent_id_tag,
+            expires: now + timeout,
+        });
+        if c.plugged && c.tx.is_none() {
+            self.start_transaction(connector, now);
+        }
+    }
+
+    /// The parentIdTag of a transaction, as the store knows it (from the authorization at
+    /// its start, or from its StartTransaction.conf).
+    fn tx_parent_id_tag(&self, local_id: i64) -> Option<String> {
+        match self.store.tx_get(local_id) {
+            Ok(rec) => rec.and_then(|r| r.parent_id_tag),
+            Err(e) => {
+                tracing::error!("cannot read transaction {local_id}: {e}");
+                None
+            }
+        }
+    }
+
+    /// A card other than the owner's at a connector with a transaction: it may stop it if
+    /// both share a parentIdTag.
+    fn authorize_for_stop(
+        &mut self,
+        connector: u32,
+        local_id: i64,
+        id_tag: String,
+        now: DateTime<Utc>,
+    ) {
+        let Some(parent) = self.tx_parent_id_tag(local_id) else {
+            tracing::info!(
+                "card {id_tag} does not own the transaction on connector {connector}, \
+                 which has no parentIdTag"
+            );
+            return;
+        };
+        if let Some(local) = self.lookup_local(&id_tag, now) {
+            if stops(&local, &parent) {
+                tracing::info!("card {id_tag} shares parentIdTag {parent}: stopping");
+                self.stop_transaction(connector, Reason::Local, Some(id_tag), now);
+                return;
+            }
+        }
+        if !self.can_authorize_online() {
+            tracing::info!("offline: card {id_tag} cannot be checked against parentIdTag {parent}");
+            return;
+        }
+        let Some(c) = self.connector_mut(connector) else {
+            return;
+        };
+        if c.authorizing.is_some() {
             return;
         }
         c.authorizing = Some(id_tag.clone());
@@ -63,7 +193,6 @@ impl Station {
         let Context::Authorize { connector, id_tag } = context else {
             return;
         };
-        let timeout = Duration::seconds(self.config.int("ConnectionTimeOut"));
         let conf = payload
             .ok()
             .and_then(|p| ocpp::decode::<AuthorizeResponse>(&p).ok());
@@ -71,25 +200,36 @@ impl Station {
             return;
         };
         c.authorizing = None;
-        match conf {
-            Some(conf) if conf.id_tag_info.status == AuthorizationStatus::Accepted => {
-                c.authorization = Some(Authorization {
-                    id_tag,
-                    parent_id_tag: conf
-                        .id_tag_info
-                        .parent_id_tag
-                        .map(|p| p.as_str().to_string()),
-                    expires: now + timeout,
-                });
-                if c.plugged && c.tx.is_none() {
-                    self.start_transaction(connector, now);
+        let running = c.tx.as_ref().map(|tx| (tx.local_id, tx.id_tag.clone()));
+        let Some(info) = conf.map(|conf| conf.id_tag_info) else {
+            tracing::info!("card {id_tag} not authorized: no valid answer");
+            return;
+        };
+        self.update_auth_cache(&id_tag, &info, now);
+        let local = LocalAuth {
+            status: effective_status(&info, now),
+            parent_id_tag: info.parent_id_tag.map(|p| p.as_str().to_string()),
+        };
+        match running {
+            // Asked to stop another card's transaction.
+            Some((local_id, owner)) if !same_id(&owner, &id_tag) => {
+                match self.tx_parent_id_tag(local_id) {
+                    Some(parent) if stops(&local, &parent) => {
+                        tracing::info!("card {id_tag} shares parentIdTag {parent}: stopping");
+                        self.stop_transaction(connector, Reason::Local, Some(id_tag), now);
+                    }
+                    _ => tracing::info!(
+                        "card {id_tag} ({}) may not stop the transaction on connector {connector}",
+                        local.status.as_str()
+                    ),
                 }
             }
-            Some(conf) => tracing::info!(
-                "card {id_tag} refused: {}",
-                conf.id_tag_info.status.as_str()
-            ),
-            None => tracing::info!("card {id_tag} not authorized: no valid answer"),
+            // Its own transaction started meanwhile: nothing to do.
+            Some(_) => {}
+            None if local.status == AuthorizationStatus::Accepted => {
+                self.accept_for_start(connector, id_tag, local.parent_id_tag, now);
+            }
+            None => tracing::info!("card {id_tag} refused: {}", local.status.as_str()),
         }
     }
 
@@ -102,4 +242,52 @@ impl Station {
             }
         }
     }
+
+    /// MaxEnergyOnInvalidId (C-03): a transaction whose idTag was refused after its start
+    /// (StopTransactionOnInvalidId false) stops taking energy once it has had that much.
+    pub(crate) fn invalid_id_energy_cap(&mut self) {
+        if self.deauthorized.is_empty() {
+            return;
+        }
+        let connectors = &self.connectors;
+        self.deauthorized.retain(|local| {
+            connectors
+                .iter()
+                .any(|c| c.tx.as_ref().is_some_and(|t| t.local_id == *local))
+        });
+        let cap = self.config.int("MaxEnergyOnInvalidId").max(0) as f64;
+        for c in self.connectors.iter_mut() {
+            let Some(tx) = c.tx.as_mut() else { continue };
+            if tx.energy_capped || !self.deauthorized.contains(&tx.local_id) {
+                continue;
+            }
+            // meterStart, as the StartTransaction.req reported it.
+            let start = tx.begin_reading.map(|r| r.energy_wh.round()).unwrap_or(0.0);
+            let delivered = c.meter.map(|r| r.energy_wh - start).unwrap_or(0.0);
+            if delivered >= cap {
+                tracing::info!(
+                    "connector {}: {delivered:.0} Wh delivered on an invalid idTag \
+                     (MaxEnergyOnInvalidId {cap}): energy delivery stopped",
+                    c.id
+                );
+                tx.energy_capped = true;
+                self.outputs
+                    .push_back(Output::Hardware(HardwareCommand::DeEnergize {
+                        connector: c.id,
+                    }));
+            }
+        }
+    }
+}
+
+/// Whether a card known as `local` may stop a transaction whose parentIdTag is `parent`.
+/// ConcurrentTx counts: the group's transaction is the very one running.
+fn stops(local: &LocalAuth, parent: &str) -> bool {
+    matches!(
+        local.status,
+        AuthorizationStatus::Accepted | AuthorizationStatus::ConcurrentTx
+    ) && local
+        .parent_id_tag
+        .as_deref()
+        .is_some_and(|p| same_id(p, parent))
 }

@@ -1,8 +1,10 @@
-//! ClearCache (section 5.4).
+//! ClearCache (section 5.4): empty the Authorization Cache. Rejected while
+//! AuthorizationCacheEnabled is false (there is no cache in operation to clear) or when the
+//! store fails.
 
 use crate::station::Station;
 use chrono::{DateTime, Utc};
-use ocpp::ErrorCode;
+use ocpp::{ClearCacheResponse, ClearCacheStatus};
 
 impl Station {
     pub(crate) fn on_clear_cache(
@@ -11,6 +13,21 @@ impl Station {
         _req: ocpp::ClearCacheRequest,
         _now: DateTime<Utc>,
     ) {
-        self.reply_error(unique_id, ErrorCode::NotSupported, "not supported yet");
+        let status = if !self.config.bool("AuthorizationCacheEnabled") {
+            tracing::info!("ClearCache rejected: AuthorizationCacheEnabled is false");
+            ClearCacheStatus::Rejected
+        } else {
+            match self.store.auth_cache_clear() {
+                Ok(()) => {
+                    tracing::info!("authorization cache cleared");
+                    ClearCacheStatus::Accepted
+                }
+                Err(e) => {
+                    tracing::error!("cannot clear the authorization cache: {e}");
+                    ClearCacheStatus::Rejected
+                }
+            }
+        };
+        self.reply(unique_id, &ClearCacheResponse { status });
     }
 }

@@ -17,11 +17,14 @@ impl Station {
                 };
                 c.plugged = true;
                 c.finishing = false;
-                if c.tx.is_some() {
+                if let Some(tx) = &c.tx {
                     // The EV is back on a transaction kept through an EV-side disconnect
-                    // (StopTransactionOnEVSideDisconnect false, C-06.1): it may charge again.
-                    self.outputs
-                        .push_back(Output::Hardware(HardwareCommand::Energize { connector }));
+                    // (StopTransactionOnEVSideDisconnect false, C-06.1): it may charge again,
+                    // unless the transaction had all MaxEnergyOnInvalidId allows.
+                    if !tx.energy_capped {
+                        self.outputs
+                            .push_back(Output::Hardware(HardwareCommand::Energize { connector }));
+                    }
                 } else if c.authorization.is_some() {
                     self.start_transaction(connector, now);
                 }

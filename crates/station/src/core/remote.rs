@@ -1,25 +1,160 @@
-//! RemoteStartTransaction and RemoteStopTransaction (sections 5.11, 5.12).
+//! RemoteStartTransaction and RemoteStopTransaction (sections 5.11, 5.12; TC_010, TC_011,
+//! TC_012, TC_026, TC_027, TC_028).
+//!
+//! A remote start names a connector (it must be a real one: connector 0 is Rejected,
+//! TC_027) or leaves the choice to the station, which takes the connector where an EV is
+//! plugged in and waiting, else the first free one. A connector running a transaction,
+//! already holding an authorization for someone else, Unavailable or Faulted is Rejected.
+//! Accepted, the idTag is authorized like a card presented there when
+//! AuthorizeRemoteTxRequests is true (Authorize.req, or whatever the authorization rules
+//! decide), or taken as authorized at once when false; the transaction starts when the EV
+//! is plugged in, or never if it is not within ConnectionTimeOut (TC_011_2).
+//!
+//! A chargingProfile in the request must have the purpose TxProfile (else Rejected). It is
+//! kept in `Station::remote_profiles` for the connector while the remote start's
+//! authorization is pending and its transaction runs; the Smart Charging profile applies it
+//! to that transaction. Until then it is accepted and not enforced.
+//!
+//! Nothing remote is accepted before the Central System accepted the BootNotification
+//! (Pending: the Central System may configure the station, not operate it), nor while a
+//! Reset is on its way.
 
-use crate::station::Station;
-use chrono::{DateTime, Utc};
-use ocpp::ErrorCode;
+use crate::connector::Authorization;
+use crate::station::{BootStatus, Station};
+use chrono::{DateTime, Duration, Utc};
+use ocpp::{
+    ChargingProfilePurposeType, Reason, RemoteStartStopStatus, RemoteStartTransactionRequest,
+    RemoteStartTransactionResponse, RemoteStopTransactionRequest, RemoteStopTransactionResponse,
+};
 
 impl Station {
     pub(crate) fn on_remote_start(
         &mut self,
         unique_id: &str,
-        _req: ocpp::RemoteStartTransactionRequest,
-        _now: DateTime<Utc>,
+        req: RemoteStartTransactionRequest,
+        now: DateTime<Utc>,
     ) {
-        self.reply_error(unique_id, ErrorCode::NotSupported, "not supported yet");
+        let connector = self.remote_start_connector(&req);
+        let status = if connector.is_some() {
+            RemoteStartStopStatus::Accepted
+        } else {
+            RemoteStartStopStatus::Rejected
+        };
+        self.reply(unique_id, &RemoteStartTransactionResponse { status });
+        let Some(connector) = connector else {
+            tracing::info!("remote start for {} rejected", req.id_tag.as_str());
+            return;
+        };
+        let id_tag = req.id_tag.as_str().to_string();
+        tracing::info!("remote start for {id_tag} on connector {connector}");
+        if let Some(profile) = req.charging_profile {
+            self.remote_profiles.insert(connector, profile);
+        }
+        if self.config.bool("AuthorizeRemoteTxRequests") {
+            self.authorize_for_start(connector, id_tag, now);
+            return;
+        }
+        let timeout = Duration::seconds(self.config.int("ConnectionTimeOut"));
+        let Some(c) = self.connector_mut(connector) else {
+            return;
+        };
+        c.authorization = Some(Authorization {
+            id_tag,
+            parent_id_tag: None,
+            expires: now + timeout,
+        });
+        if c.plugged {
+            self.start_transaction(connector, now);
+        }
+    }
+
+    /// The connector a remote start goes to, or None to reject it.
+    fn remote_start_connector(&self, req: &RemoteStartTransactionRequest) -> Option<u32> {
+        if self.boot != BootStatus::Accepted || self.reset.is_some() {
+            return None;
+        }
+        if req
+            .charging_profile
+            .as_ref()
+            .is_some_and(|p| p.charging_profile_purpose != ChargingProfilePurposeType::TxProfile)
+        {
+            tracing::info!("remote start with a profile that is not a TxProfile");
+            return None;
+        }
+        match req.connector_id {
+            Some(id) => {
+                let id = u32::try_from(id).ok().filter(|&id| id > 0)?;
+                self.free_for_remote_start(id).then_some(id)
+            }
+            None => {
+                let free: Vec<u32> = (1..=self.cfg.connectors)
+                    .filter(|&id| self.free_for_remote_start(id))
+                    .collect();
+                let plugged = free
+                    .iter()
+                    .copied()
+                    .find(|&id| self.connectors[id as usize].plugged);
+                plugged.or(free.first().copied())
+            }
+        }
+    }
+
+    /// Whether connector `id` exists and could start a transaction for a new idTag now.
+    fn free_for_remote_start(&self, id: u32) -> bool {
+        let Some(c) = self.connectors.get(id as usize).filter(|_| id > 0) else {
+            return false;
+        };
+        let station_inoperative = self.connectors[0].inoperative;
+        c.tx.is_none()
+            && c.authorization.is_none()
+            && c.authorizing.is_none()
+            && c.fault.is_none()
+            && !c.inoperative
+            && !station_inoperative
+            && !c.is_unavailable()
     }
 
     pub(crate) fn on_remote_stop(
         &mut self,
         unique_id: &str,
-        _req: ocpp::RemoteStopTransactionRequest,
-        _now: DateTime<Utc>,
+        req: RemoteStopTransactionRequest,
+        now: DateTime<Utc>,
     ) {
-        self.reply_error(unique_id, ErrorCode::NotSupported, "not supported yet");
+        let connector = self
+            .connectors
+            .iter()
+            .find(|c| {
+                c.tx.as_ref()
+                    .is_some_and(|tx| tx.transaction_id == Some(req.transaction_id))
+            })
+            .map(|c| c.id)
+            .filter(|_| self.boot == BootStatus::Accepted);
+        let status = if connector.is_some() {
+            RemoteStartStopStatus::Accepted
+        } else {
+            RemoteStartStopStatus::Rejected
+        };
+        self.reply(unique_id, &RemoteStopTransactionResponse { status });
+        match connector {
+            Some(connector) => self.stop_transaction(connector, Reason::Remote, None, now),
+            None => tracing::info!(
+                "remote stop of transaction {}: no such transaction",
+                req.transaction_id
+            ),
+        }
+    }
+
+    /// A remote start's TxProfile is dropped when its authorization lapsed, was refused or
+    /// its transaction ended.
+    pub(crate) fn forget_lapsed_remote_profiles(&mut self) {
+        if self.remote_profiles.is_empty() {
+            return;
+        }
+        let connectors = &self.connectors;
+        self.remote_profiles.retain(|&id, _| {
+            connectors.get(id as usize).is_some_and(|c| {
+                c.tx.is_some() || c.authorization.is_some() || c.authorizing.is_some()
+            })
+        });
     }
 }

@@ -1,16 +1,128 @@
-//! Reset, soft and hard (section 5.14).
+//! Reset, soft and hard (section 5.14; TC_013 to TC_016).
+//!
+//! The station accepts, stops every running transaction with reason SoftReset or HardReset
+//! (the StopTransactions are durable, like every transaction message), waits until the
+//! durable queue is delivered, and then gives [`Output::Reset`]: the drivers restart it
+//! from the same store, and the new run sends a BootNotification. Offline (or with a
+//! Central System that does not answer) it waits at most the call timeout: the queued
+//! messages survive the restart and go out once the new run is accepted. A hard reset
+//! stops the transactions the same way (the spec does not require it, but it loses
+//! nothing); the drivers also restart the hardware.
+//!
+//! The reason is persisted, so the next run knows it started after a Reset
+//! ([`Station::boot_reason`]).
 
 use crate::station::Station;
+use crate::Output;
 use chrono::{DateTime, Utc};
-use ocpp::ErrorCode;
+use ocpp::{Reason, ResetRequest, ResetResponse, ResetStatus, ResetType};
+
+/// Key in the store's key-value table holding why the next run starts.
+const BOOT_REASON_KEY: &str = "boot.reason";
+
+/// A Reset accepted and not yet carried out.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PendingReset {
+    pub hard: bool,
+    /// Restart by then even if the StopTransactions are not delivered.
+    pub deadline: DateTime<Utc>,
+    /// Output::Reset was given.
+    pub done: bool,
+}
 
 impl Station {
-    pub(crate) fn on_reset(
-        &mut self,
-        unique_id: &str,
-        _req: ocpp::ResetRequest,
-        _now: DateTime<Utc>,
-    ) {
-        self.reply_error(unique_id, ErrorCode::NotSupported, "not supported yet");
+    pub(crate) fn on_reset(&mut self, unique_id: &str, req: ResetRequest, now: DateTime<Utc>) {
+        let hard = req.r#type == ResetType::Hard;
+        self.reply(
+            unique_id,
+            &ResetResponse {
+                status: ResetStatus::Accepted,
+            },
+        );
+        if self.reset.is_some() {
+            // Already on its way; a hard reset asked for meanwhile makes it hard.
+            if let Some(r) = self.reset.as_mut() {
+                r.hard |= hard;
+            }
+            return;
+        }
+        tracing::info!("{} reset requested", if hard { "hard" } else { "soft" });
+        let reason = if hard {
+            Reason::HardReset
+        } else {
+            Reason::SoftReset
+        };
+        let running: Vec<u32> = self
+            .connectors
+            .iter()
+            .filter(|c| c.tx.is_some())
+            .map(|c| c.id)
+            .collect();
+        for connector in running {
+            self.stop_transaction(connector, reason, None, now);
+        }
+        for c in self.connectors.iter_mut() {
+            c.authorization = None;
+        }
+        self.reset = Some(PendingReset {
+            hard,
+            deadline: now + self.cfg.call_timeout,
+            done: false,
+        });
+    }
+
+    /// Output::Reset was given: the station takes no more inputs.
+    pub(crate) fn reset_done(&self) -> bool {
+        self.reset.as_ref().is_some_and(|r| r.done)
+    }
+
+    /// Restart once the durable queue is delivered, or at the deadline.
+    pub(crate) fn reset_if_due(&mut self, now: DateTime<Utc>) {
+        let Some(reset) = self.reset.as_ref().filter(|r| !r.done) else {
+            return;
+        };
+        let hard = reset.hard;
+        let delivered = match self.store.queue_len() {
+            Ok(n) => n == 0,
+            Err(e) => {
+                tracing::error!("cannot read the message queue: {e}");
+                false
+            }
+        };
+        if !delivered && now < reset.deadline {
+            return;
+        }
+        if !delivered {
+            tracing::warn!(
+                "resetting with transaction messages still queued: sent after the restart"
+            );
+        }
+        let reason = if hard { "HardReset" } else { "SoftReset" };
+        if let Err(e) = self.store.kv_set(BOOT_REASON_KEY, reason) {
+            tracing::error!("cannot persist the reset: {e}");
+        }
+        if let Some(r) = self.reset.as_mut() {
+            r.done = true;
+        }
+        self.outputs.push_back(Output::Reset { hard });
+    }
+
+    /// Read why this run started, and mark the next start as a plain power-up.
+    pub(crate) fn load_boot_reason(&mut self) {
+        let reason = match self.store.kv_get(BOOT_REASON_KEY) {
+            Ok(Some(r)) if !r.is_empty() => r,
+            Ok(_) => "PowerUp".to_string(),
+            Err(e) => {
+                tracing::error!("cannot read the boot reason: {e}");
+                "PowerUp".to_string()
+            }
+        };
+        if reason != "PowerUp" {
+            tracing::info!("starting after a {reason}");
+            if let Err(e) = self.store.kv_set(BOOT_REASON_KEY, "PowerUp") {
+                tracing::error!("cannot persist the boot reason: {e}");
+            }
+        }
+        self.boot_reason = reason;
     }
 }

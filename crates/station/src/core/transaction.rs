@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use hal::HardwareCommand;
 use ocpp::{
     Action, AuthorizationStatus, ReadingContext, Reason, StartTransactionRequest,
-    StartTransactionResponse, StopTransactionRequest,
+    StartTransactionResponse, StopTransactionRequest, StopTransactionResponse,
 };
 use serde_json::Value;
 use store::TransactionRecord;
@@ -75,6 +75,7 @@ impl Station {
                 started_at: now,
                 begin_reading: reading,
                 next_sample: (interval > 0).then(|| now + Duration::seconds(interval)),
+                energy_capped: false,
             });
         }
         self.outputs
@@ -221,6 +222,7 @@ impl Station {
                 if let Err(e) = self.store.tx_set_transaction_id(local, conf.transaction_id) {
                     tracing::error!("cannot record transaction id: {e}");
                 }
+                self.on_start_id_tag_info(local, &conf.id_tag_info, now);
                 let mut deauthorized = None;
                 for c in self.connectors.iter_mut() {
                     if let Some(tx) = c.tx.as_mut().filter(|t| t.local_id == local) {
@@ -233,12 +235,51 @@ impl Station {
                 if let Some(connector) = deauthorized {
                     if self.config.bool("StopTransactionOnInvalidId") {
                         self.stop_transaction(connector, Reason::DeAuthorized, None, now);
+                    } else {
+                        // Only energy delivery stops, after MaxEnergyOnInvalidId (C-03).
+                        self.deauthorized.insert(local);
+                        self.invalid_id_energy_cap();
                     }
                 }
             }
-            Action::StopTransaction => self.forget_transaction(local),
+            Action::StopTransaction => {
+                if let Ok(conf) = ocpp::decode::<StopTransactionResponse>(&payload) {
+                    self.on_stop_id_tag_info(local, conf.id_tag_info.as_ref(), now);
+                }
+                self.forget_transaction(local)
+            }
             _ => {}
         }
+    }
+
+    /// StartTransaction.conf's idTagInfo: into the authorization cache, and its parentIdTag
+    /// recorded for a stop by another card of the same group.
+    fn on_start_id_tag_info(&mut self, local: i64, info: &ocpp::IdTagInfo, now: DateTime<Utc>) {
+        let Ok(Some(rec)) = self.store.tx_get(local) else {
+            return;
+        };
+        self.update_auth_cache(&rec.id_tag, info, now);
+        if let Some(parent) = &info.parent_id_tag {
+            if let Err(e) = self.store.tx_set_parent_id_tag(local, parent.as_str()) {
+                tracing::error!("cannot record the parentIdTag: {e}");
+            }
+        }
+    }
+
+    /// StopTransaction.conf's idTagInfo is about the id tag that stopped the transaction
+    /// (the one that started it when the stop had none): into the authorization cache.
+    fn on_stop_id_tag_info(
+        &mut self,
+        local: i64,
+        info: Option<&ocpp::IdTagInfo>,
+        now: DateTime<Utc>,
+    ) {
+        let Some(info) = info else { return };
+        let Ok(Some(rec)) = self.store.tx_get(local) else {
+            return;
+        };
+        let id_tag = rec.stop_id_tag.unwrap_or(rec.id_tag);
+        self.update_auth_cache(&id_tag, info, now);
     }
 
     pub(crate) fn on_transaction_message_dropped(&mut self, action: Action, local_tx: Option<i64>) {

@@ -1,16 +1,66 @@
-//! UnlockConnector (section 5.18).
+//! UnlockConnector (section 5.18; TC_017, TC_018, TC_030, TC_031).
+//!
+//! Only a connector with a cable retention lock can be unlocked ([`StationConfig::cable_lock`],
+//! from [`hal::Charger::has_cable_lock`]). Without one (a fixed cable, like the reference
+//! product: AQ-2), or for an unknown connector, the answer is NotSupported and nothing else
+//! happens (the spec's UnlockStatus: "Charge Point has no connector lock, or ConnectorId is
+//! unknown"). With a lock, a transaction running there is stopped first (reason
+//! UnlockCommand), then the hardware is told to unlock; the answer waits for the hardware's
+//! [`Input::UnlockResult`]: Unlocked, or UnlockFailed.
+//!
+//! [`StationConfig::cable_lock`]: crate::StationConfig::cable_lock
+//! [`Input::UnlockResult`]: crate::Input::UnlockResult
 
 use crate::station::Station;
+use crate::Output;
 use chrono::{DateTime, Utc};
-use ocpp::ErrorCode;
+use hal::HardwareCommand;
+use ocpp::{Reason, UnlockConnectorRequest, UnlockConnectorResponse, UnlockStatus};
 
 impl Station {
     pub(crate) fn on_unlock_connector(
         &mut self,
         unique_id: &str,
-        _req: ocpp::UnlockConnectorRequest,
-        _now: DateTime<Utc>,
+        req: UnlockConnectorRequest,
+        now: DateTime<Utc>,
     ) {
-        self.reply_error(unique_id, ErrorCode::NotSupported, "not supported yet");
+        let known = u32::try_from(req.connector_id)
+            .ok()
+            .filter(|&id| self.connector_mut(id).is_some());
+        let (Some(connector), true) = (known, self.cfg.cable_lock) else {
+            self.reply(
+                unique_id,
+                &UnlockConnectorResponse {
+                    status: UnlockStatus::NotSupported,
+                },
+            );
+            return;
+        };
+        if self
+            .connector_mut(connector)
+            .is_some_and(|c| c.tx.is_some())
+        {
+            self.stop_transaction(connector, Reason::UnlockCommand, None, now);
+        }
+        self.unlocks.push((connector, unique_id.to_string()));
+        self.outputs
+            .push_back(Output::Hardware(HardwareCommand::Unlock { connector }));
+    }
+
+    /// The hardware carried out an Unlock: answer every UnlockConnector.req waiting for it.
+    pub(crate) fn on_unlock_result(&mut self, connector: u32, unlocked: bool) {
+        let status = if unlocked {
+            UnlockStatus::Unlocked
+        } else {
+            tracing::warn!("connector {connector}: the cable lock did not open");
+            UnlockStatus::UnlockFailed
+        };
+        let (answered, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.unlocks)
+            .into_iter()
+            .partition(|(c, _)| *c == connector);
+        self.unlocks = waiting;
+        for (_, unique_id) in answered {
+            self.reply(&unique_id, &UnlockConnectorResponse { status });
+        }
     }
 }

@@ -44,6 +44,10 @@ pub struct Harness {
     /// Frames the station sent that the test has not looked at yet.
     pub sent: Vec<Frame>,
     pub hardware: Vec<HardwareCommand>,
+    /// Output::Reset given by the station: `hard` of each.
+    pub resets: Vec<bool>,
+    /// What the station was built from (used again by `restart`).
+    cfg: StationConfig,
     next_tx_id: i32,
 }
 
@@ -62,12 +66,38 @@ impl Harness {
         now: DateTime<Utc>,
         energies: [f64; 2],
     ) -> Harness {
-        let station = Station::new(StationConfig::new(info(), 2), store, now).unwrap();
+        Harness::with_config(StationConfig::new(info(), 2), store, now, energies)
+    }
+
+    /// A station that starts with these configuration keys (MemoryStore, meters as `new`).
+    pub fn with_keys(keys: &[(&str, &str)]) -> Harness {
+        let mut cfg = StationConfig::new(info(), 2);
+        cfg.initial_keys = keys
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Harness::with_config(
+            cfg,
+            Box::new(store::MemoryStore::new()),
+            t0(),
+            [1000.0, 5000.0],
+        )
+    }
+
+    pub fn with_config(
+        cfg: StationConfig,
+        store: Box<dyn Store>,
+        now: DateTime<Utc>,
+        energies: [f64; 2],
+    ) -> Harness {
+        let station = Station::new(cfg.clone(), store, now).unwrap();
         let mut h = Harness {
             station,
             now,
             sent: Vec::new(),
             hardware: Vec::new(),
+            resets: Vec::new(),
+            cfg,
             next_tx_id: 100,
         };
         for (i, energy) in energies.into_iter().enumerate() {
@@ -93,8 +123,27 @@ impl Harness {
             match out {
                 Output::Send(text) => self.sent.push(Frame::parse(&text).expect("valid frame")),
                 Output::Hardware(cmd) => self.hardware.push(cmd),
+                Output::Reset { hard } => self.resets.push(hard),
                 _ => {}
             }
+        }
+    }
+
+    /// What the drivers do on Output::Reset: a new station from the same store, the old
+    /// one's unread frames and commands dropped, its meters fed `energies` again.
+    pub fn restart(&mut self, energies: [f64; 2]) {
+        let placeholder = Station::new(
+            StationConfig::new(info(), 2),
+            Box::new(store::MemoryStore::new()),
+            self.now,
+        )
+        .unwrap();
+        let old = std::mem::replace(&mut self.station, placeholder);
+        self.station = Station::new(self.cfg.clone(), old.into_store(), self.now).unwrap();
+        self.sent.clear();
+        self.hardware.clear();
+        for (i, energy) in energies.into_iter().enumerate() {
+            self.meter(i as u32 + 1, energy);
         }
     }
 
@@ -169,6 +218,29 @@ impl Harness {
             self.answer(&calls[0], answer);
             all.extend(calls);
         }
+    }
+
+    /// Like `answer_all`, but `answer` may give the payload for a CALL (None: the default).
+    pub fn answer_all_with(&mut self, answer: impl Fn(&Call) -> Option<Value>) -> Vec<Call> {
+        let mut all = Vec::new();
+        loop {
+            let calls = self.take_calls();
+            if calls.is_empty() {
+                return all;
+            }
+            assert_eq!(calls.len(), 1, "more than one CALL in flight: {calls:?}");
+            let payload = answer(&calls[0]).unwrap_or_else(|| self.default_answer(&calls[0]));
+            self.answer(&calls[0], payload);
+            all.extend(calls);
+        }
+    }
+
+    /// A card presented at `connector`.
+    pub fn card(&mut self, connector: u32, id_tag: &str) {
+        self.hw(HardwareEvent::CardPresented {
+            connector,
+            id_tag: id_tag.into(),
+        });
     }
 
     /// Answer everything up to (not including) the first `action`, which stays unanswered

@@ -1,0 +1,87 @@
+//! What the station knows about id tags without asking the Central System (section 3.5):
+//! the Authorization Cache (3.5.1, C-04), and later the Local Authorization List.
+//!
+//! The cache lives in the store (it survives a restart) and is filled from every idTagInfo
+//! the station receives (Authorize.conf, StartTransaction.conf, StopTransaction.conf) while
+//! AuthorizationCacheEnabled is true. It holds at most [`store::AUTH_CACHE_CAPACITY`]
+//! entries; when full, NOT-valid entries make room first, then the least recently updated
+//! valid ones. An entry past its expiry date reads as Expired (the spec's "changed to
+//! expired in the Cache"), whatever status was stored.
+
+use crate::station::Station;
+use chrono::{DateTime, Utc};
+use ocpp::{AuthorizationStatus, IdTagInfo};
+use std::str::FromStr;
+
+/// An id tag's authorization as known locally.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LocalAuth {
+    pub status: AuthorizationStatus,
+    pub parent_id_tag: Option<String>,
+}
+
+impl Station {
+    /// What the station knows about `id_tag` at `now` without the Central System, if
+    /// anything. The Local Authorization List (a later feature) is to be consulted here
+    /// first: its entries take priority over the cache's (section 3.5.3).
+    pub(crate) fn lookup_local(&self, id_tag: &str, now: DateTime<Utc>) -> Option<LocalAuth> {
+        if !self.config.bool("AuthorizationCacheEnabled") {
+            return None;
+        }
+        let entry = match self.store.auth_cache_get(id_tag) {
+            Ok(entry) => entry?,
+            Err(e) => {
+                tracing::error!("cannot read the authorization cache: {e}");
+                return None;
+            }
+        };
+        let status = match AuthorizationStatus::from_str(&entry.status) {
+            Ok(_) if entry.expiry_date.is_some_and(|e| e <= now) => AuthorizationStatus::Expired,
+            Ok(status) => status,
+            Err(e) => {
+                tracing::warn!("ignoring authorization cache entry for {id_tag}: {e}");
+                return None;
+            }
+        };
+        Some(LocalAuth {
+            status,
+            parent_id_tag: entry.parent_id_tag,
+        })
+    }
+
+    /// An idTagInfo received for `id_tag`: the cache takes it, when enabled. (Id tags in the
+    /// Local Authorization List are not to be cached, section 3.5.3.)
+    pub(crate) fn update_auth_cache(&mut self, id_tag: &str, info: &IdTagInfo, now: DateTime<Utc>) {
+        if id_tag.is_empty() || !self.config.bool("AuthorizationCacheEnabled") {
+            return;
+        }
+        let entry = store::CachedAuth {
+            id_tag: id_tag.to_string(),
+            status: info.status.as_str().to_string(),
+            expiry_date: info.expiry_date,
+            parent_id_tag: info.parent_id_tag.as_ref().map(|p| p.as_str().to_string()),
+            updated_at: now,
+        };
+        if let Err(e) = self
+            .store
+            .auth_cache_put(&entry, store::AUTH_CACHE_CAPACITY)
+        {
+            tracing::error!("cannot update the authorization cache for {id_tag}: {e}");
+        }
+    }
+}
+
+/// The status an idTagInfo means at `now`: an Accepted one past its expiryDate is Expired.
+pub(crate) fn effective_status(info: &IdTagInfo, now: DateTime<Utc>) -> AuthorizationStatus {
+    match info.status {
+        AuthorizationStatus::Accepted if info.expiry_date.is_some_and(|e| e <= now) => {
+            AuthorizationStatus::Expired
+        }
+        status => status,
+    }
+}
+
+/// OCPP IdTokens compare ignoring ASCII case.
+pub(crate) fn same_id(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
