@@ -130,3 +130,33 @@ async fn faults_and_ev_suspension_are_reported() {
     h.expect_status(1, "Charging").await;
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn ev_communication_error_suspends_the_evse() {
+    let mut h = Setup::default().start().await;
+    h.booted().await;
+    h.operate(1, Operation::Plug).await;
+    h.operate(
+        1,
+        Operation::Authorize {
+            id_tag: "TAG1".into(),
+        },
+    )
+    .await;
+    h.wait_call("StartTransaction").await;
+    h.expect_status(1, "Charging").await;
+    h.operate(
+        1,
+        Operation::Fault {
+            error_code: "EVCommunicationError".into(),
+            active: true,
+        },
+    )
+    .await;
+    let s = h.next_call("StatusNotification").await.payload;
+    assert_eq!(
+        (s["status"].as_str(), s["errorCode"].as_str()),
+        (Some("SuspendedEVSE"), Some("EVCommunicationError"))
+    );
+    h.shutdown().await;
+}

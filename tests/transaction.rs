@@ -245,3 +245,26 @@ async fn tc_068_stop_transaction_with_same_id_tag() {
     );
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn tc_004_1_regular_charging_session_identification_first() {
+    let mut h = Setup::default().start().await;
+    h.booted().await;
+    h.operate(
+        2,
+        Operation::Authorize {
+            id_tag: "CARD-FIRST".into(),
+        },
+    )
+    .await;
+    let authorize = h.wait_call("Authorize").await;
+    assert_eq!(authorize.payload["idTag"], "CARD-FIRST");
+    h.expect_status(2, "Preparing").await;
+    h.advance(20);
+    h.operate(2, Operation::Plug).await;
+    let start = h.wait_call("StartTransaction").await;
+    assert_eq!(start.payload["connectorId"], 2);
+    assert_eq!(start.payload["idTag"], "CARD-FIRST");
+    h.expect_status(2, "Charging").await;
+    h.shutdown().await;
+}
