@@ -7,13 +7,17 @@
 //! state goes through the [`store::Store`] trait. Drivers around it carry the outputs out.
 //!
 //! Modules follow the OCPP feature profiles: `core` holds the Core profile (boot,
-//! heartbeat, status notifications, transactions, metering, configuration).
+//! heartbeat, status notifications, transactions, metering, configuration); `local_auth`,
+//! `reservation` and `remote_trigger` hold theirs.
 
 pub mod config;
 mod connector;
 mod core;
 mod io;
+mod local_auth;
 mod outbox;
+mod remote_trigger;
+mod reservation;
 mod station;
 
 pub use crate::core::data_transfer::{DataTransferHandler, DataTransferVendors};

@@ -56,6 +56,23 @@ pub const MIGRATIONS: &[&str] = &[
         updated_at    TEXT NOT NULL,
         updated_seq   INTEGER NOT NULL
     );",
+    // 4: the Local Authorization List (its version lives in kv as "local_list.version").
+    // `id_key` is the id tag in ASCII lower case.
+    "CREATE TABLE local_auth_list (
+        id_key        TEXT PRIMARY KEY NOT NULL,
+        id_tag        TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        expiry_date   TEXT,
+        parent_id_tag TEXT
+    );",
+    // 5: reservations, one per reservation id; connector 0 reserves the whole station.
+    "CREATE TABLE reservations (
+        reservation_id INTEGER PRIMARY KEY NOT NULL,
+        connector      INTEGER NOT NULL,
+        id_tag         TEXT NOT NULL,
+        parent_id_tag  TEXT,
+        expiry_date    TEXT NOT NULL
+    );",
 ];
 
 fn db(e: rusqlite::Error) -> StoreError {

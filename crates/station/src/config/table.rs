@@ -28,6 +28,8 @@ pub enum Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
     Core,
+    LocalAuthListManagement,
+    Reservation,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -130,7 +132,12 @@ pub static KEYS: &[KeyDef] = &[
         "Energy.Active.Import.Register",
     ),
     key("StopTxnSampledDataMaxLength", R, COUNT, "9"),
-    key("SupportedFeatureProfiles", R, Kind::Text, "Core"),
+    key(
+        "SupportedFeatureProfiles",
+        R,
+        Kind::Text,
+        "Core,LocalAuthListManagement,Reservation,RemoteTrigger",
+    ),
     key("SupportedFeatureProfilesMaxLength", R, COUNT, "6"),
     key(
         "TransactionMessageAttempts",

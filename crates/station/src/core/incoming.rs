@@ -35,6 +35,11 @@ impl Station {
             Action::Reset => handle!(on_reset),
             Action::UnlockConnector => handle!(on_unlock_connector),
             Action::ChangeAvailability => handle!(on_change_availability),
+            Action::SendLocalList => handle!(on_send_local_list),
+            Action::GetLocalListVersion => handle!(on_get_local_list_version),
+            Action::ReserveNow => handle!(on_reserve_now),
+            Action::CancelReservation => handle!(on_cancel_reservation),
+            Action::TriggerMessage => handle!(on_trigger_message),
             a if a.initiated_by_charge_point() => {
                 let text = format!("{} is sent by a charge point, not to it", a.as_str());
                 self.reply_error(&id, ErrorCode::NotSupported, &text);
