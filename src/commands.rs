@@ -22,7 +22,9 @@ pub async fn run_station(settings: Settings) -> anyhow::Result<()> {
         db.display(),
         settings.run.station_url()
     );
-    let handle = StationHandle::start(settings.run, sim, Box::new(store), clock)?;
+    let mut run = settings.run;
+    run.meter_file = Some(settings.data_dir.join("meters.json"));
+    let handle = StationHandle::start(run, sim, Box::new(store), clock)?;
     if let Some(addr) = settings.control {
         let listener = tokio::net::TcpListener::bind(addr)
             .await

@@ -232,6 +232,18 @@ async fn tc_032_2_power_loss_at_random_points_loses_nothing() {
         );
         assert!(t.meter_stop.unwrap() >= t.meter_start, "{t:?}");
     }
+    // The meter keeps its register through the kills: each session starts where the last
+    // one's meter stopped, or later.
+    let mut by_id = transactions.clone();
+    by_id.sort_by_key(|t| t.transaction_id);
+    for pair in by_id.windows(2) {
+        assert!(
+            pair[1].meter_start >= pair[0].meter_stop.unwrap(),
+            "meter ran backwards between {:?} and {:?}",
+            pair[0],
+            pair[1]
+        );
+    }
     let power_losses = transactions
         .iter()
         .filter(|t| t.stop_reason == Some(ocpp::Reason::PowerLoss))

@@ -1,6 +1,7 @@
 //! One station's event loop: WebSocket, hardware, operator commands and the clock in; the
 //! station's outputs out.
 
+use super::meter_file::MeterFile;
 use super::operation::Operate;
 use super::state::{ConnectorState, StationState};
 use super::{Command, RunOptions, StartError};
@@ -35,17 +36,22 @@ pub(crate) struct EventLoop {
     reset: Option<bool>,
     /// Restarts after a Reset so far.
     restarts: u64,
+    meter_file: Option<MeterFile>,
 }
 
 impl EventLoop {
     pub(crate) fn new(
         opts: RunOptions,
-        charger: SimCharger,
+        mut charger: SimCharger,
         store: Box<dyn store::Store>,
         clock: Arc<dyn Clock>,
         commands: mpsc::Receiver<Command>,
     ) -> Result<(EventLoop, watch::Receiver<StationState>), StartError> {
         let now = clock.now();
+        let mut meter_file = opts.meter_file.clone().map(MeterFile::new);
+        if let Some(file) = meter_file.as_mut() {
+            charger.restore_meter_registers(&file.load());
+        }
         let station = build_station(&opts, &charger, store, now, 0)?;
         let ping = station.config().int("WebSocketPingInterval");
         let backoff = Backoff::new(
@@ -71,6 +77,7 @@ impl EventLoop {
             ping_interval: ping_interval(ping),
             reset: None,
             restarts: 0,
+            meter_file,
         };
         event_loop.publish();
         Ok((event_loop, rx))
@@ -183,6 +190,11 @@ impl EventLoop {
         // next: an answer read now must not lose against a response deadline the hardware
         // events below would check first.
         let events = self.charger.poll(now);
+        // Saved before the station sees the readings: a sample it persists is never ahead of
+        // the register a restart starts from.
+        if let Some(file) = self.meter_file.as_mut() {
+            file.save(self.charger.meter_registers());
+        }
         for connector in 1..=self.charger.connector_count() {
             if let Some(reading) = self.charger.meter(connector) {
                 self.station.set_meter(connector, reading);

@@ -2,6 +2,7 @@
 //! clock, feeds the station its inputs and carries out its outputs.
 
 mod event_loop;
+mod meter_file;
 mod operation;
 mod state;
 
@@ -29,6 +30,8 @@ pub struct RunOptions {
     pub reconnect_max: chrono::Duration,
     /// A maker's DataTransfer extensions (none by default: every vendorId is unknown).
     pub data_transfer: station::DataTransferVendors,
+    /// Where the simulated meters keep their registers across restarts (none: in memory).
+    pub meter_file: Option<std::path::PathBuf>,
 }
 
 impl RunOptions {
@@ -41,6 +44,7 @@ impl RunOptions {
             reconnect_min: chrono::Duration::seconds(1),
             reconnect_max: chrono::Duration::seconds(60),
             data_transfer: station::DataTransferVendors::default(),
+            meter_file: None,
         }
     }
 

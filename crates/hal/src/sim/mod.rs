@@ -90,6 +90,23 @@ impl SimCharger {
         self.refresh();
     }
 
+    /// The meters' registers in Wh, connector 1 first: what a real meter keeps through a power
+    /// loss, for the drivers to save.
+    pub fn meter_registers(&self) -> Vec<f64> {
+        self.connectors.iter().map(|c| c.meter.energy_wh).collect()
+    }
+
+    /// Give the meters the registers saved before a restart. Registers never run backwards,
+    /// so a smaller or invalid value is ignored; extra entries are ignored too.
+    pub fn restore_meter_registers(&mut self, registers: &[f64]) {
+        for (c, wh) in self.connectors.iter_mut().zip(registers) {
+            if wh.is_finite() && *wh > c.meter.energy_wh {
+                c.meter.energy_wh = *wh;
+            }
+        }
+        self.refresh();
+    }
+
     /// The limit currently applied to a connector.
     pub fn limit(&self, connector: ConnectorId) -> Option<PowerLimit> {
         self.connector(connector).ok().map(|c| c.limit)

@@ -572,3 +572,12 @@ fn config_loads_from_toml_with_defaults_and_rejects_unknown_fields() {
     let empty: SimConfig = toml::from_str("").expect("empty");
     assert_eq!(empty, SimConfig::default());
 }
+
+#[test]
+fn meter_registers_survive_a_restart_and_never_run_backwards() {
+    let mut sim = SimCharger::new(SimConfig::default(), t0());
+    sim.restore_meter_registers(&[1234.0, f64::NAN, 99.0]);
+    assert_eq!(sim.meter_registers(), vec![1234.0, 0.0]);
+    sim.restore_meter_registers(&[1000.0]);
+    assert_eq!(sim.meter(1).unwrap().energy_wh, 1234.0);
+}
