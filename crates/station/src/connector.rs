@@ -54,6 +54,10 @@ pub struct Connector {
     /// A transaction ended while the cable is still plugged in.
     pub finishing: bool,
     pub meter: Option<MeterReading>,
+    /// The reservation that holds this connector: its own (ReserveNow for it), or one for
+    /// connector 0 when this is the last connector free for it (`reservation/`). On
+    /// connector 0, the reservation of the whole station.
+    pub reservation: Option<store::Reservation>,
 }
 
 impl Connector {
@@ -75,6 +79,7 @@ impl Connector {
             tx: None,
             finishing: false,
             meter: None,
+            reservation: None,
         }
     }
 
@@ -113,6 +118,9 @@ impl Connector {
             ChargePointStatus::Unavailable
         } else if self.finishing {
             ChargePointStatus::Finishing
+        } else if self.reservation.is_some() && self.authorization.is_none() {
+            // Until the reserved idTag is accepted here (G2), plugged in or not.
+            ChargePointStatus::Reserved
         } else if self.plugged || self.authorization.is_some() || self.authorizing.is_some() {
             ChargePointStatus::Preparing
         } else {

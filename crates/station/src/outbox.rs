@@ -35,6 +35,13 @@ pub enum Item {
     /// The next message of the store's durable queue (kept FIFO there, so no handle is
     /// needed: the front of the store's queue is always the next durable item).
     Durable,
+    /// A volatile message the Central System asked for with TriggerMessage.req: the one
+    /// kind of request that may go out while the registration is Pending (section 4.2).
+    Triggered {
+        action: Action,
+        payload: Value,
+        context: Context,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +84,17 @@ impl Outbox {
             .position(|item| !(waiting && matches!(item, Item::Durable)))
     }
 
+    /// Where the next triggered item is, if nothing is in flight (while Pending only these
+    /// may go).
+    pub fn next_triggered(&self) -> Option<usize> {
+        if self.in_flight.is_some() {
+            return None;
+        }
+        self.queue
+            .iter()
+            .position(|item| matches!(item, Item::Triggered { .. }))
+    }
+
     pub fn get(&self, index: usize) -> Option<&Item> {
         self.queue.get(index)
     }
@@ -108,7 +126,7 @@ impl Outbox {
     /// Send an item that jumps the queue (BootNotification, which must precede everything).
     pub fn start_item(&mut self, item: Item, unique_id: String, deadline: DateTime<Utc>) {
         let action = match &item {
-            Item::Volatile { action, .. } => *action,
+            Item::Volatile { action, .. } | Item::Triggered { action, .. } => *action,
             Item::Durable => return,
         };
         self.in_flight = Some(InFlight {
@@ -235,6 +253,24 @@ mod tests {
         assert_eq!(o.deadline(), Some(t(30)));
         assert!(o.take_expired(t(30)).is_some());
         assert!(o.is_idle());
+    }
+
+    #[test]
+    fn only_triggered_items_are_picked_while_pending() {
+        let mut o = Outbox::default();
+        o.push(Item::Durable);
+        o.push(volatile(Action::Heartbeat));
+        assert_eq!(o.next_triggered(), None);
+        o.push(Item::Triggered {
+            action: Action::StatusNotification,
+            payload: serde_json::json!({}),
+            context: Context::None,
+        });
+        assert_eq!(o.next_triggered(), Some(2));
+        o.start(2, "1".into(), Action::StatusNotification, t(30), None);
+        assert_eq!(o.next_triggered(), None);
+        o.on_disconnect();
+        assert_eq!(o.queued(), 1, "a triggered message is volatile");
     }
 
     #[test]

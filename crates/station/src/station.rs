@@ -151,6 +151,7 @@ impl Station {
         station.load_boot_reason();
         station.schedule_aligned(now);
         station.load_availability();
+        station.load_reservations();
         station.recover_interrupted();
         Ok(station)
     }
@@ -218,6 +219,7 @@ impl Station {
         for c in &self.connectors {
             deadlines.push(c.authorization.as_ref().map(|a| a.expires));
             deadlines.push(c.tx.as_ref().and_then(|t| t.next_sample));
+            deadlines.push(c.reservation.as_ref().map(|r| r.expiry_date));
         }
         deadlines.into_iter().flatten().min()
     }
@@ -308,13 +310,23 @@ impl Station {
             self.send_boot_notification(now);
             return;
         }
-        if self.boot != BootStatus::Accepted {
+        // While Pending only what the Central System asked for with a TriggerMessage goes
+        // out (section 4.2).
+        let pending = matches!(self.boot, BootStatus::Pending { .. });
+        if self.boot != BootStatus::Accepted && !pending {
             return;
         }
-        while let Some(index) = self.outbox.next_ready(now) {
+        while let Some(index) = if pending {
+            self.outbox.next_triggered()
+        } else {
+            self.outbox.next_ready(now)
+        } {
             let deadline = now + self.cfg.call_timeout;
             let (action, payload, seq) = match self.outbox.get(index) {
                 Some(Item::Volatile {
+                    action, payload, ..
+                })
+                | Some(Item::Triggered {
                     action, payload, ..
                 }) => (*action, payload.clone(), None),
                 Some(Item::Durable) => match self.durable_front() {
@@ -423,7 +435,7 @@ impl Station {
             return;
         }
         let context = match done.item {
-            Item::Volatile { context, .. } => context,
+            Item::Volatile { context, .. } | Item::Triggered { context, .. } => context,
             Item::Durable => Context::None,
         };
         match done.action {
@@ -486,6 +498,7 @@ impl Station {
         }
         self.heartbeat_timer(now);
         self.authorization_timers(now);
+        self.reservation_timers(now);
         self.invalid_id_energy_cap();
         self.sample_timers(now);
         self.aligned_timer(now);

@@ -14,7 +14,8 @@ mod types;
 pub use memory::MemoryStore;
 pub use migrations::MIGRATIONS;
 pub use sqlite::SqliteStore;
-pub use types::{CachedAuth, QueuedMessage, TransactionRecord};
+pub use types::{CachedAuth, QueuedMessage, Reservation, TransactionRecord};
+pub use types::{LocalListApplied, LocalListEntry, LocalListUpdate};
 
 /// How many entries the station keeps in its Authorization Cache; beyond it, NOT-valid
 /// entries and then the oldest valid ones make room (OCPP 1.6 section 3.5.1).
@@ -102,7 +103,33 @@ pub trait Store: Send {
     fn auth_cache_clear(&mut self) -> Result<()>;
     fn auth_cache_len(&self) -> Result<usize>;
 
+    // the Local Authorization List (OCPP 1.6 section 3.5.2); id tags compare ignoring ASCII
+    // case. Only SendLocalList changes it.
+    /// The version of the installed list: the one last committed by `local_list_apply`, 0 if
+    /// none ever was.
+    fn local_list_version(&self) -> Result<i32>;
+    /// The entry for `id_tag`, whatever the case it was stored in.
+    fn local_list_get(&self, id_tag: &str) -> Result<Option<LocalListEntry>>;
+    fn local_list_len(&self) -> Result<usize>;
+    /// Atomically apply `update` and record `version` as the list's version, unless the
+    /// resulting list would hold more than `max_len` entries: then nothing changes
+    /// ([`LocalListApplied::TooLong`]). On an error nothing changes either.
+    fn local_list_apply(
+        &mut self,
+        update: &LocalListUpdate,
+        version: i32,
+        max_len: usize,
+    ) -> Result<LocalListApplied>;
+
     // small named values (e.g. last firmware version, boot reason)
     fn kv_get(&self, key: &str) -> Result<Option<String>>;
     fn kv_set(&mut self, key: &str, value: &str) -> Result<()>;
+
+    // reservations (OCPP 1.6 section 5.13), one per reservation id
+    /// Insert the reservation, or replace the one with the same reservation id.
+    fn reservation_put(&mut self, reservation: &Reservation) -> Result<()>;
+    /// Remove a reservation; removing an absent one is not an error.
+    fn reservation_remove(&mut self, reservation_id: i32) -> Result<()>;
+    /// Every reservation, by reservation id.
+    fn reservations_all(&self) -> Result<Vec<Reservation>>;
 }

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::types::{auth_cache_key, auth_cache_victims};
-use crate::{CachedAuth, QueuedMessage, Result, Store, StoreError, TransactionRecord};
+use crate::types::{parse_local_list_version, LOCAL_LIST_VERSION_KEY};
+use crate::{CachedAuth, QueuedMessage, Reservation, Result, Store, StoreError, TransactionRecord};
+use crate::{LocalListApplied, LocalListEntry, LocalListUpdate};
 
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
@@ -20,6 +22,10 @@ pub struct MemoryStore {
     /// Authorization Cache by lower-cased id tag, with the order of its last update.
     auth_cache: BTreeMap<String, (CachedAuth, i64)>,
     last_auth_seq: i64,
+    /// Reservations by reservation id.
+    reservations: BTreeMap<i32, Reservation>,
+    /// Local Authorization List by lower-cased id tag (its version is in `kv`).
+    local_list: BTreeMap<String, LocalListEntry>,
 }
 
 impl MemoryStore {
@@ -217,6 +223,49 @@ impl Store for MemoryStore {
         Ok(self.auth_cache.len())
     }
 
+    fn local_list_version(&self) -> Result<i32> {
+        parse_local_list_version(self.kv.get(LOCAL_LIST_VERSION_KEY).map(String::as_str))
+    }
+
+    fn local_list_get(&self, id_tag: &str) -> Result<Option<LocalListEntry>> {
+        Ok(self.local_list.get(&auth_cache_key(id_tag)).cloned())
+    }
+
+    fn local_list_len(&self) -> Result<usize> {
+        Ok(self.local_list.len())
+    }
+
+    fn local_list_apply(
+        &mut self,
+        update: &LocalListUpdate,
+        version: i32,
+        max_len: usize,
+    ) -> Result<LocalListApplied> {
+        // Built aside and swapped in: all or nothing.
+        let mut list = match update {
+            LocalListUpdate::Full(_) => BTreeMap::new(),
+            LocalListUpdate::Differential { .. } => self.local_list.clone(),
+        };
+        let (upsert, remove): (&[LocalListEntry], &[String]) = match update {
+            LocalListUpdate::Full(entries) => (entries, &[]),
+            LocalListUpdate::Differential { upsert, remove } => (upsert, remove),
+        };
+        for e in upsert {
+            list.insert(auth_cache_key(&e.id_tag), e.clone());
+        }
+        for id_tag in remove {
+            list.remove(&auth_cache_key(id_tag));
+        }
+        let len = list.len();
+        if len > max_len {
+            return Ok(LocalListApplied::TooLong { len });
+        }
+        self.local_list = list;
+        self.kv
+            .insert(LOCAL_LIST_VERSION_KEY.to_string(), version.to_string());
+        Ok(LocalListApplied::Applied { len })
+    }
+
     fn kv_get(&self, key: &str) -> Result<Option<String>> {
         Ok(self.kv.get(key).cloned())
     }
@@ -224,5 +273,20 @@ impl Store for MemoryStore {
     fn kv_set(&mut self, key: &str, value: &str) -> Result<()> {
         self.kv.insert(key.to_string(), value.to_string());
         Ok(())
+    }
+
+    fn reservation_put(&mut self, reservation: &Reservation) -> Result<()> {
+        self.reservations
+            .insert(reservation.reservation_id, reservation.clone());
+        Ok(())
+    }
+
+    fn reservation_remove(&mut self, reservation_id: i32) -> Result<()> {
+        self.reservations.remove(&reservation_id);
+        Ok(())
+    }
+
+    fn reservations_all(&self) -> Result<Vec<Reservation>> {
+        Ok(self.reservations.values().cloned().collect())
     }
 }

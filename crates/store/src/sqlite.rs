@@ -8,7 +8,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::migrations;
 use crate::types::{auth_cache_key, auth_cache_victims};
-use crate::{CachedAuth, QueuedMessage, Result, Store, StoreError, TransactionRecord};
+use crate::types::{parse_local_list_version, LOCAL_LIST_VERSION_KEY};
+use crate::{CachedAuth, QueuedMessage, Reservation, Result, Store, StoreError, TransactionRecord};
+use crate::{LocalListApplied, LocalListEntry, LocalListUpdate};
 
 /// How long a writer waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -555,6 +557,111 @@ impl Store for SqliteStore {
         narrow(n, "cache size")
     }
 
+    fn local_list_version(&self) -> Result<i32> {
+        let v = self.kv_get(LOCAL_LIST_VERSION_KEY)?;
+        parse_local_list_version(v.as_deref())
+    }
+
+    fn local_list_get(&self, id_tag: &str) -> Result<Option<LocalListEntry>> {
+        let raw = self
+            .conn
+            .query_row(
+                "SELECT id_tag, status, expiry_date, parent_id_tag
+                 FROM local_auth_list WHERE id_key = ?1",
+                [auth_cache_key(id_tag)],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(db)?;
+        let Some((id_tag, status, expiry_date, parent_id_tag)) = raw else {
+            return Ok(None);
+        };
+        Ok(Some(LocalListEntry {
+            id_tag,
+            status,
+            expiry_date: expiry_date.as_deref().map(parse_ts).transpose()?,
+            parent_id_tag,
+        }))
+    }
+
+    fn local_list_len(&self) -> Result<usize> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM local_auth_list", [], |r| r.get(0))
+            .map_err(db)?;
+        narrow(n, "local list size")
+    }
+
+    fn local_list_apply(
+        &mut self,
+        update: &LocalListUpdate,
+        version: i32,
+        max_len: usize,
+    ) -> Result<LocalListApplied> {
+        fn put(tx: &rusqlite::Transaction<'_>, e: &LocalListEntry) -> Result<()> {
+            tx.execute(
+                "INSERT INTO local_auth_list (id_key, id_tag, status, expiry_date, parent_id_tag)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id_key) DO UPDATE SET id_tag = excluded.id_tag,
+                     status = excluded.status, expiry_date = excluded.expiry_date,
+                     parent_id_tag = excluded.parent_id_tag",
+                params![
+                    auth_cache_key(&e.id_tag),
+                    e.id_tag,
+                    e.status,
+                    e.expiry_date.as_ref().map(ts),
+                    e.parent_id_tag,
+                ],
+            )
+            .map_err(db)?;
+            Ok(())
+        }
+        // Dropping `tx` without a commit (an error, or a list too long) rolls it all back.
+        let tx = self.conn.transaction().map_err(db)?;
+        match update {
+            LocalListUpdate::Full(entries) => {
+                tx.execute("DELETE FROM local_auth_list", []).map_err(db)?;
+                for e in entries {
+                    put(&tx, e)?;
+                }
+            }
+            LocalListUpdate::Differential { upsert, remove } => {
+                for e in upsert {
+                    put(&tx, e)?;
+                }
+                for id_tag in remove {
+                    tx.execute(
+                        "DELETE FROM local_auth_list WHERE id_key = ?1",
+                        [auth_cache_key(id_tag)],
+                    )
+                    .map_err(db)?;
+                }
+            }
+        }
+        let n: i64 = tx
+            .query_row("SELECT COUNT(*) FROM local_auth_list", [], |r| r.get(0))
+            .map_err(db)?;
+        let len = narrow::<usize>(n, "local list size")?;
+        if len > max_len {
+            return Ok(LocalListApplied::TooLong { len });
+        }
+        tx.execute(
+            "INSERT INTO kv (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![LOCAL_LIST_VERSION_KEY, version.to_string()],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok(LocalListApplied::Applied { len })
+    }
+
     fn kv_get(&self, key: &str) -> Result<Option<String>> {
         self.conn
             .query_row("SELECT value FROM kv WHERE key = ?1", [key], |r| r.get(0))
@@ -571,5 +678,69 @@ impl Store for SqliteStore {
             )
             .map_err(db)?;
         Ok(())
+    }
+
+    fn reservation_put(&mut self, reservation: &Reservation) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO reservations
+                     (reservation_id, connector, id_tag, parent_id_tag, expiry_date)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (reservation_id) DO UPDATE SET connector = excluded.connector,
+                     id_tag = excluded.id_tag, parent_id_tag = excluded.parent_id_tag,
+                     expiry_date = excluded.expiry_date",
+                params![
+                    reservation.reservation_id,
+                    reservation.connector,
+                    reservation.id_tag,
+                    reservation.parent_id_tag,
+                    ts(&reservation.expiry_date),
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn reservation_remove(&mut self, reservation_id: i32) -> Result<()> {
+        self.conn
+            .execute(
+                "DELETE FROM reservations WHERE reservation_id = ?1",
+                [reservation_id],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn reservations_all(&self) -> Result<Vec<Reservation>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT reservation_id, connector, id_tag, parent_id_tag, expiry_date
+                 FROM reservations ORDER BY reservation_id",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(db)?;
+        let mut all = Vec::new();
+        for row in rows {
+            let (id, connector, id_tag, parent_id_tag, expiry) = row.map_err(db)?;
+            all.push(Reservation {
+                reservation_id: narrow(id, "reservation id")?,
+                connector: narrow(connector, "reservation connector")?,
+                id_tag,
+                parent_id_tag,
+                expiry_date: parse_ts(&expiry)?,
+            });
+        }
+        Ok(all)
     }
 }

@@ -83,6 +83,18 @@ impl QueuedMessage {
     }
 }
 
+/// A reservation made by ReserveNow.req (OCPP 1.6 section 5.13), kept until a transaction
+/// consumes it, it expires, or it is cancelled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reservation {
+    pub reservation_id: i32,
+    /// 0: any connector of the station.
+    pub connector: u32,
+    pub id_tag: String,
+    pub parent_id_tag: Option<String>,
+    pub expiry_date: DateTime<Utc>,
+}
+
 /// One entry of the Authorization Cache (OCPP 1.6 section 3.5.1): the latest `IdTagInfo`
 /// the Central System gave for an id tag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,6 +114,52 @@ impl CachedAuth {
     /// date. Every other entry is "NOT-valid" in the words of the spec.
     pub fn is_valid_at(&self, now: DateTime<Utc>) -> bool {
         self.status == "Accepted" && self.expiry_date.is_none_or(|e| e > now)
+    }
+}
+
+/// One entry of the Local Authorization List (OCPP 1.6 section 3.5.2), as the Central
+/// System sent it in a SendLocalList.req.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocalListEntry {
+    /// The id tag as received (lookups ignore ASCII case).
+    pub id_tag: String,
+    /// The `AuthorizationStatus` as its wire string ("Accepted", "Blocked", ...).
+    pub status: String,
+    pub expiry_date: Option<DateTime<Utc>>,
+    pub parent_id_tag: Option<String>,
+}
+
+/// A change to the Local Authorization List (SendLocalList.req).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LocalListUpdate {
+    /// The list becomes exactly these entries.
+    Full(Vec<LocalListEntry>),
+    /// Add or replace `upsert` (by id tag, ignoring case), then remove `remove`.
+    Differential {
+        upsert: Vec<LocalListEntry>,
+        remove: Vec<String>,
+    },
+}
+
+/// What [`crate::Store::local_list_apply`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalListApplied {
+    /// The entries and the new version are committed together.
+    Applied { len: usize },
+    /// The resulting list would have held `len` entries, more than allowed: nothing changed.
+    TooLong { len: usize },
+}
+
+/// Where the store keeps the Local Authorization List's version (table `kv`).
+pub(crate) const LOCAL_LIST_VERSION_KEY: &str = "local_list.version";
+
+/// The stored version of the Local Authorization List (0 when none was ever stored).
+pub(crate) fn parse_local_list_version(stored: Option<&str>) -> crate::Result<i32> {
+    match stored {
+        None => Ok(0),
+        Some(v) => v.parse().map_err(|_| {
+            crate::StoreError::Corrupt(format!("local list version {v:?} is not a number"))
+        }),
     }
 }
 

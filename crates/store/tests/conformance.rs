@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
-use store::{CachedAuth, MemoryStore, QueuedMessage, SqliteStore, Store, TransactionRecord};
+use store::{
+    CachedAuth, MemoryStore, QueuedMessage, Reservation, SqliteStore, Store, TransactionRecord,
+};
+use store::{LocalListApplied, LocalListEntry, LocalListUpdate};
 use tempfile::TempDir;
 
 fn t0() -> DateTime<Utc> {
@@ -315,6 +318,136 @@ mod suite {
         assert_eq!(s.auth_cache_len().expect("len"), 3);
     }
 
+    pub fn local_list_full_and_differential_updates(s: &mut dyn Store) {
+        assert_eq!(s.local_list_version().expect("version"), 0);
+        assert_eq!(s.local_list_len().expect("len"), 0);
+        assert_eq!(s.local_list_get("A").expect("get"), None);
+        let a = LocalListEntry {
+            id_tag: "Tag-A".into(),
+            status: "Accepted".into(),
+            expiry_date: Some(t0() + Duration::days(30)),
+            parent_id_tag: Some("GROUP".into()),
+        };
+        let full = LocalListUpdate::Full(vec![a.clone(), listed("B", "Blocked")]);
+        assert_eq!(
+            s.local_list_apply(&full, 3, 100).expect("full"),
+            LocalListApplied::Applied { len: 2 }
+        );
+        assert_eq!(s.local_list_version().expect("version"), 3);
+        assert_eq!(s.local_list_get("TAG-A").expect("get"), Some(a.clone()));
+        assert_eq!(s.local_list_get("tag-a").expect("get"), Some(a));
+        // Differential: add C, update b (another case), remove tag-a.
+        let diff = LocalListUpdate::Differential {
+            upsert: vec![listed("C", "Accepted"), listed("b", "Accepted")],
+            remove: vec!["tag-a".into(), "NOT-THERE".into()],
+        };
+        assert_eq!(
+            s.local_list_apply(&diff, 4, 100).expect("diff"),
+            LocalListApplied::Applied { len: 2 }
+        );
+        assert_eq!(s.local_list_version().expect("version"), 4);
+        assert_eq!(s.local_list_get("Tag-A").expect("get"), None);
+        assert_eq!(
+            s.local_list_get("B").expect("get"),
+            Some(listed("b", "Accepted"))
+        );
+        // A full update replaces everything, an empty one empties the list.
+        let full = LocalListUpdate::Full(vec![listed("D", "Invalid")]);
+        s.local_list_apply(&full, 5, 100).expect("full");
+        assert_eq!(s.local_list_len().expect("len"), 1);
+        assert_eq!(s.local_list_get("C").expect("get"), None);
+        s.local_list_apply(&LocalListUpdate::Full(vec![]), 6, 100)
+            .expect("empty");
+        assert_eq!(s.local_list_len().expect("len"), 0);
+        assert_eq!(s.local_list_version().expect("version"), 6);
+        // The version is kept apart from other named values.
+        assert_eq!(s.kv_get("firmware_version").expect("kv"), None);
+    }
+
+    pub fn local_list_too_long_changes_nothing(s: &mut dyn Store) {
+        let full = LocalListUpdate::Full(vec![listed("A", "Accepted"), listed("B", "Accepted")]);
+        s.local_list_apply(&full, 1, 3).expect("full");
+        // Updating an existing entry does not grow the list; two new ones do.
+        let diff = LocalListUpdate::Differential {
+            upsert: vec![
+                listed("a", "Blocked"),
+                listed("C", "Accepted"),
+                listed("D", "Accepted"),
+            ],
+            remove: vec![],
+        };
+        assert_eq!(
+            s.local_list_apply(&diff, 2, 3).expect("diff"),
+            LocalListApplied::TooLong { len: 4 }
+        );
+        assert_eq!(s.local_list_version().expect("version"), 1);
+        assert_eq!(s.local_list_len().expect("len"), 2);
+        assert_eq!(
+            s.local_list_get("A").expect("get"),
+            Some(listed("A", "Accepted"))
+        );
+        assert_eq!(s.local_list_get("C").expect("get"), None);
+        let full = LocalListUpdate::Full(
+            (0..4)
+                .map(|i| listed(&format!("T{i}"), "Accepted"))
+                .collect(),
+        );
+        assert_eq!(
+            s.local_list_apply(&full, 9, 3).expect("full"),
+            LocalListApplied::TooLong { len: 4 }
+        );
+        assert_eq!(s.local_list_len().expect("len"), 2);
+        assert_eq!(s.local_list_version().expect("version"), 1);
+        // Removing one first makes room, within the same update.
+        let diff = LocalListUpdate::Differential {
+            upsert: vec![listed("C", "Accepted"), listed("D", "Accepted")],
+            remove: vec!["B".into()],
+        };
+        assert_eq!(
+            s.local_list_apply(&diff, 2, 3).expect("diff"),
+            LocalListApplied::Applied { len: 3 }
+        );
+    }
+
+    pub fn reservations_round_trip_replace_and_remove(s: &mut dyn Store) {
+        assert!(s.reservations_all().expect("all").is_empty());
+        let first = Reservation {
+            reservation_id: 7,
+            connector: 1,
+            id_tag: "TAG1".into(),
+            parent_id_tag: Some("PARENT".into()),
+            expiry_date: t0() + Duration::minutes(30),
+        };
+        let station = Reservation {
+            reservation_id: 3,
+            connector: 0,
+            id_tag: "ünïcode".into(),
+            parent_id_tag: None,
+            expiry_date: t0(),
+        };
+        s.reservation_put(&first).expect("put");
+        s.reservation_put(&station).expect("put");
+        assert_eq!(
+            s.reservations_all().expect("all"),
+            vec![station.clone(), first.clone()]
+        );
+        // The same reservation id replaces the earlier reservation.
+        let replaced = Reservation {
+            connector: 2,
+            id_tag: "TAG2".into(),
+            parent_id_tag: None,
+            ..first
+        };
+        s.reservation_put(&replaced).expect("replace");
+        assert_eq!(
+            s.reservations_all().expect("all"),
+            vec![station.clone(), replaced]
+        );
+        s.reservation_remove(7).expect("remove");
+        s.reservation_remove(7).expect("removing twice is fine");
+        assert_eq!(s.reservations_all().expect("all"), vec![station]);
+    }
+
     pub fn kv_round_trip(s: &mut dyn Store) {
         assert_eq!(s.kv_get("firmware_version").expect("get"), None);
         s.kv_set("firmware_version", "0.1.0").expect("set");
@@ -328,6 +461,15 @@ mod suite {
             s.kv_get("boot_reason").expect("get").as_deref(),
             Some("PowerUp")
         );
+    }
+}
+
+fn listed(tag: &str, status: &str) -> LocalListEntry {
+    LocalListEntry {
+        id_tag: tag.into(),
+        status: status.into(),
+        expiry_date: None,
+        parent_id_tag: None,
     }
 }
 
@@ -384,6 +526,10 @@ macro_rules! conformance {
                 run(suite::kv_round_trip);
             }
             #[test]
+            fn reservations_round_trip_replace_and_remove() {
+                run(suite::reservations_round_trip_replace_and_remove);
+            }
+            #[test]
             fn tx_sample_records_the_last_reading_and_queues() {
                 run(suite::tx_sample_records_the_last_reading_and_queues);
             }
@@ -399,6 +545,14 @@ macro_rules! conformance {
             fn auth_cache_evicts_not_valid_then_oldest() {
                 run(suite::auth_cache_evicts_not_valid_then_oldest);
             }
+            #[test]
+            fn local_list_full_and_differential_updates() {
+                run(suite::local_list_full_and_differential_updates);
+            }
+            #[test]
+            fn local_list_too_long_changes_nothing() {
+                run(suite::local_list_too_long_changes_nothing);
+            }
         }
     };
 }
@@ -408,7 +562,7 @@ conformance!(memory);
 
 #[test]
 fn sqlite_in_memory_passes_the_suite_too() {
-    let cases: [fn(&mut dyn Store); 12] = [
+    let cases: [fn(&mut dyn Store); 13] = [
         suite::tx_sample_records_the_last_reading_and_queues,
         suite::tx_parent_id_tag_is_recorded,
         suite::auth_cache_round_trip_ignores_case,
@@ -421,6 +575,19 @@ fn sqlite_in_memory_passes_the_suite_too() {
         suite::tx_end_stops_and_queues_the_stop,
         suite::tx_forget_removes_only_stopped,
         suite::kv_round_trip,
+        suite::reservations_round_trip_replace_and_remove,
+    ];
+    for case in cases {
+        let mut s = SqliteStore::open_in_memory().expect("open");
+        case(&mut s);
+    }
+}
+
+#[test]
+fn sqlite_in_memory_passes_the_local_list_suite_too() {
+    let cases: [fn(&mut dyn Store); 2] = [
+        suite::local_list_full_and_differential_updates,
+        suite::local_list_too_long_changes_nothing,
     ];
     for case in cases {
         let mut s = SqliteStore::open_in_memory().expect("open");

@@ -218,11 +218,59 @@ fn auth_cache_survives_reopen_and_a_version_2_database_gains_it() {
     };
     {
         let mut s = SqliteStore::open(&path).expect("open migrates");
-        assert_eq!(s.schema_version().expect("version"), 3);
+        assert_eq!(
+            s.schema_version().expect("version") as usize,
+            MIGRATIONS.len()
+        );
         assert_eq!(s.config_all().expect("config").len(), 1);
         s.auth_cache_put(&entry, store::AUTH_CACHE_CAPACITY)
             .expect("put");
     }
     let s = SqliteStore::open(&path).expect("reopen");
     assert_eq!(s.auth_cache_get("CARD-1").expect("get"), Some(entry));
+}
+
+#[test]
+fn local_list_survives_reopen_and_a_failed_update_changes_nothing() {
+    use store::{LocalListEntry, LocalListUpdate};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("station.db");
+    let entry = |tag: &str, status: &str| LocalListEntry {
+        id_tag: tag.into(),
+        status: status.into(),
+        expiry_date: Some(record().started_at + chrono::Duration::days(1)),
+        parent_id_tag: Some("FLEET".into()),
+    };
+    {
+        let mut s = SqliteStore::open(&path).expect("open");
+        let full = LocalListUpdate::Full(vec![entry("Card-1", "Accepted"), entry("C2", "Blocked")]);
+        s.local_list_apply(&full, 7, 100).expect("full");
+    }
+    let mut s = SqliteStore::open(&path).expect("reopen");
+    assert_eq!(s.local_list_version().expect("version"), 7);
+    assert_eq!(
+        s.local_list_get("CARD-1").expect("get"),
+        Some(entry("Card-1", "Accepted"))
+    );
+    // The version is written last, in the same SQLite transaction: when it fails, the
+    // entries written before it are rolled back too.
+    let conn = Connection::open(&path).expect("raw open");
+    conn.execute_batch(
+        "CREATE TRIGGER fail_kv BEFORE INSERT ON kv
+         BEGIN SELECT RAISE(ABORT, 'simulated disk full'); END;",
+    )
+    .expect("trigger");
+    let diff = LocalListUpdate::Differential {
+        upsert: vec![entry("C3", "Accepted"), entry("card-1", "Blocked")],
+        remove: vec!["C2".into()],
+    };
+    let err = s.local_list_apply(&diff, 8, 100).expect_err("kv fails");
+    assert!(err.to_string().contains("simulated disk full"), "{err}");
+    assert_eq!(s.local_list_version().expect("version"), 7);
+    assert_eq!(s.local_list_len().expect("len"), 2);
+    assert_eq!(s.local_list_get("C3").expect("get"), None);
+    assert_eq!(
+        s.local_list_get("card-1").expect("get"),
+        Some(entry("Card-1", "Accepted"))
+    );
 }

@@ -53,6 +53,22 @@ const fn key(name: &'static str, access: Access, kind: Kind, default: &'static s
     }
 }
 
+/// A key of the Reservation profile.
+const fn reservation(def: KeyDef) -> KeyDef {
+    KeyDef {
+        profile: Profile::Reservation,
+        ..def
+    }
+}
+
+/// A key of the Local Authorization List Management profile.
+const fn local_auth(def: KeyDef) -> KeyDef {
+    KeyDef {
+        profile: Profile::LocalAuthListManagement,
+        ..def
+    }
+}
+
 use Access::{ReadOnly as R, ReadWrite as RW};
 
 const BOOL: Kind = Kind::Bool;
@@ -89,6 +105,9 @@ pub static KEYS: &[KeyDef] = &[
         Kind::Int { min: 1, max: 1800 },
         "300",
     ),
+    local_auth(key("LocalAuthListEnabled", RW, BOOL, "true")),
+    // ORS-12, ORS-13.
+    local_auth(key("LocalAuthListMaxLength", R, COUNT, "100")),
     key("LocalAuthorizeOffline", RW, BOOL, "true"),
     key("LocalPreAuthorize", RW, BOOL, "false"),
     key("MaxEnergyOnInvalidId", RW, COUNT, "0"),
@@ -114,7 +133,10 @@ pub static KEYS: &[KeyDef] = &[
     ),
     key("MinimumStatusDuration", RW, SECONDS, "0"),
     key("NumberOfConnectors", R, COUNT, "2"),
+    // the reference product reserves the entire station (connector 0).
+    reservation(key("ReserveConnectorZeroSupported", R, BOOL, "true")),
     key("ResetRetries", RW, COUNT, "1"),
+    local_auth(key("SendLocalListMaxLength", R, COUNT, "10")),
     key("StopTransactionMaxMeterValues", R, COUNT, "2"),
     key("StopTransactionOnEVSideDisconnect", RW, BOOL, "true"),
     key("StopTransactionOnInvalidId", RW, BOOL, "true"),

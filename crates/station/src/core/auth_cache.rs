@@ -1,5 +1,6 @@
 //! What the station knows about id tags without asking the Central System (section 3.5):
-//! the Authorization Cache (3.5.1, C-04), and later the Local Authorization List.
+//! the Authorization Cache (3.5.1, C-04), and the Local Authorization List (3.5.2, in
+//! `local_auth`), which comes first.
 //!
 //! The cache lives in the store (it survives a restart) and is filled from every idTagInfo
 //! the station receives (Authorize.conf, StartTransaction.conf, StopTransaction.conf) while
@@ -8,6 +9,7 @@
 //! valid ones. An entry past its expiry date reads as Expired (the spec's "changed to
 //! expired in the Cache"), whatever status was stored.
 
+use crate::local_auth::list_status;
 use crate::station::Station;
 use chrono::{DateTime, Utc};
 use ocpp::{AuthorizationStatus, IdTagInfo};
@@ -22,9 +24,22 @@ pub(crate) struct LocalAuth {
 
 impl Station {
     /// What the station knows about `id_tag` at `now` without the Central System, if
-    /// anything. The Local Authorization List (a later feature) is to be consulted here
-    /// first: its entries take priority over the cache's (section 3.5.3).
+    /// anything. The Local Authorization List (when LocalAuthListEnabled) is consulted first:
+    /// its entries take priority over the cache's (section 3.5.3), whatever their status; an
+    /// Accepted list entry past its expiry date reads as Expired.
     pub(crate) fn lookup_local(&self, id_tag: &str, now: DateTime<Utc>) -> Option<LocalAuth> {
+        if let Some(entry) = self.local_list_entry(id_tag) {
+            return match AuthorizationStatus::from_str(&entry.status) {
+                Ok(status) => Some(LocalAuth {
+                    status: list_status(status, entry.expiry_date, now),
+                    parent_id_tag: entry.parent_id_tag,
+                }),
+                Err(e) => {
+                    tracing::warn!("ignoring local authorization list entry for {id_tag}: {e}");
+                    None
+                }
+            };
+        }
         if !self.config.bool("AuthorizationCacheEnabled") {
             return None;
         }
@@ -49,10 +64,14 @@ impl Station {
         })
     }
 
-    /// An idTagInfo received for `id_tag`: the cache takes it, when enabled. (Id tags in the
-    /// Local Authorization List are not to be cached, section 3.5.3.)
+    /// An idTagInfo received for `id_tag`: the cache takes it, when enabled, unless the id tag
+    /// is in the Local Authorization List (section 3.5.3: never cached, and the list entry
+    /// stays; a disagreement is reported as LocalListConflict).
     pub(crate) fn update_auth_cache(&mut self, id_tag: &str, info: &IdTagInfo, now: DateTime<Utc>) {
-        if id_tag.is_empty() || !self.config.bool("AuthorizationCacheEnabled") {
+        if id_tag.is_empty() || self.local_list_id_tag_info(id_tag, info, now) {
+            return;
+        }
+        if !self.config.bool("AuthorizationCacheEnabled") {
             return;
         }
         let entry = store::CachedAuth {

@@ -22,6 +22,7 @@
 use super::auth_cache::{effective_status, same_id, LocalAuth};
 use crate::connector::Authorization;
 use crate::outbox::Context;
+use crate::reservation::Admission;
 use crate::station::{ci, BootStatus, Station};
 use crate::Output;
 use chrono::{DateTime, Duration, Utc};
@@ -66,6 +67,20 @@ impl Station {
         let pre_authorize = self.config.bool("LocalPreAuthorize");
         let local_offline = self.config.bool("LocalAuthorizeOffline");
         let unknown_offline = self.config.bool("AllowOfflineTxForUnknownId");
+        // A reserved connector refuses other cards (section 5.13); when only the parentIdTag
+        // can tell, the Authorize.conf decides (`accept_for_start`).
+        let parent = local.as_ref().map(|l| l.parent_id_tag.as_deref());
+        match self.reservation_admits(connector, &id_tag, parent) {
+            Admission::No => {
+                tracing::info!("connector {connector} is reserved: card {id_tag} refused");
+                return;
+            }
+            Admission::NeedParent if !online => {
+                tracing::info!("offline: card {id_tag} cannot be checked against a reservation");
+                return;
+            }
+            _ => {}
+        }
         let Some(c) = self.connector_mut(connector) else {
             return;
         };
@@ -118,6 +133,12 @@ impl Station {
         parent_id_tag: Option<String>,
         now: DateTime<Utc>,
     ) {
+        if self.reservation_admits(connector, &id_tag, Some(parent_id_tag.as_deref()))
+            != Admission::Yes
+        {
+            tracing::info!("connector {connector} is reserved: card {id_tag} refused");
+            return;
+        }
         let timeout = Duration::seconds(self.config.int("ConnectionTimeOut"));
         let Some(c) = self.connector_mut(connector) else {
             return;

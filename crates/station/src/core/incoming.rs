@@ -14,6 +14,9 @@ impl Station {
             return;
         };
         if let Err(e) = ocpp::validate_request(action, &call.payload) {
+            if action == Action::TriggerMessage && self.on_unknown_trigger(&id, &call.payload) {
+                return;
+            }
             self.reply_error(&id, e.code, &e.description);
             return;
         }

@@ -5,6 +5,9 @@
 //! TC_027) or leaves the choice to the station, which takes the connector where an EV is
 //! plugged in and waiting, else the first free one. A connector running a transaction,
 //! already holding an authorization for someone else, Unavailable or Faulted is Rejected.
+//! A connector reserved for another idTag is Rejected too (an idTag whose parentIdTag only
+//! an Authorize.conf can tell is accepted and authorized first, whatever
+//! AuthorizeRemoteTxRequests says).
 //! Accepted, the idTag is authorized like a card presented there when
 //! AuthorizeRemoteTxRequests is true (Authorize.req, or whatever the authorization rules
 //! decide), or taken as authorized at once when false; the transaction starts when the EV
@@ -20,6 +23,7 @@
 //! Reset is on its way.
 
 use crate::connector::Authorization;
+use crate::reservation::Admission;
 use crate::station::{BootStatus, Station};
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{
@@ -34,7 +38,13 @@ impl Station {
         req: RemoteStartTransactionRequest,
         now: DateTime<Utc>,
     ) {
-        let connector = self.remote_start_connector(&req);
+        // A reserved connector takes only the reservation's identity (section 5.13).
+        let local = self.lookup_local(req.id_tag.as_str(), now);
+        let parent = local.as_ref().map(|l| l.parent_id_tag.as_deref());
+        let connector = self.remote_start_connector(&req, parent);
+        let needs_parent = connector.is_some_and(|id| {
+            self.reservation_admits(id, req.id_tag.as_str(), parent) == Admission::NeedParent
+        });
         let status = if connector.is_some() {
             RemoteStartStopStatus::Accepted
         } else {
@@ -50,7 +60,8 @@ impl Station {
         if let Some(profile) = req.charging_profile {
             self.remote_profiles.insert(connector, profile);
         }
-        if self.config.bool("AuthorizeRemoteTxRequests") {
+        // Only an Authorize.conf can tell whether its parentIdTag is the reservation's.
+        if self.config.bool("AuthorizeRemoteTxRequests") || needs_parent {
             self.authorize_for_start(connector, id_tag, now);
             return;
         }
@@ -60,7 +71,7 @@ impl Station {
         };
         c.authorization = Some(Authorization {
             id_tag,
-            parent_id_tag: None,
+            parent_id_tag: local.and_then(|l| l.parent_id_tag),
             expires: now + timeout,
         });
         if c.plugged {
@@ -69,7 +80,11 @@ impl Station {
     }
 
     /// The connector a remote start goes to, or None to reject it.
-    fn remote_start_connector(&self, req: &RemoteStartTransactionRequest) -> Option<u32> {
+    fn remote_start_connector(
+        &self,
+        req: &RemoteStartTransactionRequest,
+        parent: Option<Option<&str>>,
+    ) -> Option<u32> {
         if self.boot != BootStatus::Accepted || self.reset.is_some() {
             return None;
         }
@@ -84,11 +99,12 @@ impl Station {
         match req.connector_id {
             Some(id) => {
                 let id = u32::try_from(id).ok().filter(|&id| id > 0)?;
-                self.free_for_remote_start(id).then_some(id)
+                self.free_for_remote_start(id, req.id_tag.as_str(), parent)
+                    .then_some(id)
             }
             None => {
                 let free: Vec<u32> = (1..=self.cfg.connectors)
-                    .filter(|&id| self.free_for_remote_start(id))
+                    .filter(|&id| self.free_for_remote_start(id, req.id_tag.as_str(), parent))
                     .collect();
                 let plugged = free
                     .iter()
@@ -99,8 +115,9 @@ impl Station {
         }
     }
 
-    /// Whether connector `id` exists and could start a transaction for a new idTag now.
-    fn free_for_remote_start(&self, id: u32) -> bool {
+    /// Whether connector `id` exists and could start a transaction for `id_tag` (of
+    /// parentIdTag `parent`, None when not known) now.
+    fn free_for_remote_start(&self, id: u32, id_tag: &str, parent: Option<Option<&str>>) -> bool {
         let Some(c) = self.connectors.get(id as usize).filter(|_| id > 0) else {
             return false;
         };
@@ -112,6 +129,7 @@ impl Station {
             && !c.inoperative
             && !station_inoperative
             && !c.is_unavailable()
+            && self.reservation_admits(id, id_tag, parent) != Admission::No
     }
 
     pub(crate) fn on_remote_stop(

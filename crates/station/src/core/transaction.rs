@@ -27,11 +27,14 @@ impl Station {
         };
         let reading = c.meter;
         let meter_start = reading.map(|r| r.energy_wh.round() as i64).unwrap_or(0);
+        // The reservation this transaction uses ends with its start (section 5.13).
+        let reservation_id =
+            self.reservation_used_by(connector, &auth.id_tag, auth.parent_id_tag.as_deref());
         let req = StartTransactionRequest {
             connector_id: connector as i32,
             id_tag: ci(&auth.id_tag),
             meter_start: meter_start as i32,
-            reservation_id: None,
+            reservation_id,
             timestamp: now,
         };
         let rec = TransactionRecord {
@@ -39,7 +42,7 @@ impl Station {
             connector,
             id_tag: auth.id_tag.clone(),
             parent_id_tag: auth.parent_id_tag.clone(),
-            reservation_id: None,
+            reservation_id,
             transaction_id: None,
             meter_start_wh: meter_start,
             started_at: now,
@@ -62,6 +65,9 @@ impl Station {
             }
         };
         self.outbox.push(Item::Durable);
+        if let Some(id) = reservation_id {
+            self.end_reservation(id, "its transaction started");
+        }
         tracing::info!(
             "connector {connector}: transaction started for {}",
             auth.id_tag

@@ -1,16 +1,264 @@
 //! The Remote Trigger profile: TriggerMessage (section 5.17).
+//!
+//! The station answers first and sends the requested message after the answer (the CALL
+//! goes through the outbox, which the pump empties only after the handler has replied).
+//! What it sends is current information, never history:
+//! - BootNotification: a registration round, as after a start (section 4.2 allows it only
+//!   when triggered); its answer governs what the station may send from then on.
+//! - DiagnosticsStatusNotification / FirmwareStatusNotification: the state of the upload or
+//!   update (`Station::diagnostics_status`, `Station::firmware_status`); Idle for now.
+//! - Heartbeat.
+//! - MeterValues: the latest reading of every measurand in MeterValuesSampledData, context
+//!   Trigger, for the connector asked for, or for each connector when connectorId is absent
+//!   (or 0: the station has no main meter of its own). A triggered MeterValues is not a
+//!   transaction-related message (section 3.7 names only StartTransaction, StopTransaction and
+//!   periodic or clock-aligned MeterValues), so it is volatile, not queued durably; it carries
+//!   the transactionId of the transaction running on the connector when that id is known
+//!   (section 4.7: "if applicable").
+//! - StatusNotification: the current status of the connector asked for, or of connector 0
+//!   and every connector when connectorId is absent, sent even if unchanged.
+//!
+//! A connectorId out of range (negative or above the number of connectors) is Rejected for
+//! the two messages it applies to; for the others it is not relevant and, as section 5.17
+//! says, ignored. A requestedMessage that is not a MessageTrigger value gets NotImplemented.
+//!
+//! While the registration is Pending, triggered messages are the only requests the station
+//! sends (they are `Item::Triggered` in the outbox, which the pump lets through).
 
-use crate::station::Station;
+use crate::outbox::{Context, Item};
+use crate::station::{BootStatus, Station};
 use chrono::{DateTime, Utc};
-use ocpp::ErrorCode;
+use ocpp::{
+    DiagnosticsStatus, DiagnosticsStatusNotificationRequest, FirmwareStatus,
+    FirmwareStatusNotificationRequest, HeartbeatRequest, MessageTrigger, MeterValuesRequest,
+    ReadingContext, Request, StatusNotificationRequest, TriggerMessageResponse,
+    TriggerMessageStatus,
+};
+use serde_json::Value;
+
+/// The connectors a triggered MeterValues or StatusNotification concerns.
+enum Target {
+    All,
+    One(u32),
+}
 
 impl Station {
     pub(crate) fn on_trigger_message(
         &mut self,
         unique_id: &str,
-        _req: ocpp::TriggerMessageRequest,
-        _now: DateTime<Utc>,
+        req: ocpp::TriggerMessageRequest,
+        now: DateTime<Utc>,
     ) {
-        self.reply_error(unique_id, ErrorCode::NotSupported, "not supported yet");
+        let message = req.requested_message;
+        let status = match message {
+            MessageTrigger::MeterValues | MessageTrigger::StatusNotification => {
+                match self.trigger_target(req.connector_id, message) {
+                    Some(target) => self.send_triggered(message, target, unique_id, now),
+                    None => self.reply_trigger(unique_id, TriggerMessageStatus::Rejected),
+                }
+            }
+            _ => self.send_triggered(message, Target::All, unique_id, now),
+        };
+        tracing::info!(
+            "TriggerMessage {} (connector {:?}): {}",
+            message.as_str(),
+            req.connector_id,
+            status.as_str()
+        );
+    }
+
+    /// A TriggerMessage.req that fails validation only because its requestedMessage is no
+    /// MessageTrigger value: answered NotImplemented (section 5.17: "unknown or not
+    /// implemented"), and true. False for anything else, which gets its CALLERROR.
+    pub(crate) fn on_unknown_trigger(&mut self, unique_id: &str, payload: &Value) -> bool {
+        let Some(requested) = payload.get("requestedMessage").and_then(Value::as_str) else {
+            return false;
+        };
+        if requested.parse::<MessageTrigger>().is_ok() {
+            return false;
+        }
+        let mut known = payload.clone();
+        known["requestedMessage"] = Value::from(MessageTrigger::Heartbeat.as_str());
+        if ocpp::validate_request(ocpp::Action::TriggerMessage, &known).is_err() {
+            return false;
+        }
+        tracing::info!("TriggerMessage for unknown message {requested:?}: NotImplemented");
+        self.reply_trigger(unique_id, TriggerMessageStatus::NotImplemented);
+        true
+    }
+
+    /// Where the firmware issue will put the real state of a diagnostics upload: Idle
+    /// while none runs (the only time Idle may be sent, section 4.4).
+    pub(crate) fn diagnostics_status(&self) -> DiagnosticsStatus {
+        DiagnosticsStatus::Idle
+    }
+
+    /// Where the firmware issue will put the real state of a firmware update: Idle while
+    /// none runs (section 4.5).
+    pub(crate) fn firmware_status(&self) -> FirmwareStatus {
+        FirmwareStatus::Idle
+    }
+
+    /// The connectors named by a connectorId that is relevant to the message; None when
+    /// it names no connector of this station.
+    fn trigger_target(&self, connector_id: Option<i32>, message: MessageTrigger) -> Option<Target> {
+        let Some(id) = connector_id else {
+            return Some(Target::All);
+        };
+        let id = u32::try_from(id)
+            .ok()
+            .filter(|id| *id <= self.cfg.connectors)?;
+        Some(match (message, id) {
+            // Connector 0 is the station as a whole; its energy comes from the connectors'
+            // meters, there being no main meter.
+            (MessageTrigger::MeterValues, 0) => Target::All,
+            _ => Target::One(id),
+        })
+    }
+
+    /// Answer and queue the requested message(s); the status answered.
+    fn send_triggered(
+        &mut self,
+        message: MessageTrigger,
+        target: Target,
+        unique_id: &str,
+        now: DateTime<Utc>,
+    ) -> TriggerMessageStatus {
+        match message {
+            MessageTrigger::BootNotification => {
+                self.reply_trigger(unique_id, TriggerMessageStatus::Accepted);
+                self.trigger_boot_notification(now);
+            }
+            MessageTrigger::DiagnosticsStatusNotification => {
+                self.reply_trigger(unique_id, TriggerMessageStatus::Accepted);
+                let req = DiagnosticsStatusNotificationRequest {
+                    status: self.diagnostics_status(),
+                };
+                self.queue_triggered(&req, Context::None);
+            }
+            MessageTrigger::FirmwareStatusNotification => {
+                self.reply_trigger(unique_id, TriggerMessageStatus::Accepted);
+                let req = FirmwareStatusNotificationRequest {
+                    status: self.firmware_status(),
+                };
+                self.queue_triggered(&req, Context::None);
+            }
+            MessageTrigger::Heartbeat => {
+                self.reply_trigger(unique_id, TriggerMessageStatus::Accepted);
+                self.queue_triggered(&HeartbeatRequest {}, Context::None);
+            }
+            MessageTrigger::MeterValues => {
+                let requests = self.triggered_meter_values(target, now);
+                if requests.is_empty() {
+                    // No reading (or no configured measurand) to report: nothing would be sent.
+                    return self.reply_trigger(unique_id, TriggerMessageStatus::Rejected);
+                }
+                self.reply_trigger(unique_id, TriggerMessageStatus::Accepted);
+                for req in &requests {
+                    self.queue_triggered(req, Context::None);
+                }
+            }
+            MessageTrigger::StatusNotification => {
+                self.reply_trigger(unique_id, TriggerMessageStatus::Accepted);
+                let ids: Vec<u32> = match target {
+                    Target::All => (0..=self.cfg.connectors).collect(),
+                    Target::One(id) => vec![id],
+                };
+                for id in ids {
+                    self.trigger_status(id, now);
+                }
+            }
+        }
+        TriggerMessageStatus::Accepted
+    }
+
+    fn reply_trigger(
+        &mut self,
+        unique_id: &str,
+        status: TriggerMessageStatus,
+    ) -> TriggerMessageStatus {
+        self.reply(unique_id, &TriggerMessageResponse { status });
+        status
+    }
+
+    /// Queue a request the Central System asked for; it may go out while Pending.
+    fn queue_triggered<R: Request>(&mut self, req: &R, context: Context) {
+        match serde_json::to_value(req) {
+            Ok(payload) => self.outbox.push(Item::Triggered {
+                action: R::ACTION,
+                payload,
+                context,
+            }),
+            Err(e) => tracing::error!("cannot encode {}: {e}", R::ACTION.as_str()),
+        }
+    }
+
+    /// A new registration round: the BootNotification goes out as soon as nothing else is in
+    /// flight, ahead of everything queued, and its answer sets the registration status.
+    fn trigger_boot_notification(&mut self, now: DateTime<Utc>) {
+        match self.boot {
+            // One is on its way or about to go: it complies with the request (section 5.17).
+            BootStatus::Sent | BootStatus::NotRegistered => {}
+            // Keep answering only, but send the BootNotification now rather than at retry_at.
+            BootStatus::Pending { .. } => self.boot = BootStatus::Pending { retry_at: now },
+            BootStatus::Accepted => self.boot = BootStatus::NotRegistered,
+            // Silent while Rejected: no TriggerMessage reaches here.
+            BootStatus::Rejected { .. } => {}
+        }
+    }
+
+    /// The current status of connector `id` (0: the station), sent even if unchanged.
+    fn trigger_status(&mut self, id: u32, now: DateTime<Utc>) {
+        let Some(c) = self.connectors.get_mut(id as usize) else {
+            return;
+        };
+        let (status, error_code) = (c.status, c.error_code);
+        // Now the Central System hears it: no second report of the same status follows.
+        c.notified = Some((status, error_code));
+        let req = StatusNotificationRequest {
+            connector_id: id as i32,
+            error_code,
+            info: None,
+            status,
+            timestamp: Some(now),
+            vendor_id: None,
+            vendor_error_code: None,
+        };
+        let context = Context::Status {
+            connector: id,
+            status,
+            error_code,
+        };
+        self.queue_triggered(&req, context);
+    }
+
+    /// One MeterValues.req per connector with a reading to report.
+    fn triggered_meter_values(
+        &self,
+        target: Target,
+        now: DateTime<Utc>,
+    ) -> Vec<MeterValuesRequest> {
+        let measurands = self.config.measurands("MeterValuesSampledData");
+        let ids: Vec<u32> = match target {
+            Target::All => (1..=self.cfg.connectors).collect(),
+            Target::One(id) => vec![id],
+        };
+        ids.into_iter()
+            .filter_map(|id| {
+                let c = self.connectors.get(id as usize)?;
+                let reading = c.meter.as_ref()?;
+                let mv = crate::core::metering::meter_value(
+                    reading,
+                    &measurands,
+                    ReadingContext::Trigger,
+                    now,
+                )?;
+                Some(MeterValuesRequest {
+                    connector_id: id as i32,
+                    transaction_id: c.tx.as_ref().and_then(|t| t.transaction_id),
+                    meter_value: vec![mv],
+                })
+            })
+            .collect()
     }
 }
