@@ -400,6 +400,7 @@ class Tester:
 
         cp = self.cp
         await self.configuration_tests(cp)
+        await self.profile_tests(cp)
         if self.args.control:
             await self.transaction_test(cp)
 
@@ -469,6 +470,52 @@ class Tester:
         )
         vals = [k.get("value") for k in (r.configuration_key or [])] if r is not None else None
         res.check(vals == ["5"], "MeterValueSampleInterval reads back 5", f"got {vals}")
+
+    async def profile_tests(self, cp: CentralSystemSide):
+        """One exchange each of Local Authorization List, Reservation and Remote Trigger."""
+        obs, res = self.obs, self.res
+
+        self.step = "SendLocalList Full"
+        entry = {"id_tag": "INTEROP-LIST", "id_tag_info": {"status": "Accepted"}}
+        r = await cp.request(
+            call.SendLocalList(
+                list_version=1, update_type="Full", local_authorization_list=[entry]
+            ),
+            "SendLocalList",
+        )
+        res.check(r is not None and r.status == "Accepted", "SendLocalList Full -> Accepted",
+                  f"got {getattr(r, 'status', None)}")
+        r = await cp.request(call.GetLocalListVersion(), "GetLocalListVersion")
+        res.check(r is not None and r.list_version == 1, "GetLocalListVersion -> 1",
+                  f"got {getattr(r, 'list_version', None)}")
+
+        self.step = "ReserveNow / CancelReservation"
+        expiry = datetime.fromtimestamp(time.time() + 3600, tz=timezone.utc).isoformat()
+        r = await cp.request(
+            call.ReserveNow(connector_id=2, expiry_date=expiry, id_tag="INTEROP-RES",
+                            reservation_id=7),
+            "ReserveNow",
+        )
+        res.check(r is not None and r.status == "Accepted", "ReserveNow connector 2 -> Accepted",
+                  f"got {getattr(r, 'status', None)}")
+        ok = await wait_until(lambda: "Reserved" in obs.status_for(2), 5)
+        res.check(ok, "connector 2 reported Reserved", f"statuses {obs.status_for(2)}")
+        r = await cp.request(call.CancelReservation(reservation_id=7), "CancelReservation")
+        res.check(r is not None and r.status == "Accepted", "CancelReservation -> Accepted",
+                  f"got {getattr(r, 'status', None)}")
+        ok = await wait_until(lambda: obs.status_for(2)[-1:] == ["Available"], 5)
+        res.check(ok, "connector 2 Available again", f"statuses {obs.status_for(2)}")
+
+        self.step = "TriggerMessage StatusNotification"
+        before = len(obs.status_for(1))
+        r = await cp.request(
+            call.TriggerMessage(requested_message="StatusNotification", connector_id=1),
+            "TriggerMessage",
+        )
+        res.check(r is not None and r.status == "Accepted", "TriggerMessage -> Accepted",
+                  f"got {getattr(r, 'status', None)}")
+        ok = await wait_until(lambda: len(obs.status_for(1)) > before, 5)
+        res.check(ok, "triggered StatusNotification for connector 1 arrived")
 
     async def transaction_test(self, cp: CentralSystemSide):
         obs, res, base = self.obs, self.res, self.args.control
