@@ -119,6 +119,10 @@ async fn offline_start_authorized_by_the_local_list() {
 /// TC_008_1: with LocalPreAuthorize a listed card starts at once, without Authorize.req.
 #[tokio::test]
 async fn tc_008_1_listed_card_starts_without_authorize() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("info")
+        .with_test_writer()
+        .try_init();
     let mut h = Setup::default()
         .key("LocalPreAuthorize", "true")
         .start()
@@ -159,5 +163,55 @@ async fn the_local_list_survives_a_reset() {
     h.wait_call("BootNotification").await;
     h.next_statuses(3).await;
     assert_eq!(list_version(&h).await, 9);
+    h.shutdown().await;
+}
+
+/// A list that would grow past LocalAuthListMaxLength (100) is Failed and changes nothing;
+/// Blocked and expired entries refuse a card without asking the Central System.
+#[tokio::test]
+async fn list_too_large_and_blocked_or_expired_entries() {
+    // Unknown cards may charge offline here: only the list's verdict can refuse.
+    let mut h = Setup::default()
+        .key("LocalPreAuthorize", "true")
+        .key("AllowOfflineTxForUnknownId", "true")
+        .start()
+        .await;
+    h.booted().await;
+    for (i, version) in (1..=10).enumerate() {
+        let update = if i == 0 { "Full" } else { "Differential" };
+        let batch = tags(&format!("B{i}-"), 10);
+        assert_eq!(send_list(&h, update, version, batch).await, "Accepted");
+    }
+    assert_eq!(
+        send_list(&h, "Differential", 11, json!([accepted("ONE-TOO-MANY")])).await,
+        "Failed"
+    );
+    assert_eq!(list_version(&h).await, 10);
+    let past = ocpp::datetime::format(&(h.now() - chrono::Duration::days(1)));
+    let entries = json!([
+        {"idTag": "B0-0", "idTagInfo": {"status": "Blocked"}},
+        {"idTag": "B0-1", "idTagInfo": {"status": "Accepted", "expiryDate": past}},
+    ]);
+    assert_eq!(send_list(&h, "Differential", 12, entries).await, "Accepted");
+    h.drop_connection().await;
+    for (connector, tag) in [(1, "B0-0"), (2, "B0-1")] {
+        h.operate(connector, Operation::Plug).await;
+        h.operate(connector, Operation::Authorize { id_tag: tag.into() })
+            .await;
+    }
+    let state = h.station().state();
+    assert!(
+        state.connectors.iter().all(|c| c.status != "Charging"),
+        "{state:?}"
+    );
+    h.operate(
+        2,
+        Operation::Authorize {
+            id_tag: "NOT-LISTED".into(),
+        },
+    )
+    .await;
+    let state = h.station().state();
+    assert_eq!(connector(&state, 2).status, "Charging", "{state:?}");
     h.shutdown().await;
 }

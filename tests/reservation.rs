@@ -144,3 +144,78 @@ async fn tc_049_reservation_of_the_charge_point() {
     h.expect_status(2, "Charging").await;
     h.shutdown().await;
 }
+
+/// TC_048_1 / TC_048_3 / TC_048_4 and TC_053: a reservation is refused on a faulted, an
+/// unavailable and an occupied connector; a card of the reserved tag's group may use it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tc_048_refusals_and_tc_053_parent_id_tag() {
+    use csms::{AuthorizePolicy, TagInfo};
+    use ocpp::AuthorizationStatus::Accepted;
+    let mut h = Setup::default().start().await;
+    h.booted().await;
+    let expiry = ocpp::datetime::format(&(h.now() + chrono::Duration::hours(1)));
+    let reserve = |connector: i32, id: i32| {
+        json!({"connectorId": connector, "expiryDate": expiry, "idTag": TAG,
+               "parentIdTag": "FLEET", "reservationId": id})
+    };
+    h.operate(
+        2,
+        Operation::Fault {
+            error_code: "GroundFailure".into(),
+            active: true,
+        },
+    )
+    .await;
+    h.next_call("StatusNotification").await;
+    assert_eq!(
+        h.call("ReserveNow", reserve(2, 1)).await,
+        json!({"status": "Faulted"})
+    );
+    h.operate(
+        2,
+        Operation::Fault {
+            error_code: "GroundFailure".into(),
+            active: false,
+        },
+    )
+    .await;
+    h.expect_status(2, "Available").await;
+    let answer = h
+        .call(
+            "ChangeAvailability",
+            json!({"connectorId": 2, "type": "Inoperative"}),
+        )
+        .await;
+    assert_eq!(answer["status"], "Accepted");
+    h.expect_status(2, "Unavailable").await;
+    assert_eq!(
+        h.call("ReserveNow", reserve(2, 2)).await,
+        json!({"status": "Unavailable"})
+    );
+    h.operate(1, Operation::Plug).await;
+    h.expect_status(1, "Preparing").await;
+    assert_eq!(
+        h.call("ReserveNow", reserve(1, 3)).await,
+        json!({"status": "Occupied"})
+    );
+    h.operate(1, Operation::Unplug).await;
+    h.expect_status(1, "Available").await;
+
+    // Reserved for TAG (group FLEET): another card of FLEET may start there.
+    h.csms.set_authorize(AuthorizePolicy::Tags(vec![
+        TagInfo::new(TAG, Accepted).parent("FLEET"),
+        TagInfo::new("FLEET-CARD-2", Accepted).parent("FLEET"),
+    ]));
+    assert_eq!(
+        h.call("ReserveNow", reserve(1, 4)).await,
+        json!({"status": "Accepted"})
+    );
+    h.expect_status(1, "Reserved").await;
+    h.operate(1, Operation::Plug).await;
+    h.operate(1, card("FLEET-CARD-2")).await;
+    h.next_call("Authorize").await;
+    let start = h.wait_call("StartTransaction").await.payload;
+    assert_eq!(start["idTag"], "FLEET-CARD-2", "{start}");
+    assert_eq!(start["reservationId"], 4, "{start}");
+    h.shutdown().await;
+}
