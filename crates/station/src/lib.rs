@@ -18,6 +18,7 @@ mod local_auth;
 mod outbox;
 mod remote_trigger;
 mod reservation;
+pub mod smart_charging;
 mod station;
 
 pub use crate::core::data_transfer::{DataTransferHandler, DataTransferVendors};

@@ -43,6 +43,9 @@ impl Station {
             Action::ReserveNow => handle!(on_reserve_now),
             Action::CancelReservation => handle!(on_cancel_reservation),
             Action::TriggerMessage => handle!(on_trigger_message),
+            Action::SetChargingProfile => handle!(on_set_charging_profile),
+            Action::ClearChargingProfile => handle!(on_clear_charging_profile),
+            Action::GetCompositeSchedule => handle!(on_get_composite_schedule),
             a if a.initiated_by_charge_point() => {
                 let text = format!("{} is sent by a charge point, not to it", a.as_str());
                 self.reply_error(&id, ErrorCode::NotSupported, &text);
