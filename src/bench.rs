@@ -7,6 +7,11 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use csms::{CentralSystem, CsmsConfig, CsmsEvent, Direction, Events};
 use ocpp::{
+    ChargingProfile, ChargingProfileKindType, ChargingProfilePurposeType, ChargingProfileStatus,
+    ChargingRateUnitType, ChargingSchedule, ChargingSchedulePeriod, ClearChargingProfileRequest,
+    GetCompositeScheduleRequest, GetCompositeScheduleStatus, SetChargingProfileRequest,
+};
+use ocpp::{
     CiString, Frame, GetConfigurationRequest, IdToken, MessageTrigger, RemoteStartStopStatus,
     RemoteStartTransactionRequest, RemoteStopTransactionRequest, TriggerMessageRequest,
     TriggerMessageStatus,
@@ -18,6 +23,11 @@ const STATION_ID: &str = "BENCH-CP";
 const REMOTE_SESSIONS: usize = 20;
 /// TriggerMessage requests timed, per requested message.
 const TRIGGERS: usize = 50;
+/// GetCompositeSchedule requests timed, over `COMPOSITE_PROFILES` profiles of
+/// `COMPOSITE_PERIODS` periods each.
+const COMPOSITE_CALLS: usize = 200;
+const COMPOSITE_PROFILES: i32 = 10;
+const COMPOSITE_PERIODS: i32 = 12;
 /// How long one step of a remote session may take before the bench gives up.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -36,6 +46,8 @@ pub struct BenchReport {
     pub trigger_status: Latency,
     /// TriggerMessage.req sent to the triggered MeterValues.req received.
     pub trigger_meter_values: Latency,
+    /// GetCompositeSchedule round trip over 10 TxDefaultProfiles x 12 periods.
+    pub composite: Latency,
 }
 
 /// A latency measured over `samples` repetitions.
@@ -111,6 +123,13 @@ pub async fn run(requests: usize) -> anyhow::Result<()> {
             ms(latency.max)
         );
     }
+    println!(
+        "GetCompositeSchedule round trip ({} requests, {COMPOSITE_PROFILES} profiles x \
+         {COMPOSITE_PERIODS} periods, connector 1, 24 h in W)",
+        report.composite.samples
+    );
+    println!("  p50  {:>9.0} us", us(report.composite.p50));
+    println!("  max  {:>9.0} us", us(report.composite.max));
     Ok(())
 }
 
@@ -139,12 +158,17 @@ pub async fn measure(requests: usize) -> anyhow::Result<BenchReport> {
         Ok(_) => time_triggers(&csms, TRIGGERS).await,
         Err(_) => Ok((Vec::new(), Vec::new())),
     };
+    let composite = match &triggers {
+        Ok(_) => time_composite_schedules(&csms, COMPOSITE_CALLS).await,
+        Err(_) => Ok(Vec::new()),
+    };
     let peak_rss_kib = child.id().and_then(peak_rss_kib);
     let _ = child.kill().await;
     csms.shutdown().await;
     let mut samples = result?;
     let (starts, stops) = remote?;
     let (trigger_status, trigger_meter_values) = triggers?;
+    let composite = composite?;
     samples.sort();
     Ok(BenchReport {
         requests,
@@ -156,6 +180,7 @@ pub async fn measure(requests: usize) -> anyhow::Result<BenchReport> {
         remote_stop: Latency::of(stops),
         trigger_status: Latency::of(trigger_status),
         trigger_meter_values: Latency::of(trigger_meter_values),
+        composite: Latency::of(composite),
     })
 }
 
@@ -393,4 +418,83 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1_000_000.0
+}
+
+/// Install `COMPOSITE_PROFILES` TxDefaultProfiles on connector 1 (stack levels 0.., each of
+/// `COMPOSITE_PERIODS` periods of 10 minutes, the higher levels ending earlier) over OCPP,
+/// then time `calls` GetCompositeSchedule requests for 24 h of connector 1 in W; the
+/// profiles are cleared afterwards.
+async fn time_composite_schedules(
+    csms: &CentralSystem,
+    calls: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let start = Utc::now();
+    for level in 0..COMPOSITE_PROFILES {
+        let periods = (0..COMPOSITE_PERIODS)
+            .map(|i| ChargingSchedulePeriod {
+                start_period: i * 600,
+                limit: f64::from(200 - 10 * level - i),
+                number_phases: None,
+            })
+            .collect();
+        let req = SetChargingProfileRequest {
+            connector_id: 1,
+            cs_charging_profiles: ChargingProfile {
+                charging_profile_id: 1000 + level,
+                transaction_id: None,
+                stack_level: level,
+                charging_profile_purpose: ChargingProfilePurposeType::TxDefaultProfile,
+                charging_profile_kind: ChargingProfileKindType::Absolute,
+                recurrency_kind: None,
+                valid_from: None,
+                valid_to: None,
+                charging_schedule: ChargingSchedule {
+                    duration: Some(3600 * (COMPOSITE_PROFILES - level)),
+                    start_schedule: Some(start),
+                    charging_rate_unit: ChargingRateUnitType::A,
+                    charging_schedule_period: periods,
+                    min_charging_rate: None,
+                },
+            },
+        };
+        let answer = csms
+            .call(STATION_ID, req)
+            .await
+            .map_err(|e| anyhow::anyhow!("SetChargingProfile failed: {e:?}"))?;
+        if answer.status != ChargingProfileStatus::Accepted {
+            bail!(
+                "the station answered {} to SetChargingProfile",
+                answer.status.as_str()
+            );
+        }
+    }
+    let request = || GetCompositeScheduleRequest {
+        connector_id: 1,
+        duration: 86_400,
+        charging_rate_unit: Some(ChargingRateUnitType::W),
+    };
+    let mut samples = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let sent = Instant::now();
+        let answer = csms
+            .call(STATION_ID, request())
+            .await
+            .map_err(|e| anyhow::anyhow!("GetCompositeSchedule failed: {e:?}"))?;
+        samples.push(sent.elapsed());
+        if answer.status != GetCompositeScheduleStatus::Accepted {
+            bail!("the station answered Rejected to GetCompositeSchedule");
+        }
+    }
+    let clear = ClearChargingProfileRequest {
+        id: None,
+        connector_id: Some(1),
+        charging_profile_purpose: None,
+        stack_level: None,
+    };
+    let _ = csms.call(STATION_ID, clear).await;
+    Ok(samples)
 }

@@ -472,7 +472,8 @@ class Tester:
         res.check(vals == ["5"], "MeterValueSampleInterval reads back 5", f"got {vals}")
 
     async def profile_tests(self, cp: CentralSystemSide):
-        """One exchange each of Local Authorization List, Reservation and Remote Trigger."""
+        """One exchange each of Local Authorization List, Reservation, Remote Trigger and
+        Smart Charging."""
         obs, res = self.obs, self.res
 
         self.step = "SendLocalList Full"
@@ -516,6 +517,45 @@ class Tester:
                   f"got {getattr(r, 'status', None)}")
         ok = await wait_until(lambda: len(obs.status_for(1)) > before, 5)
         res.check(ok, "triggered StatusNotification for connector 1 arrived")
+
+        self.step = "SetChargingProfile / GetCompositeSchedule / ClearChargingProfile"
+        start = datetime.now(timezone.utc).isoformat()
+        for profile_id, unit, limit in ((31, "A", 16.0), (32, "W", 8000.0)):
+            profile = {
+                "charging_profile_id": profile_id,
+                "stack_level": profile_id - 31,
+                "charging_profile_purpose": "TxDefaultProfile",
+                "charging_profile_kind": "Absolute",
+                "charging_schedule": {
+                    "start_schedule": start,
+                    "charging_rate_unit": unit,
+                    "charging_schedule_period": [
+                        {"start_period": 0, "limit": limit},
+                        {"start_period": 600, "limit": limit / 2},
+                    ],
+                },
+            }
+            r = await cp.request(
+                call.SetChargingProfile(connector_id=0, cs_charging_profiles=profile),
+                f"SetChargingProfile TxDefaultProfile in {unit}",
+            )
+            res.check(r is not None and r.status == "Accepted",
+                      f"SetChargingProfile TxDefaultProfile in {unit} -> Accepted",
+                      f"got {getattr(r, 'status', None)}")
+        r = await cp.request(
+            call.GetCompositeSchedule(connector_id=1, duration=900, charging_rate_unit="A"),
+            "GetCompositeSchedule",
+        )
+        res.check(r is not None and r.status == "Accepted"
+                  and bool((r.charging_schedule or {}).get("charging_schedule_period")),
+                  "GetCompositeSchedule -> Accepted with periods",
+                  f"got {r}")
+        r = await cp.request(
+            call.ClearChargingProfile(charging_profile_purpose="TxDefaultProfile"),
+            "ClearChargingProfile",
+        )
+        res.check(r is not None and r.status == "Accepted", "ClearChargingProfile -> Accepted",
+                  f"got {getattr(r, 'status', None)}")
 
     async def transaction_test(self, cp: CentralSystemSide):
         obs, res, base = self.obs, self.res, self.args.control

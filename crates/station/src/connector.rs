@@ -58,6 +58,9 @@ pub struct Connector {
     /// connector 0 when this is the last connector free for it (`reservation/`). On
     /// connector 0, the reservation of the whole station.
     pub reservation: Option<store::Reservation>,
+    /// The charging limit in force is 0 (Smart Charging): during a transaction the station
+    /// offers no energy (SuspendedEVSE).
+    pub limit_zero: bool,
 }
 
 impl Connector {
@@ -80,6 +83,7 @@ impl Connector {
             finishing: false,
             meter: None,
             reservation: None,
+            limit_zero: false,
         }
     }
 
@@ -143,6 +147,8 @@ impl Connector {
     pub fn evse_suspended(&self) -> bool {
         // MaxEnergyOnInvalidId reached (C-03).
         self.tx.as_ref().is_some_and(|t| t.energy_capped)
+            // A charging limit of 0 (Smart Charging).
+            || (self.tx.is_some() && self.limit_zero)
     }
 
     /// The connector takes no new transactions.

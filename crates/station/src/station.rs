@@ -34,6 +34,9 @@ pub struct StationConfig {
     pub cable_lock: bool,
     /// Vendor extensions answering DataTransfer.req (none by default).
     pub data_transfer: DataTransferVendors,
+    /// Volts converting charging limits between A and W when no EV voltage is measured
+    /// (Smart Charging; the simulator's EV nominal voltage). Default 400.
+    pub nominal_voltage_v: f64,
 }
 
 impl StationConfig {
@@ -47,6 +50,7 @@ impl StationConfig {
             initial_keys: Vec::new(),
             cable_lock: false,
             data_transfer: DataTransferVendors::default(),
+            nominal_voltage_v: 400.0,
         }
     }
 }
@@ -96,13 +100,15 @@ pub struct Station {
     /// Why this run started, as persisted by the previous one ("PowerUp" unless a Reset).
     pub(crate) boot_reason: String,
     /// The TxProfile of an accepted RemoteStartTransaction, per connector, kept while its
-    /// authorization is pending and its transaction runs (applied by Smart Charging).
+    /// authorization is pending; Smart Charging installs it when the transaction starts.
     pub(crate) remote_profiles: BTreeMap<u32, ocpp::ChargingProfile>,
     /// UnlockConnector.req waiting for the hardware's answer: (connector, unique id).
     pub(crate) unlocks: Vec<(u32, String)>,
     /// Transactions (local ids) whose idTag the StartTransaction.conf refused while
     /// StopTransactionOnInvalidId is false: they get at most MaxEnergyOnInvalidId.
     pub(crate) deauthorized: std::collections::BTreeSet<i64>,
+    /// Installed charging profiles and the limits applied (`smart_charging/`).
+    pub(crate) smart: crate::smart_charging::SmartCharging,
     next_message_id: u64,
 }
 
@@ -131,6 +137,7 @@ impl Station {
         let interrupted = store.tx_open()?;
         let mut station = Station {
             connectors: (0..=cfg.connectors).map(Connector::new).collect(),
+            smart: crate::smart_charging::SmartCharging::new(cfg.connectors),
             next_message_id: cfg.message_id_seed,
             cfg,
             config,
@@ -153,6 +160,8 @@ impl Station {
         station.load_availability();
         station.load_reservations();
         station.recover_interrupted();
+        station.load_charging_profiles();
+        station.apply_limits(now);
         Ok(station)
     }
 
@@ -208,6 +217,7 @@ impl Station {
             self.outbox.deadline(),
             self.next_aligned,
             self.status_deadline(),
+            self.smart_charging_deadline(),
         ];
         if self.boot == BootStatus::Accepted {
             deadlines.push(self.next_heartbeat);
@@ -502,6 +512,7 @@ impl Station {
         self.invalid_id_energy_cap();
         self.sample_timers(now);
         self.aligned_timer(now);
+        self.charging_limit_timer(now);
     }
 }
 

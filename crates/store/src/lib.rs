@@ -14,7 +14,7 @@ mod types;
 pub use memory::MemoryStore;
 pub use migrations::MIGRATIONS;
 pub use sqlite::SqliteStore;
-pub use types::{CachedAuth, QueuedMessage, Reservation, TransactionRecord};
+pub use types::{CachedAuth, QueuedMessage, Reservation, StoredChargingProfile, TransactionRecord};
 pub use types::{LocalListApplied, LocalListEntry, LocalListUpdate};
 
 /// How many entries the station keeps in its Authorization Cache; beyond it, NOT-valid
@@ -132,4 +132,12 @@ pub trait Store: Send {
     fn reservation_remove(&mut self, reservation_id: i32) -> Result<()>;
     /// Every reservation, by reservation id.
     fn reservations_all(&self) -> Result<Vec<Reservation>>;
+
+    // charging profiles (OCPP 1.6 section 3.13), one per profile id
+    /// Insert the profile, or replace the one with the same profile id.
+    fn charging_profile_put(&mut self, profile: &StoredChargingProfile) -> Result<()>;
+    /// Remove a profile; removing an absent one is not an error.
+    fn charging_profile_remove(&mut self, profile_id: i32) -> Result<()>;
+    /// Every charging profile, by profile id.
+    fn charging_profiles_all(&self) -> Result<Vec<StoredChargingProfile>>;
 }

@@ -7,7 +7,10 @@ use chrono::{DateTime, Utc};
 
 use crate::types::{auth_cache_key, auth_cache_victims};
 use crate::types::{parse_local_list_version, LOCAL_LIST_VERSION_KEY};
-use crate::{CachedAuth, QueuedMessage, Reservation, Result, Store, StoreError, TransactionRecord};
+use crate::{
+    CachedAuth, QueuedMessage, Reservation, Result, Store, StoreError, StoredChargingProfile,
+    TransactionRecord,
+};
 use crate::{LocalListApplied, LocalListEntry, LocalListUpdate};
 
 #[derive(Debug, Clone, Default)]
@@ -24,6 +27,8 @@ pub struct MemoryStore {
     last_auth_seq: i64,
     /// Reservations by reservation id.
     reservations: BTreeMap<i32, Reservation>,
+    /// Charging profiles by profile id.
+    charging_profiles: BTreeMap<i32, StoredChargingProfile>,
     /// Local Authorization List by lower-cased id tag (its version is in `kv`).
     local_list: BTreeMap<String, LocalListEntry>,
 }
@@ -288,5 +293,20 @@ impl Store for MemoryStore {
 
     fn reservations_all(&self) -> Result<Vec<Reservation>> {
         Ok(self.reservations.values().cloned().collect())
+    }
+
+    fn charging_profile_put(&mut self, profile: &StoredChargingProfile) -> Result<()> {
+        self.charging_profiles
+            .insert(profile.profile_id, profile.clone());
+        Ok(())
+    }
+
+    fn charging_profile_remove(&mut self, profile_id: i32) -> Result<()> {
+        self.charging_profiles.remove(&profile_id);
+        Ok(())
+    }
+
+    fn charging_profiles_all(&self) -> Result<Vec<StoredChargingProfile>> {
+        Ok(self.charging_profiles.values().cloned().collect())
     }
 }

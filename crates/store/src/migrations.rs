@@ -73,6 +73,15 @@ pub const MIGRATIONS: &[&str] = &[
         parent_id_tag  TEXT,
         expiry_date    TEXT NOT NULL
     );",
+    // 6: charging profiles, one per profile id; connector 0 is the whole station. `profile`
+    // is the csChargingProfiles JSON as received.
+    "CREATE TABLE charging_profiles (
+        profile_id   INTEGER PRIMARY KEY NOT NULL,
+        connector    INTEGER NOT NULL,
+        purpose      TEXT NOT NULL,
+        stack_level  INTEGER NOT NULL,
+        profile      TEXT NOT NULL
+    );",
 ];
 
 fn db(e: rusqlite::Error) -> StoreError {

@@ -9,7 +9,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::migrations;
 use crate::types::{auth_cache_key, auth_cache_victims};
 use crate::types::{parse_local_list_version, LOCAL_LIST_VERSION_KEY};
-use crate::{CachedAuth, QueuedMessage, Reservation, Result, Store, StoreError, TransactionRecord};
+use crate::{
+    CachedAuth, QueuedMessage, Reservation, Result, Store, StoreError, StoredChargingProfile,
+    TransactionRecord,
+};
 use crate::{LocalListApplied, LocalListEntry, LocalListUpdate};
 
 /// How long a writer waits for another connection's lock before failing.
@@ -739,6 +742,78 @@ impl Store for SqliteStore {
                 id_tag,
                 parent_id_tag,
                 expiry_date: parse_ts(&expiry)?,
+            });
+        }
+        Ok(all)
+    }
+
+    fn charging_profile_put(&mut self, profile: &StoredChargingProfile) -> Result<()> {
+        let json = serde_json::to_string(&profile.profile).map_err(|e| {
+            StoreError::Db(format!(
+                "cannot encode charging profile {}: {e}",
+                profile.profile_id
+            ))
+        })?;
+        self.conn
+            .execute(
+                "INSERT INTO charging_profiles
+                     (profile_id, connector, purpose, stack_level, profile)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (profile_id) DO UPDATE SET connector = excluded.connector,
+                     purpose = excluded.purpose, stack_level = excluded.stack_level,
+                     profile = excluded.profile",
+                params![
+                    profile.profile_id,
+                    profile.connector,
+                    profile.purpose,
+                    profile.stack_level,
+                    json,
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn charging_profile_remove(&mut self, profile_id: i32) -> Result<()> {
+        self.conn
+            .execute(
+                "DELETE FROM charging_profiles WHERE profile_id = ?1",
+                [profile_id],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn charging_profiles_all(&self) -> Result<Vec<StoredChargingProfile>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT profile_id, connector, purpose, stack_level, profile
+                 FROM charging_profiles ORDER BY profile_id",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(db)?;
+        let mut all = Vec::new();
+        for row in rows {
+            let (id, connector, purpose, stack_level, json) = row.map_err(db)?;
+            let profile = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("charging profile {id}: {e}")))?;
+            all.push(StoredChargingProfile {
+                profile_id: narrow(id, "charging profile id")?,
+                connector: narrow(connector, "charging profile connector")?,
+                purpose,
+                stack_level: narrow(stack_level, "charging profile stack level")?,
+                profile,
             });
         }
         Ok(all)

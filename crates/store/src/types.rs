@@ -185,3 +185,18 @@ pub(crate) fn auth_cache_victims(
         .map(|(key, _, _)| key)
         .collect()
 }
+
+/// A charging profile installed by SetChargingProfile.req (OCPP 1.6 section 5.16), one per
+/// profile id, kept until ClearChargingProfile removes it, a later one replaces it, or (a
+/// TxProfile) its transaction ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredChargingProfile {
+    /// 0: the whole station.
+    pub connector: u32,
+    pub profile_id: i32,
+    /// ChargingProfilePurposeType as on the wire ("TxDefaultProfile", ...).
+    pub purpose: String,
+    pub stack_level: i32,
+    /// The csChargingProfiles object as received.
+    pub profile: serde_json::Value,
+}

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
 use store::{
-    CachedAuth, MemoryStore, QueuedMessage, Reservation, SqliteStore, Store, TransactionRecord,
+    CachedAuth, MemoryStore, QueuedMessage, Reservation, SqliteStore, Store, StoredChargingProfile,
+    TransactionRecord,
 };
 use store::{LocalListApplied, LocalListEntry, LocalListUpdate};
 use tempfile::TempDir;
@@ -448,6 +449,54 @@ mod suite {
         assert_eq!(s.reservations_all().expect("all"), vec![station]);
     }
 
+    pub fn charging_profiles_round_trip_replace_and_remove(s: &mut dyn Store) {
+        assert!(s.charging_profiles_all().expect("all").is_empty());
+        let tx_default = StoredChargingProfile {
+            connector: 0,
+            profile_id: 12,
+            purpose: "TxDefaultProfile".into(),
+            stack_level: 2,
+            profile: json!({
+                "chargingProfileId": 12,
+                "stackLevel": 2,
+                "chargingProfilePurpose": "TxDefaultProfile",
+                "chargingProfileKind": "Absolute",
+                "chargingSchedule": {"chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.5}]}
+            }),
+        };
+        let max = StoredChargingProfile {
+            connector: 0,
+            profile_id: 3,
+            purpose: "ChargePointMaxProfile".into(),
+            stack_level: 0,
+            profile: json!({"chargingProfileId": 3, "text": "ünïcode"}),
+        };
+        s.charging_profile_put(&tx_default).expect("put");
+        s.charging_profile_put(&max).expect("put");
+        assert_eq!(
+            s.charging_profiles_all().expect("all"),
+            vec![max.clone(), tx_default.clone()]
+        );
+        // The same profile id replaces the earlier profile.
+        let replaced = StoredChargingProfile {
+            connector: 2,
+            purpose: "TxProfile".into(),
+            stack_level: 7,
+            profile: json!({"chargingProfileId": 12}),
+            ..tx_default
+        };
+        s.charging_profile_put(&replaced).expect("replace");
+        assert_eq!(
+            s.charging_profiles_all().expect("all"),
+            vec![max.clone(), replaced]
+        );
+        s.charging_profile_remove(12).expect("remove");
+        s.charging_profile_remove(12)
+            .expect("removing twice is fine");
+        assert_eq!(s.charging_profiles_all().expect("all"), vec![max]);
+    }
+
     pub fn kv_round_trip(s: &mut dyn Store) {
         assert_eq!(s.kv_get("firmware_version").expect("get"), None);
         s.kv_set("firmware_version", "0.1.0").expect("set");
@@ -530,6 +579,10 @@ macro_rules! conformance {
                 run(suite::reservations_round_trip_replace_and_remove);
             }
             #[test]
+            fn charging_profiles_round_trip_replace_and_remove() {
+                run(suite::charging_profiles_round_trip_replace_and_remove);
+            }
+            #[test]
             fn tx_sample_records_the_last_reading_and_queues() {
                 run(suite::tx_sample_records_the_last_reading_and_queues);
             }
@@ -562,7 +615,7 @@ conformance!(memory);
 
 #[test]
 fn sqlite_in_memory_passes_the_suite_too() {
-    let cases: [fn(&mut dyn Store); 13] = [
+    let cases: [fn(&mut dyn Store); 14] = [
         suite::tx_sample_records_the_last_reading_and_queues,
         suite::tx_parent_id_tag_is_recorded,
         suite::auth_cache_round_trip_ignores_case,
@@ -576,6 +629,7 @@ fn sqlite_in_memory_passes_the_suite_too() {
         suite::tx_forget_removes_only_stopped,
         suite::kv_round_trip,
         suite::reservations_round_trip_replace_and_remove,
+        suite::charging_profiles_round_trip_replace_and_remove,
     ];
     for case in cases {
         let mut s = SqliteStore::open_in_memory().expect("open");

@@ -30,6 +30,7 @@ pub enum Profile {
     Core,
     LocalAuthListManagement,
     Reservation,
+    SmartCharging,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +58,14 @@ const fn key(name: &'static str, access: Access, kind: Kind, default: &'static s
 const fn reservation(def: KeyDef) -> KeyDef {
     KeyDef {
         profile: Profile::Reservation,
+        ..def
+    }
+}
+
+/// A key of the Smart Charging profile.
+const fn smart_charging(def: KeyDef) -> KeyDef {
+    KeyDef {
+        profile: Profile::SmartCharging,
         ..def
     }
 }
@@ -89,6 +98,15 @@ pub static KEYS: &[KeyDef] = &[
     key("AllowOfflineTxForUnknownId", RW, BOOL, "false"),
     key("AuthorizationCacheEnabled", RW, BOOL, "true"),
     key("AuthorizeRemoteTxRequests", RW, BOOL, "true"),
+    // SC-1: at most stack level 10, 12 periods per schedule, limits in A or W.
+    smart_charging(key("ChargeProfileMaxStackLevel", R, COUNT, "10")),
+    smart_charging(key(
+        "ChargingScheduleAllowedChargingRateUnit",
+        R,
+        Kind::Text,
+        "Current,Power",
+    )),
+    smart_charging(key("ChargingScheduleMaxPeriods", R, COUNT, "12")),
     key("ClockAlignedDataInterval", RW, SECONDS, "900"),
     key("ConnectionTimeOut", RW, SECONDS, "60"),
     key(
@@ -98,6 +116,7 @@ pub static KEYS: &[KeyDef] = &[
         "0.NotApplicable,1.NotApplicable,2.NotApplicable",
     ),
     key("ConnectorPhaseRotationMaxLength", R, COUNT, "3"),
+    smart_charging(key("ConnectorSwitch3to1PhaseSupported", R, BOOL, "false")),
     key("GetConfigurationMaxKeys", R, COUNT, "20"),
     key(
         "HeartbeatInterval",
@@ -110,6 +129,7 @@ pub static KEYS: &[KeyDef] = &[
     local_auth(key("LocalAuthListMaxLength", R, COUNT, "100")),
     key("LocalAuthorizeOffline", RW, BOOL, "true"),
     key("LocalPreAuthorize", RW, BOOL, "false"),
+    smart_charging(key("MaxChargingProfilesInstalled", R, COUNT, "20")),
     key("MaxEnergyOnInvalidId", RW, COUNT, "0"),
     key(
         "MeterValuesAlignedData",
@@ -158,7 +178,7 @@ pub static KEYS: &[KeyDef] = &[
         "SupportedFeatureProfiles",
         R,
         Kind::Text,
-        "Core,LocalAuthListManagement,Reservation,RemoteTrigger",
+        "Core,LocalAuthListManagement,Reservation,RemoteTrigger,SmartCharging",
     ),
     key("SupportedFeatureProfilesMaxLength", R, COUNT, "6"),
     key(

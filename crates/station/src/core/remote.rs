@@ -15,8 +15,8 @@
 //!
 //! A chargingProfile in the request must have the purpose TxProfile (else Rejected). It is
 //! kept in `Station::remote_profiles` for the connector while the remote start's
-//! authorization is pending and its transaction runs; the Smart Charging profile applies it
-//! to that transaction. Until then it is accepted and not enforced.
+//! authorization is pending; when its transaction starts, Smart Charging installs it as
+//! that transaction's TxProfile (`smart_charging/`).
 //!
 //! Nothing remote is accepted before the Central System accepted the BootNotification
 //! (Pending: the Central System may configure the station, not operate it), nor while a

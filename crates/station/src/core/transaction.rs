@@ -86,6 +86,7 @@ impl Station {
         }
         self.outputs
             .push_back(Output::Hardware(HardwareCommand::Energize { connector }));
+        self.smart_charging_tx_started(connector, now);
     }
 
     pub(crate) fn stop_transaction(
@@ -141,6 +142,7 @@ impl Station {
             "connector {connector}: transaction stopped ({})",
             reason.as_str()
         );
+        self.smart_charging_tx_ended(connector, now);
         self.apply_scheduled_availability();
     }
 
@@ -230,13 +232,18 @@ impl Station {
                 }
                 self.on_start_id_tag_info(local, &conf.id_tag_info, now);
                 let mut deauthorized = None;
+                let mut started_on = None;
                 for c in self.connectors.iter_mut() {
                     if let Some(tx) = c.tx.as_mut().filter(|t| t.local_id == local) {
                         tx.transaction_id = Some(conf.transaction_id);
+                        started_on = Some(c.id);
                         if conf.id_tag_info.status != AuthorizationStatus::Accepted {
                             deauthorized = Some(c.id);
                         }
                     }
+                }
+                if let Some(connector) = started_on {
+                    self.smart_charging_tx_id(connector, conf.transaction_id);
                 }
                 if let Some(connector) = deauthorized {
                     if self.config.bool("StopTransactionOnInvalidId") {

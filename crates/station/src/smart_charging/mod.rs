@@ -1,38 +1,542 @@
 //! The Smart Charging profile: SetChargingProfile, ClearChargingProfile and
-//! GetCompositeSchedule (sections 3.13, 5.5, 5.7, 5.16), and applying the limit in force to
-//! the power module.
+//! GetCompositeSchedule (sections 3.13, 5.5, 5.7, 5.16; TC_056..TC_060, TC_066, TC_067,
+//! TC_072, TC_082), and applying the limit in force to the power module.
+//!
+//! SetChargingProfile answers Rejected, in this order, for: a connector the station does not
+//! have; a ChargePointMaxProfile anywhere but connector 0; a TxProfile on connector 0, on a
+//! connector without a running transaction, or with a transactionId other than the running
+//! one's (TC_058_1, TC_058_2); a stackLevel outside 0..ChargeProfileMaxStackLevel; an empty
+//! schedule, more periods than ChargingScheduleMaxPeriods, a first period not starting at 0,
+//! periods not in increasing order or a negative limit; a unit that
+//! ChargingScheduleAllowedChargingRateUnit does not list; a Recurring profile without
+//! recurrencyKind or startSchedule; validTo not after validFrom; and more profiles than
+//! MaxChargingProfilesInstalled once it is in. An Absolute profile without startSchedule
+//! runs from the start of charging (7.13), as [`schedule`] evaluates it. A TxProfile without
+//! transactionId gets the running transaction's. A profile with the same chargingProfileId
+//! (anywhere), or with the same purpose and stackLevel on the same connector, replaces the
+//! earlier one.
+//!
+//! ClearChargingProfile: with an id, that profile alone (the other fields are then ignored);
+//! without, every profile matching all of connectorId, chargingProfilePurpose and stackLevel
+//! given (none given: all). Accepted when something was removed, else Unknown.
+//!
+//! A TxProfile lives as long as its transaction: it is removed when the transaction ends.
+//! The TxProfile of a RemoteStartTransaction (`Station::remote_profiles`) is installed when
+//! its transaction starts, and gets the transactionId from StartTransaction.conf.
+//!
+//! Profiles are kept in the store (migration 6) and loaded at start; TxProfiles found there
+//! belong to a transaction that the restart ended, so they are dropped.
+//!
+//! GetCompositeSchedule: Rejected for a connector the station does not have, and when no
+//! profile applies (the composite has no period); else Accepted with scheduleStart = now and
+//! the composite of [`schedule::composite`] in the unit asked for, by default A.
+//!
+//! A <-> W (DC, W = A x V): the EV's present voltage from the latest meter reading while a
+//! transaction runs with an EV plugged in and energized, else
+//! [`crate::StationConfig::nominal_voltage_v`]; for connector 0, the nominal voltage.
+//!
+//! The limit in force on each connector goes to the power module as
+//! `HardwareCommand::SetLimit` (in both A and W) whenever it changes: at each period boundary
+//! ([`schedule::next_change`] is one of the station's deadlines), when profiles change, and
+//! when a transaction starts or ends (re-evaluated then; sent if different from the last one
+//! sent: the power module keeps its limit across transactions). A limit of 0 during a transaction
+//! suspends it: the connector shows SuspendedEVSE.
 
 pub mod schedule;
 
 use crate::station::Station;
 use chrono::{DateTime, Utc};
-use ocpp::ErrorCode;
+use hal::{HardwareCommand, PowerLimit};
+use ocpp::{
+    ChargingProfile, ChargingProfileKindType, ChargingProfilePurposeType, ChargingProfileStatus,
+    ChargingRateUnitType, ClearChargingProfileResponse, ClearChargingProfileStatus,
+    GetCompositeScheduleResponse, GetCompositeScheduleStatus, SetChargingProfileResponse,
+};
+use schedule::{InstalledProfile, Limit, ScheduleContext};
+use store::StoredChargingProfile;
+
+/// The state of the Smart Charging profile.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SmartCharging {
+    /// Installed profiles, by connector then profile id.
+    pub(crate) profiles: Vec<InstalledProfile>,
+    /// The limit last given to the power module, per connector (index 0 unused; None: no
+    /// limit, as the hardware starts).
+    pub(crate) applied: Vec<Option<Limit>>,
+    /// When the limit of some connector may change next.
+    pub(crate) next_change: Option<DateTime<Utc>>,
+}
+
+impl SmartCharging {
+    pub(crate) fn new(connectors: u32) -> SmartCharging {
+        SmartCharging {
+            profiles: Vec::new(),
+            // No profile yet: the hardware runs without a limit.
+            applied: vec![None; connectors as usize + 1],
+            next_change: None,
+        }
+    }
+}
+
+fn stored(p: &InstalledProfile) -> Option<StoredChargingProfile> {
+    let profile = serde_json::to_value(&p.profile).ok()?;
+    Some(StoredChargingProfile {
+        connector: p.connector,
+        profile_id: p.profile.charging_profile_id,
+        purpose: p.profile.charging_profile_purpose.as_str().to_string(),
+        stack_level: p.profile.stack_level,
+        profile,
+    })
+}
+
+/// Whether the comma-separated ChargingScheduleAllowedChargingRateUnit lists `unit`.
+fn unit_allowed(allowed: &str, unit: ChargingRateUnitType) -> bool {
+    let name = match unit {
+        ChargingRateUnitType::A => "Current",
+        ChargingRateUnitType::W => "Power",
+    };
+    allowed
+        .split(',')
+        .any(|u| u.trim().eq_ignore_ascii_case(name))
+}
+
+/// A limit in both units, with `voltage_v` converting.
+pub(crate) fn power_limit(limit: Option<Limit>, voltage_v: f64) -> PowerLimit {
+    let Some(limit) = limit else {
+        return PowerLimit::NONE;
+    };
+    let v = voltage_v.max(1.0);
+    let value = limit.value.max(0.0);
+    match limit.unit {
+        ChargingRateUnitType::A => PowerLimit {
+            max_current_a: Some(value),
+            max_power_w: Some(value * v),
+        },
+        ChargingRateUnitType::W => PowerLimit {
+            max_current_a: Some(value / v),
+            max_power_w: Some(value),
+        },
+    }
+}
 
 impl Station {
     pub(crate) fn on_set_charging_profile(
         &mut self,
         unique_id: &str,
-        _req: ocpp::SetChargingProfileRequest,
-        _now: DateTime<Utc>,
+        req: ocpp::SetChargingProfileRequest,
+        now: DateTime<Utc>,
     ) {
-        self.reply_error(unique_id, ErrorCode::NotSupported, "not supported yet");
+        let id = req.cs_charging_profiles.charging_profile_id;
+        let status = match self.install_profile(req.connector_id, req.cs_charging_profiles) {
+            Ok(()) => ChargingProfileStatus::Accepted,
+            Err(why) => {
+                tracing::info!("SetChargingProfile {id} rejected: {why}");
+                ChargingProfileStatus::Rejected
+            }
+        };
+        self.reply(unique_id, &SetChargingProfileResponse { status });
+        self.apply_limits(now);
+    }
+
+    /// Check and install a profile; Err says why not.
+    fn install_profile(
+        &mut self,
+        connector_id: i32,
+        mut profile: ChargingProfile,
+    ) -> Result<(), String> {
+        let connector = u32::try_from(connector_id)
+            .ok()
+            .filter(|&c| c <= self.cfg.connectors)
+            .ok_or_else(|| format!("no connector {connector_id}"))?;
+        match profile.charging_profile_purpose {
+            ChargingProfilePurposeType::ChargePointMaxProfile if connector != 0 => {
+                return Err("a ChargePointMaxProfile goes on connector 0".into());
+            }
+            ChargingProfilePurposeType::TxProfile => {
+                if connector == 0 {
+                    return Err("a TxProfile goes on a connector".into());
+                }
+                let tx = self.connectors[connector as usize]
+                    .tx
+                    .as_ref()
+                    .ok_or("no transaction runs on the connector")?;
+                match profile.transaction_id {
+                    Some(id) if tx.transaction_id != Some(id) => {
+                        return Err(format!("transaction {id} does not run there"));
+                    }
+                    Some(_) => {}
+                    None => profile.transaction_id = tx.transaction_id,
+                }
+            }
+            _ => {}
+        }
+        self.check_profile(&profile)?;
+        let (new_id, purpose, level) = (
+            profile.charging_profile_id,
+            profile.charging_profile_purpose,
+            profile.stack_level,
+        );
+        let replaced = move |p: &InstalledProfile| {
+            p.profile.charging_profile_id == new_id
+                || (p.connector == connector
+                    && p.profile.charging_profile_purpose == purpose
+                    && p.profile.stack_level == level)
+        };
+        let kept = self.smart.profiles.iter().filter(|p| !replaced(p)).count();
+        let max = self.config.int("MaxChargingProfilesInstalled").max(0) as usize;
+        if kept + 1 > max {
+            return Err(format!("MaxChargingProfilesInstalled is {max}"));
+        }
+        let new = InstalledProfile { connector, profile };
+        let record = stored(&new).ok_or("cannot encode the profile")?;
+        let gone: Vec<i32> = self
+            .smart
+            .profiles
+            .iter()
+            .filter(|p| replaced(p))
+            .map(|p| p.profile.charging_profile_id)
+            .collect();
+        for id in gone {
+            if id != new.profile.charging_profile_id {
+                if let Err(e) = self.store.charging_profile_remove(id) {
+                    return Err(format!("cannot remove replaced profile {id}: {e}"));
+                }
+            }
+        }
+        self.store
+            .charging_profile_put(&record)
+            .map_err(|e| format!("cannot record the profile: {e}"))?;
+        tracing::info!(
+            "charging profile {} ({}, stack level {}) installed on connector {connector}",
+            new.profile.charging_profile_id,
+            new.profile.charging_profile_purpose.as_str(),
+            new.profile.stack_level
+        );
+        self.smart.profiles.retain(|p| !replaced(p));
+        self.smart.profiles.push(new);
+        self.smart
+            .profiles
+            .sort_by_key(|p| (p.connector, p.profile.charging_profile_id));
+        Ok(())
+    }
+
+    /// The limits of this station (SC-1) and the schedule rules.
+    fn check_profile(&self, profile: &ChargingProfile) -> Result<(), String> {
+        let max_level = self.config.int("ChargeProfileMaxStackLevel");
+        if profile.stack_level < 0 || i64::from(profile.stack_level) > max_level {
+            return Err(format!(
+                "stackLevel {} beyond 0..{max_level}",
+                profile.stack_level
+            ));
+        }
+        let schedule = &profile.charging_schedule;
+        let periods = &schedule.charging_schedule_period;
+        let max_periods = self.config.int("ChargingScheduleMaxPeriods").max(0) as usize;
+        if periods.is_empty() || periods.len() > max_periods {
+            return Err(format!(
+                "{} periods (ChargingScheduleMaxPeriods is {max_periods})",
+                periods.len()
+            ));
+        }
+        if periods[0].start_period != 0 {
+            return Err("the first period does not start at 0".into());
+        }
+        if periods
+            .windows(2)
+            .any(|w| w[1].start_period <= w[0].start_period)
+        {
+            return Err("periods not in increasing startPeriod order".into());
+        }
+        if periods.iter().any(|p| p.limit < 0.0) {
+            return Err("a negative limit".into());
+        }
+        let allowed = self
+            .config
+            .get("ChargingScheduleAllowedChargingRateUnit")
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_default();
+        if !unit_allowed(&allowed, schedule.charging_rate_unit) {
+            return Err(format!(
+                "unit {} not allowed",
+                schedule.charging_rate_unit.as_str()
+            ));
+        }
+        if schedule.duration.is_some_and(|d| d < 0) {
+            return Err("a negative duration".into());
+        }
+        match profile.charging_profile_kind {
+            ChargingProfileKindType::Recurring => {
+                if profile.recurrency_kind.is_none() {
+                    return Err("Recurring without recurrencyKind".into());
+                }
+                if schedule.start_schedule.is_none() {
+                    return Err("Recurring without startSchedule".into());
+                }
+            }
+            // Absolute without startSchedule: relative to the start of charging (7.13).
+            ChargingProfileKindType::Absolute | ChargingProfileKindType::Relative => {}
+        }
+        if let (Some(from), Some(to)) = (profile.valid_from, profile.valid_to) {
+            if to <= from {
+                return Err("validTo not after validFrom".into());
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn on_clear_charging_profile(
         &mut self,
         unique_id: &str,
-        _req: ocpp::ClearChargingProfileRequest,
-        _now: DateTime<Utc>,
+        req: ocpp::ClearChargingProfileRequest,
+        now: DateTime<Utc>,
     ) {
-        self.reply_error(unique_id, ErrorCode::NotSupported, "not supported yet");
+        let matches = |p: &InstalledProfile| match req.id {
+            Some(id) => p.profile.charging_profile_id == id,
+            None => {
+                req.connector_id
+                    .is_none_or(|c| i64::from(c) == i64::from(p.connector))
+                    && req
+                        .charging_profile_purpose
+                        .is_none_or(|purpose| purpose == p.profile.charging_profile_purpose)
+                    && req
+                        .stack_level
+                        .is_none_or(|level| level == p.profile.stack_level)
+            }
+        };
+        let gone: Vec<i32> = self
+            .smart
+            .profiles
+            .iter()
+            .filter(|p| matches(p))
+            .map(|p| p.profile.charging_profile_id)
+            .collect();
+        let status = if gone.is_empty() {
+            ClearChargingProfileStatus::Unknown
+        } else {
+            ClearChargingProfileStatus::Accepted
+        };
+        for id in gone {
+            self.remove_profile(id, "cleared");
+        }
+        self.reply(unique_id, &ClearChargingProfileResponse { status });
+        self.apply_limits(now);
+    }
+
+    fn remove_profile(&mut self, id: i32, why: &str) {
+        tracing::info!("charging profile {id} removed: {why}");
+        self.smart
+            .profiles
+            .retain(|p| p.profile.charging_profile_id != id);
+        if let Err(e) = self.store.charging_profile_remove(id) {
+            tracing::error!("cannot remove charging profile {id}: {e}");
+        }
     }
 
     pub(crate) fn on_get_composite_schedule(
         &mut self,
         unique_id: &str,
-        _req: ocpp::GetCompositeScheduleRequest,
-        _now: DateTime<Utc>,
+        req: ocpp::GetCompositeScheduleRequest,
+        now: DateTime<Utc>,
     ) {
-        self.reply_error(unique_id, ErrorCode::NotSupported, "not supported yet");
+        let rejected = GetCompositeScheduleResponse {
+            status: GetCompositeScheduleStatus::Rejected,
+            connector_id: None,
+            schedule_start: None,
+            charging_schedule: None,
+        };
+        let connector = u32::try_from(req.connector_id)
+            .ok()
+            .filter(|&c| c <= self.cfg.connectors);
+        let (Some(connector), true) = (connector, req.duration >= 0) else {
+            self.reply(unique_id, &rejected);
+            return;
+        };
+        if self.smart.profiles.is_empty() {
+            self.reply(unique_id, &rejected);
+            return;
+        }
+        let unit = req.charging_rate_unit.unwrap_or(ChargingRateUnitType::A);
+        let ctx = self.schedule_context(connector);
+        let schedule = schedule::composite(&self.smart.profiles, &ctx, now, req.duration, unit);
+        let response = if schedule.charging_schedule_period.is_empty() {
+            rejected
+        } else {
+            GetCompositeScheduleResponse {
+                status: GetCompositeScheduleStatus::Accepted,
+                connector_id: Some(req.connector_id),
+                schedule_start: Some(now),
+                charging_schedule: Some(schedule),
+            }
+        };
+        self.reply(unique_id, &response);
+    }
+
+    /// What the schedules of `connector` are evaluated against now.
+    pub(crate) fn schedule_context(&self, connector: u32) -> ScheduleContext {
+        let nominal = self.cfg.nominal_voltage_v;
+        let Some(c) = self
+            .connectors
+            .get(connector as usize)
+            .filter(|_| connector > 0)
+        else {
+            return ScheduleContext {
+                connector: 0,
+                transaction: None,
+                voltage_v: nominal,
+            };
+        };
+        let energized = c.tx.is_some() && c.plugged;
+        let voltage_v = c
+            .meter
+            .map(|m| m.voltage_v)
+            .filter(|&v| energized && v > 1.0)
+            .unwrap_or(nominal);
+        ScheduleContext {
+            connector,
+            transaction: c
+                .tx
+                .as_ref()
+                .map(|t| (t.transaction_id.unwrap_or(-1), t.started_at)),
+            voltage_v,
+        }
+    }
+
+    /// Give the power module the limit now in force on each connector where it changed, and
+    /// note when it may change next.
+    pub(crate) fn apply_limits(&mut self, now: DateTime<Utc>) {
+        let mut next: Option<DateTime<Utc>> = None;
+        for connector in 1..=self.cfg.connectors {
+            let ctx = self.schedule_context(connector);
+            let (limit, change) = if self.smart.profiles.is_empty() {
+                (None, None)
+            } else {
+                (
+                    schedule::limit_at(&self.smart.profiles, &ctx, now),
+                    schedule::next_change(&self.smart.profiles, &ctx, now),
+                )
+            };
+            next = match (next, change) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let index = connector as usize;
+            let zero = limit.is_some_and(|l| l.value <= 0.0);
+            self.connectors[index].limit_zero = zero;
+            if self.smart.applied[index] == limit {
+                continue;
+            }
+            self.smart.applied[index] = limit;
+            let power = power_limit(limit, ctx.voltage_v);
+            tracing::info!("connector {connector}: charging limit {power:?}");
+            self.outputs
+                .push_back(crate::Output::Hardware(HardwareCommand::SetLimit {
+                    connector,
+                    limit: power,
+                }));
+        }
+        self.smart.next_change = next.filter(|&t| t > now);
+    }
+
+    /// At a period boundary, the limits are evaluated again (otherwise only when profiles
+    /// change or a transaction starts or ends).
+    pub(crate) fn charging_limit_timer(&mut self, now: DateTime<Utc>) {
+        if self.smart.next_change.is_some_and(|t| t <= now) {
+            self.apply_limits(now);
+        }
+    }
+
+    /// When a limit may change next (one of the station's deadlines).
+    pub(crate) fn smart_charging_deadline(&self) -> Option<DateTime<Utc>> {
+        self.smart.next_change
+    }
+
+    /// A transaction started on `connector`: a remote start's TxProfile becomes its profile,
+    /// and the limit in force is re-evaluated.
+    pub(crate) fn smart_charging_tx_started(&mut self, connector: u32, now: DateTime<Utc>) {
+        if let Some(mut profile) = self.remote_profiles.remove(&connector) {
+            profile.transaction_id = None;
+            let id = profile.charging_profile_id;
+            if let Err(why) = self.install_profile(connector as i32, profile) {
+                tracing::warn!("the remote start's charging profile {id} is not applied: {why}");
+            }
+        }
+        self.apply_limits(now);
+    }
+
+    /// StartTransaction.conf gave the transaction on `connector` its id: its TxProfiles
+    /// get it too.
+    pub(crate) fn smart_charging_tx_id(&mut self, connector: u32, transaction_id: i32) {
+        let mut changed = Vec::new();
+        for p in self.smart.profiles.iter_mut() {
+            if p.connector == connector
+                && p.profile.charging_profile_purpose == ChargingProfilePurposeType::TxProfile
+                && p.profile.transaction_id.is_none()
+            {
+                p.profile.transaction_id = Some(transaction_id);
+                changed.extend(stored(p));
+            }
+        }
+        for record in changed {
+            if let Err(e) = self.store.charging_profile_put(&record) {
+                tracing::error!("cannot record charging profile {}: {e}", record.profile_id);
+            }
+        }
+    }
+
+    /// The transaction on `connector` ended: its TxProfiles go, and the limit in force is
+    /// re-evaluated.
+    pub(crate) fn smart_charging_tx_ended(&mut self, connector: u32, now: DateTime<Utc>) {
+        let gone: Vec<i32> = self
+            .smart
+            .profiles
+            .iter()
+            .filter(|p| {
+                p.connector == connector
+                    && p.profile.charging_profile_purpose == ChargingProfilePurposeType::TxProfile
+            })
+            .map(|p| p.profile.charging_profile_id)
+            .collect();
+        for id in gone {
+            self.remove_profile(id, "its transaction ended");
+        }
+        self.apply_limits(now);
+    }
+
+    /// The profiles installed before the last stop; TxProfiles died with their transaction.
+    pub(crate) fn load_charging_profiles(&mut self) {
+        let all = match self.store.charging_profiles_all() {
+            Ok(all) => all,
+            Err(e) => {
+                tracing::error!("cannot read the charging profiles: {e}");
+                return;
+            }
+        };
+        for record in all {
+            let profile = serde_json::from_value::<ChargingProfile>(record.profile.clone());
+            match profile {
+                Ok(profile)
+                    if record.connector <= self.cfg.connectors
+                        && profile.charging_profile_purpose
+                            != ChargingProfilePurposeType::TxProfile =>
+                {
+                    self.smart.profiles.push(InstalledProfile {
+                        connector: record.connector,
+                        profile,
+                    });
+                }
+                _ => {
+                    tracing::info!(
+                        "dropping stored charging profile {} ({} on connector {})",
+                        record.profile_id,
+                        record.purpose,
+                        record.connector
+                    );
+                    let _ = self.store.charging_profile_remove(record.profile_id);
+                }
+            }
+        }
+        self.smart
+            .profiles
+            .sort_by_key(|p| (p.connector, p.profile.charging_profile_id));
     }
 }
