@@ -48,6 +48,26 @@ pub struct CsmsOptions {
     pub heartbeat_interval: i32,
     pub boot_status: ocpp::RegistrationStatus,
     pub id_tags: Option<Vec<String>>,
+    pub tls_cert: Option<std::path::PathBuf>,
+    pub tls_key: Option<std::path::PathBuf>,
+    pub client_ca: Option<std::path::PathBuf>,
+    pub passwords: Vec<(String, Vec<u8>)>,
+}
+
+fn read(path: &std::path::Path, flag: &str) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("{flag} {}", path.display()))
+}
+
+/// `chargepoint pki`: write the test PKI.
+pub fn write_pki(out: &std::path::Path, id: &str, days: u32) -> anyhow::Result<()> {
+    let pki = net::pki::TestPki::generate(id, days).context("cannot generate the test PKI")?;
+    let files = pki
+        .write(out)
+        .with_context(|| format!("cannot write to {}", out.display()))?;
+    for f in files {
+        println!("{}", f.display());
+    }
+    Ok(())
 }
 
 /// Run the built-in Central System until SIGINT or SIGTERM.
@@ -60,6 +80,18 @@ pub async fn run_csms(opts: CsmsOptions) -> anyhow::Result<()> {
             Some(tags) => AuthorizePolicy::List(tags),
             None => AuthorizePolicy::AcceptAll,
         },
+        tls: match (&opts.tls_cert, &opts.tls_key) {
+            (Some(cert), Some(key)) => Some(net::TlsServerConfig {
+                client_ca_pem: opts
+                    .client_ca
+                    .as_deref()
+                    .map(|p| read(p, "--client-ca"))
+                    .transpose()?,
+                ..net::TlsServerConfig::new(read(cert, "--tls-cert")?, read(key, "--tls-key")?)
+            }),
+            _ => None,
+        },
+        passwords: (!opts.passwords.is_empty()).then(|| opts.passwords.iter().cloned().collect()),
         ..CsmsConfig::default()
     };
     let csms = CentralSystem::start(cfg)

@@ -4,6 +4,8 @@ use ocpp::Frame;
 
 /// Log a frame at debug level, one line, `->` to the Central System and `<-` from it.
 pub fn log_frame(direction: &str, text: &str) {
+    // The AuthorizationKey (write-only) never reaches a log.
+    let text = station::security::redact_frame(text);
     tracing::debug!(target: "ocpp", "{direction} {text}");
 }
 

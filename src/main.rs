@@ -34,11 +34,14 @@ enum Command {
     Csms(CsmsArgs),
     /// Measure request round trips and a station's memory.
     Bench(BenchArgs),
+    /// Write a test PKI (root CA, Central System certificate for localhost/127.0.0.1,
+    /// charge point certificate) for the security profiles. Not for production.
+    Pki(PkiArgs),
 }
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// Central System URL, ws://HOST:PORT/PATH; the station connects to PATH/ID.
+    /// Central System URL, ws[s]://HOST:PORT/PATH; the station connects to PATH/ID.
     #[arg(long)]
     csms_url: Option<String>,
     /// Charge point identity (1-48 letters, digits or - _ . :).
@@ -50,9 +53,13 @@ struct RunArgs {
     /// Serve the control API (HTTP + JSON) on this address, e.g. 127.0.0.1:8180.
     #[arg(long)]
     control: Option<SocketAddr>,
-    /// TOML file with settings; flags override it.
+    /// TOML file with settings; flags override it. Security profiles 1-3 are set in its
+    /// [security] table (profile, authorization_key, ca_file, client_cert, client_key).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// PEM file with a trusted root certificate for wss:// (overrides security.ca_file).
+    #[arg(long)]
+    ca_file: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -82,6 +89,43 @@ struct CsmsArgs {
     /// Accept only these id tags (comma-separated); without it every card is accepted.
     #[arg(long, value_delimiter = ',')]
     id_tags: Option<Vec<String>>,
+    /// Serve wss:// with this server certificate (PEM; needs --tls-key). Security profiles
+    /// 2 and 3.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require client certificates signed by this CA (PEM), whose CN is the station id:
+    /// security profile 3. Needs --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    client_ca: Option<PathBuf>,
+    /// HTTP Basic auth (profiles 1 and 2): station ID's password as hex bytes, ID=HEX.
+    /// Repeat for more stations; once given, stations without a valid password get HTTP 401.
+    #[arg(long = "password", value_name = "ID=HEX", value_parser = id_password)]
+    passwords: Vec<(String, Vec<u8>)>,
+}
+
+#[derive(clap::Args)]
+struct PkiArgs {
+    /// Directory to write ca.pem, ca-key.pem, csms.pem, csms-key.pem, cp.pem, cp-key.pem.
+    #[arg(long)]
+    out: PathBuf,
+    /// The charge point identity (the CN of cp.pem).
+    #[arg(long, default_value = "CP001")]
+    id: String,
+    /// Days the certificates are valid.
+    #[arg(long, default_value_t = 365)]
+    days: u32,
+}
+
+fn id_password(s: &str) -> Result<(String, Vec<u8>), String> {
+    let (id, hex) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?}: expected ID=HEX"))?;
+    let bytes = settings::decode_hex(hex)
+        .ok_or_else(|| format!("{s:?}: the password must be hex digits (two per byte)"))?;
+    Ok((id.to_owned(), bytes))
 }
 
 #[derive(clap::Args)]
@@ -149,6 +193,7 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
                 csms_url: args.csms_url,
                 data_dir: args.data_dir,
                 control: args.control,
+                ca_file: args.ca_file,
             };
             let settings = Settings::resolve(file, flags).map_err(anyhow::Error::msg)?;
             commands::run_station(settings).await
@@ -167,9 +212,14 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
                 heartbeat_interval: args.heartbeat_interval,
                 boot_status: args.boot_status,
                 id_tags: args.id_tags,
+                tls_cert: args.tls_cert,
+                tls_key: args.tls_key,
+                client_ca: args.client_ca,
+                passwords: args.passwords,
             })
             .await
         }
+        Command::Pki(args) => commands::write_pki(&args.out, &args.id, args.days),
         Command::Bench(args) => bench::run(args.requests).await,
     }
 }

@@ -26,6 +26,23 @@ pub struct FileSettings {
     pub ocpp: BTreeMap<String, toml::Value>,
     /// The simulated charger and EV.
     pub simulator: SimConfig,
+    /// Transport security (OCPP security profiles).
+    pub security: SecuritySettings,
+}
+
+/// The `[security]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// 0 (none), 1 (ws + Basic auth), 2 (wss + Basic auth), 3 (wss + client certificate).
+    pub profile: Option<u8>,
+    /// The HTTP Basic password as hex, 16 to 40 bytes (profiles 1 and 2).
+    pub authorization_key: Option<String>,
+    /// PEM file with the trusted root(s) for wss:// (same as `--ca-file`).
+    pub ca_file: Option<PathBuf>,
+    /// PEM files with the charge point certificate and its key (profile 3).
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
 }
 
 /// Flags of `chargepoint run` that override the file.
@@ -35,6 +52,7 @@ pub struct FlagSettings {
     pub csms_url: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub control: Option<SocketAddr>,
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Everything `chargepoint run` needs, checked.
@@ -86,6 +104,7 @@ impl Settings {
             .unwrap_or_else(|| PathBuf::from("data").join(&id));
         let mut run = RunOptions::new(id, csms_url);
         run.initial_keys = initial_keys;
+        security(&mut run, file.security, flags.ca_file)?;
         if let Some(s) = file.call_timeout_s {
             if s == 0 {
                 return Err("field `call_timeout_s`: must be at least 1".into());
@@ -117,10 +136,101 @@ fn check_id(id: &str) -> Result<(), String> {
     }
 }
 
+fn read_pem(path: &Path, field: &str) -> Result<String, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("{field} {}: {e}", path.display()))?;
+    if !text.contains("-----BEGIN ") {
+        return Err(format!("{field} {}: not a PEM file", path.display()));
+    }
+    Ok(text)
+}
+
+/// The security profile and what it needs, checked against the URL.
+fn security(
+    run: &mut RunOptions,
+    sec: SecuritySettings,
+    ca_flag: Option<PathBuf>,
+) -> Result<(), String> {
+    let profile = sec.profile.unwrap_or(0);
+    if profile > 3 {
+        return Err(format!(
+            "field `security.profile`: {profile} is not 0, 1, 2 or 3"
+        ));
+    }
+    let wss = run.csms_url.starts_with("wss://");
+    if profile >= 2 && !wss {
+        return Err(format!(
+            "field `security.profile`: profile {profile} needs a wss:// --csms-url"
+        ));
+    }
+    if profile == 1 && wss {
+        return Err("field `security.profile`: profile 1 needs a ws:// --csms-url".into());
+    }
+    let (ca_field, ca_path) = match (ca_flag, sec.ca_file) {
+        (Some(p), _) => ("--ca-file", Some(p)),
+        (None, p) => ("field `security.ca_file`:", p),
+    };
+    if let Some(path) = ca_path {
+        run.ca_pem.push(read_pem(&path, ca_field)?);
+    }
+    if wss && run.ca_pem.is_empty() {
+        return Err("--ca-file is required for a wss:// URL (or `security.ca_file`)".into());
+    }
+    if let Some(hex) = &sec.authorization_key {
+        let key = decode_hex(hex)
+            .ok_or("field `security.authorization_key`: expected hex digits (two per byte)")?;
+        if !(16..=40).contains(&key.len()) {
+            return Err(format!(
+                "field `security.authorization_key`: {} bytes; must be 16 to 40",
+                key.len()
+            ));
+        }
+        run.authorization_key = Some(key);
+    }
+    if (1..=2).contains(&profile) && run.authorization_key.is_none() {
+        return Err(format!(
+            "field `security.authorization_key`: required by profile {profile}"
+        ));
+    }
+    match (sec.client_cert, sec.client_key) {
+        (Some(cert), Some(key)) => {
+            run.client_cert = Some(read_pem(&cert, "field `security.client_cert`:")?);
+            run.client_key = Some(read_pem(&key, "field `security.client_key`:")?);
+        }
+        (None, None) if profile == 3 => {
+            return Err(
+                "field `security.client_cert`: required by profile 3 (with `client_key`)".into(),
+            )
+        }
+        (None, None) => {}
+        (Some(_), None) => {
+            return Err("field `security.client_key`: required with `client_cert`".into())
+        }
+        (None, Some(_)) => {
+            return Err("field `security.client_cert`: required with `client_key`".into())
+        }
+    }
+    run.security_profile = profile;
+    Ok(())
+}
+
+/// Hex digits (two per byte) to bytes.
+pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim();
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
 fn check_url(url: &str) -> Result<(), String> {
     let rest = url
         .strip_prefix("ws://")
-        .ok_or_else(|| format!("--csms-url {url:?}: must start with ws://"))?;
+        .or_else(|| url.strip_prefix("wss://"))
+        .ok_or_else(|| format!("--csms-url {url:?}: must start with ws:// or wss://"))?;
     let host = rest.split('/').next().unwrap_or_default();
     if host.is_empty() {
         return Err(format!("--csms-url {url:?}: no host"));
@@ -224,6 +334,79 @@ mod tests {
         let file = parse_file("[simulator.ev]\ninitial_soc_percent = 140.0\n").unwrap();
         let err = Settings::resolve(file, flags()).unwrap_err();
         assert!(err.contains("ev.initial_soc_percent"), "{err}");
+    }
+
+    #[test]
+    fn security_settings_are_checked_and_name_the_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(
+            &ca,
+            "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let key = "00112233445566778899aabbccddeeff";
+        let wss = |f: &mut FlagSettings| f.csms_url = Some("wss://127.0.0.1:9000/ocpp".into());
+
+        let file = parse_file(&format!(
+            "[security]\nprofile = 1\nauthorization_key = \"{key}\"\n"
+        ))
+        .unwrap();
+        let s = Settings::resolve(file, flags()).unwrap();
+        assert_eq!(s.run.security_profile, 1);
+        assert_eq!(s.run.basic_auth().unwrap().1.len(), 16);
+        assert!(s.run.tls().is_none());
+
+        let file = parse_file("[security]\nprofile = 2\nauthorization_key = \"00\"\n").unwrap();
+        let err = Settings::resolve(file, flags()).unwrap_err();
+        assert!(err.contains("wss://"), "{err}");
+
+        let file = parse_file("[security]\nprofile = 2\nauthorization_key = \"00\"\n").unwrap();
+        let mut f = flags();
+        wss(&mut f);
+        f.ca_file = Some(ca.clone());
+        let err = Settings::resolve(file, f).unwrap_err();
+        assert!(err.contains("security.authorization_key"), "{err}");
+        assert!(err.contains("16 to 40"), "{err}");
+
+        let file = parse_file("[security]\nprofile = 2\n").unwrap();
+        let mut f = flags();
+        wss(&mut f);
+        f.ca_file = Some(ca.clone());
+        let err = Settings::resolve(file, f).unwrap_err();
+        assert!(err.contains("security.authorization_key"), "{err}");
+
+        let file = parse_file(&format!(
+            "[security]\nprofile = 2\nauthorization_key = \"{key}\"\n"
+        ))
+        .unwrap();
+        let mut f = flags();
+        wss(&mut f);
+        let err = Settings::resolve(file, f).unwrap_err();
+        assert!(err.contains("--ca-file"), "{err}");
+
+        let file = parse_file("[security]\nprofile = 3\n").unwrap();
+        let mut f = flags();
+        wss(&mut f);
+        f.ca_file = Some(ca.clone());
+        let err = Settings::resolve(file, f).unwrap_err();
+        assert!(err.contains("security.client_cert"), "{err}");
+
+        let file = parse_file("[security]\nprofile = 4\n").unwrap();
+        let err = Settings::resolve(file, flags()).unwrap_err();
+        assert!(err.contains("security.profile"), "{err}");
+
+        let file = parse_file("[security]\nauthorization_key = \"xyz\"\n").unwrap();
+        let err = Settings::resolve(file, flags()).unwrap_err();
+        assert!(err.contains("security.authorization_key"), "{err}");
+        assert!(!err.contains('\n'));
+
+        let mut f = flags();
+        wss(&mut f);
+        f.ca_file = Some(ca);
+        let s = Settings::resolve(FileSettings::default(), f).unwrap();
+        let tls = s.run.tls().unwrap();
+        assert_eq!(tls.roots_pem.len(), 1);
     }
 
     #[test]

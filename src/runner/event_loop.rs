@@ -283,6 +283,8 @@ impl EventLoop {
             ping_interval: self.ping_interval,
             connect_timeout: std::time::Duration::from_secs(10),
             extra_headers: Vec::new(),
+            basic_auth: self.opts.basic_auth(),
+            tls: self.opts.tls(),
         };
         self.connecting = Some(tokio::spawn(async move { net::connect(&cfg).await }));
     }

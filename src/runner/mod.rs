@@ -32,6 +32,16 @@ pub struct RunOptions {
     pub data_transfer: station::DataTransferVendors,
     /// Where the simulated meters keep their registers across restarts (none: in memory).
     pub meter_file: Option<std::path::PathBuf>,
+    /// OCPP security profile 0..=3: 1 and 2 send HTTP Basic credentials, 2 and 3 use TLS,
+    /// 3 presents `client_cert`.
+    pub security_profile: u8,
+    /// The HTTP Basic password (the `AuthorizationKey` bytes), profiles 1 and 2.
+    pub authorization_key: Option<Vec<u8>>,
+    /// Trusted roots for `wss://` (PEM texts).
+    pub ca_pem: Vec<String>,
+    /// The charge point certificate (PEM) and its key, profile 3.
+    pub client_cert: Option<String>,
+    pub client_key: Option<String>,
 }
 
 impl RunOptions {
@@ -45,7 +55,38 @@ impl RunOptions {
             reconnect_max: chrono::Duration::seconds(60),
             data_transfer: station::DataTransferVendors::default(),
             meter_file: None,
+            security_profile: 0,
+            authorization_key: None,
+            ca_pem: Vec::new(),
+            client_cert: None,
+            client_key: None,
         }
+    }
+
+    /// HTTP Basic credentials for the handshake: id and AuthorizationKey, profiles 1 and 2.
+    pub fn basic_auth(&self) -> Option<(String, Vec<u8>)> {
+        match self.security_profile {
+            1 | 2 => self
+                .authorization_key
+                .clone()
+                .map(|key| (self.id.clone(), key)),
+            _ => None,
+        }
+    }
+
+    /// TLS settings for a `wss://` URL: the trusted roots, and the client certificate with
+    /// profile 3. `None` for `ws://` (a wss URL without them fails; it never falls back).
+    pub fn tls(&self) -> Option<net::TlsClientConfig> {
+        if !self.csms_url.to_ascii_lowercase().starts_with("wss://") {
+            return None;
+        }
+        let profile3 = self.security_profile == 3;
+        Some(net::TlsClientConfig {
+            roots_pem: self.ca_pem.clone(),
+            client_cert_pem: self.client_cert.clone().filter(|_| profile3),
+            client_key_pem: self.client_key.clone().filter(|_| profile3),
+            ..net::TlsClientConfig::default()
+        })
     }
 
     /// `{csms_url}/{id}` with exactly one slash between.

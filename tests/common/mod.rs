@@ -118,6 +118,7 @@ impl Setup {
             events,
             id: ID.to_string(),
             seen: Vec::new(),
+            security_events: Vec::new(),
             _data: data,
         }
     }
@@ -133,6 +134,10 @@ pub struct Harness {
     pub id: String,
     /// Every frame from the station the helpers have read so far, in order.
     pub seen: Vec<Frame>,
+    /// SecurityEventNotifications from the station (the Central System answers them). The
+    /// reading helpers pass over them, so that tests of other features need not expect
+    /// StartupOfTheDevice after every boot; tests/security_events.rs looks here.
+    pub security_events: Vec<Call>,
     _data: tempfile::TempDir,
 }
 
@@ -174,31 +179,48 @@ impl Harness {
                 let frame =
                     frame.unwrap_or_else(|| panic!("the station sent an invalid frame: {text}"));
                 self.seen.push(frame.clone());
+                if let Frame::Call(c) = &frame {
+                    if c.action == "SecurityEventNotification" {
+                        self.security_events.push(c.clone());
+                        continue;
+                    }
+                }
                 return Some(frame);
             }
         }
     }
 
     /// The next raw text received from the station, valid OCPP-J or not.
+    /// SecurityEventNotifications are passed over (kept in `security_events`).
     pub async fn next_text(&mut self, timeout: Duration) -> Option<(String, Option<Frame>)> {
         let id = self.id.clone();
-        let found = self
-            .events
-            .find(timeout, |ev| match ev {
-                CsmsEvent::Frame {
-                    station,
-                    direction: Direction::Received,
-                    text,
-                    frame,
-                    ..
-                } if station == id => Some((text, frame)),
-                _ => None,
-            })
-            .await;
-        if let Some((_, Some(frame))) = &found {
-            self.seen.push(frame.clone());
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let found = self
+                .events
+                .find(left, |ev| match ev {
+                    CsmsEvent::Frame {
+                        station,
+                        direction: Direction::Received,
+                        text,
+                        frame,
+                        ..
+                    } if station == id => Some((text, frame)),
+                    _ => None,
+                })
+                .await;
+            if let Some((_, Some(frame))) = &found {
+                self.seen.push(frame.clone());
+                if let Frame::Call(c) = frame {
+                    if c.action == "SecurityEventNotification" {
+                        self.security_events.push(c.clone());
+                        continue;
+                    }
+                }
+            }
+            return found;
         }
-        found
     }
 
     /// Every frame received from the station within `window` of real time.
@@ -320,6 +342,32 @@ impl Harness {
             }
         }
         panic!("the station did not reconnect within {max_secs} s of its clock")
+    }
+
+    /// Read frames until a SecurityEventNotification of `kind` has arrived (within `T`
+    /// of real time); its payload. Other frames read meanwhile are dropped.
+    pub async fn wait_security_event(&mut self, kind: &str) -> Value {
+        let deadline = Instant::now() + T;
+        loop {
+            if let Some(c) = self
+                .security_events
+                .iter()
+                .find(|c| c.payload["type"] == kind)
+            {
+                return c.payload.clone();
+            }
+            if self.next_frame_until(deadline).await.is_none()
+                && !self
+                    .security_events
+                    .iter()
+                    .any(|c| c.payload["type"] == kind)
+            {
+                panic!(
+                    "no SecurityEventNotification {kind} within {T:?}; got {}",
+                    describe_calls(&self.security_events)
+                );
+            }
+        }
     }
 
     /// The actions of every CALL seen so far.

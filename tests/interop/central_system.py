@@ -153,6 +153,7 @@ class Observed:
         self.stops: list[dict] = []
         self.meter_values: list[dict] = []
         self.other_calls: list[str] = []
+        self.security_events: list[dict] = []  # SecurityEventNotification payloads
         # Problems: validation failures / CALLERRORs in either direction, bad date-times,
         # frames that are not OCPP-J at all.
         self.protocol_errors: list[str] = []
@@ -309,6 +310,11 @@ class CentralSystemSide(ChargePoint):
         self.obs.other_calls.append("FirmwareStatusNotification")
         return call_result.FirmwareStatusNotification()
 
+    @on(Action.security_event_notification)
+    def on_security_event_notification(self, **kwargs):
+        self.obs.security_events.append(kwargs)
+        return call_result.SecurityEventNotification()
+
 
 # -- control API (the person at the station) --------------------------------------------
 
@@ -397,6 +403,16 @@ class Tester:
                 all(v == ChargePointStatus.available for v in first.values()),
                 f"connectors initially Available ({first})",
             )
+
+        self.step = "waiting for SecurityEventNotification StartupOfTheDevice"
+        ok = await wait_until(
+            lambda: any(e.get("type") == "StartupOfTheDevice" for e in obs.security_events), 10
+        )
+        res.check(
+            ok,
+            "SecurityEventNotification StartupOfTheDevice (critical) after boot",
+            f"got {obs.security_events!r}",
+        )
 
         cp = self.cp
         await self.configuration_tests(cp)
@@ -517,6 +533,17 @@ class Tester:
                   f"got {getattr(r, 'status', None)}")
         ok = await wait_until(lambda: len(obs.status_for(1)) > before, 5)
         res.check(ok, "triggered StatusNotification for connector 1 arrived")
+
+        self.step = "ExtendedTriggerMessage StatusNotification"
+        before = len(obs.status_for(2))
+        r = await cp.request(
+            call.ExtendedTriggerMessage(requested_message="StatusNotification", connector_id=2),
+            "ExtendedTriggerMessage",
+        )
+        res.check(r is not None and r.status == "Accepted", "ExtendedTriggerMessage -> Accepted",
+                  f"got {getattr(r, 'status', None)}")
+        ok = await wait_until(lambda: len(obs.status_for(2)) > before, 5)
+        res.check(ok, "extended-triggered StatusNotification for connector 2 arrived")
 
         self.step = "SetChargingProfile / GetCompositeSchedule / ClearChargingProfile"
         start = datetime.now(timezone.utc).isoformat()

@@ -1,5 +1,6 @@
 //! How the Central System answers: registration, heartbeat interval, authorization.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -96,6 +97,12 @@ pub struct CsmsConfig {
     pub authorize: AuthorizePolicy,
     /// How long an outgoing CALL waits for the station's answer once sent.
     pub call_timeout: Duration,
+    /// Serve `wss://` with this certificate (security profiles 2 and 3; with
+    /// `client_ca_pem` set, stations must present a client certificate: profile 3).
+    pub tls: Option<net::TlsServerConfig>,
+    /// HTTP Basic auth (profiles 1 and 2): station id -> password bytes. A station whose
+    /// user is not its id, or whose password differs, gets HTTP 401. `None`: no check.
+    pub passwords: Option<BTreeMap<String, Vec<u8>>>,
 }
 
 impl Default for CsmsConfig {
@@ -106,6 +113,8 @@ impl Default for CsmsConfig {
             boot_status: RegistrationStatus::Accepted,
             authorize: AuthorizePolicy::AcceptAll,
             call_timeout: Duration::from_secs(30),
+            tls: None,
+            passwords: None,
         }
     }
 }

@@ -44,21 +44,27 @@ pub struct CentralSystem {
 struct Inner {
     shared: Arc<Shared>,
     local_addr: SocketAddr,
+    tls: bool,
     accept_task: std::sync::Mutex<Option<JoinHandle<()>>>,
 }
 
 impl CentralSystem {
-    /// Bind `cfg.listen` and start accepting stations.
+    /// Bind `cfg.listen` and start accepting stations. An unusable TLS configuration is an
+    /// `InvalidInput` error.
     pub async fn start(cfg: CsmsConfig) -> std::io::Result<CentralSystem> {
+        let security = server::Security::new(&cfg)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        let tls = cfg.tls.is_some();
         let listener = TcpListener::bind(cfg.listen).await?;
         let local_addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(&cfg));
-        let accept_task = tokio::spawn(server::run(listener, shared.clone()));
+        let accept_task = tokio::spawn(server::run(listener, shared.clone(), Arc::new(security)));
         tracing::info!(%local_addr, "Central System listening");
         Ok(CentralSystem {
             inner: Arc::new(Inner {
                 shared,
                 local_addr,
+                tls,
                 accept_task: std::sync::Mutex::new(Some(accept_task)),
             }),
         })
@@ -68,9 +74,10 @@ impl CentralSystem {
         self.inner.local_addr
     }
 
-    /// `ws://HOST:PORT/ocpp`; a station connects to `{base_url}/{id}`.
+    /// `ws://HOST:PORT/ocpp` (`wss://` with TLS); a station connects to `{base_url}/{id}`.
     pub fn base_url(&self) -> String {
-        format!("ws://{}/ocpp", self.inner.local_addr)
+        let scheme = if self.inner.tls { "wss" } else { "ws" };
+        format!("{scheme}://{}/ocpp", self.inner.local_addr)
     }
 
     fn shared(&self) -> &Shared {

@@ -7,18 +7,48 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::session;
 use crate::state::Shared;
+use crate::CsmsConfig;
+
+/// The transport security of the listening socket: TLS and HTTP Basic auth.
+pub(crate) struct Security {
+    tls: Option<net::TlsAcceptor>,
+    /// With client certificates required (profile 3), the certificate's CN must be the id.
+    client_certs: bool,
+    passwords: Option<std::collections::BTreeMap<String, Vec<u8>>>,
+}
+
+impl Security {
+    pub(crate) fn new(cfg: &CsmsConfig) -> Result<Self, net::NetError> {
+        Ok(Self {
+            tls: cfg.tls.as_ref().map(net::TlsAcceptor::new).transpose()?,
+            client_certs: cfg.tls.as_ref().is_some_and(|t| t.client_ca_pem.is_some()),
+            passwords: cfg.passwords.clone(),
+        })
+    }
+
+    /// HTTP Basic: the user must be the station id of the path, the password its own.
+    fn check(&self, path: &str, creds: Option<(&str, &[u8])>) -> bool {
+        let Some(passwords) = &self.passwords else {
+            return true;
+        };
+        let (Some(id), Some((user, password))) = (station_id(path), creds) else {
+            return false;
+        };
+        user == id && passwords.get(&id).is_some_and(|p| p.as_slice() == password)
+    }
+}
 
 /// A client that connects but never completes its handshake must not hold a task forever.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>) {
+pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>, security: Arc<Security>) {
     let mut shutdown = shared.shutdown.subscribe();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, peer)) => {
                     tracing::debug!(%peer, "TCP connection");
-                    tokio::spawn(handle(tcp, shared.clone()));
+                    tokio::spawn(handle(tcp, shared.clone(), security.clone()));
                 }
                 Err(e) => {
                     // Typically EMFILE; back off a little instead of spinning.
@@ -31,11 +61,49 @@ pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-async fn handle(tcp: TcpStream, shared: Arc<Shared>) {
+/// TLS (if configured), then the WebSocket handshake with the Basic auth check.
+async fn handshake(
+    tcp: TcpStream,
+    security: &Security,
+) -> Result<(net::ServerConnection, Option<String>), net::NetError> {
+    let _ = tcp.set_nodelay(true);
+    let check = |path: &str, creds: Option<(&str, &[u8])>| security.check(path, creds);
+    let auth: Option<&net::BasicAuthCheck<'_>> = security.passwords.as_ref().map(|_| &check as _);
+    let (stream, cn): (net::ServerStream, _) = match &security.tls {
+        Some(acceptor) => {
+            let tls = acceptor.accept(tcp).await?;
+            let cn = net::peer_common_name(&tls);
+            (Box::new(tls), cn)
+        }
+        None => (Box::new(tcp), None),
+    };
+    let conn = net::accept_stream(stream, &[net::OCPP16], auth).await?;
+    Ok((conn, cn))
+}
+
+async fn handle(tcp: TcpStream, shared: Arc<Shared>, security: Arc<Security>) {
     let peer = tcp.peer_addr().ok();
-    let conn = match tokio::time::timeout(HANDSHAKE_TIMEOUT, net::accept(tcp, &[net::OCPP16])).await
-    {
-        Ok(Ok(conn)) => conn,
+    let conn = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(tcp, &security)).await {
+        Ok(Ok((conn, cn))) => {
+            if security.client_certs {
+                let id = station_id(conn.path());
+                if cn.is_none() || cn != id {
+                    tracing::warn!(
+                        ?peer,
+                        path = conn.path(),
+                        certificate_cn = ?cn,
+                        "client certificate does not name the station; closing"
+                    );
+                    conn.close().await;
+                    return;
+                }
+            }
+            conn
+        }
+        Ok(Err(e @ net::NetError::Unauthorized { .. })) => {
+            tracing::warn!(?peer, error = %e, "refused with HTTP 401");
+            return;
+        }
         Ok(Err(e)) => {
             tracing::warn!(?peer, error = %e, "WebSocket handshake failed");
             return;

@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{ProtocolError, SubProtocolError};
 use tokio_tungstenite::tungstenite::{self, http::HeaderName, http::HeaderValue};
 
-use crate::{Connection, NetError, WsConnection, OCPP16};
+use crate::{Connection, NetError, TlsClientConfig, TlsErrorKind, WsConnection, OCPP16};
 
 /// What a client connection runs over. Boxed so that a TLS stream (wss://) can be plugged
 /// in next to plain TCP without changing [`Connection`].
@@ -31,8 +31,13 @@ pub struct ClientConfig {
     pub ping_interval: Option<Duration>,
     /// Limit for the TCP connect plus the WebSocket handshake.
     pub connect_timeout: Duration,
-    /// Extra handshake headers (e.g. `Authorization` for HTTP Basic auth).
+    /// Extra handshake headers.
     pub extra_headers: Vec<(String, String)>,
+    /// HTTP Basic credentials (security profiles 1 and 2; allowed with 3): the user is the
+    /// charge point id, the password the `AuthorizationKey` bytes.
+    pub basic_auth: Option<(String, Vec<u8>)>,
+    /// TLS settings; required by a `wss://` URL (which never falls back to `ws://`).
+    pub tls: Option<TlsClientConfig>,
 }
 
 impl ClientConfig {
@@ -52,6 +57,8 @@ impl Default for ClientConfig {
             ping_interval: Some(Duration::from_secs(120)),
             connect_timeout: Duration::from_secs(10),
             extra_headers: Vec::new(),
+            basic_auth: None,
+            tls: None,
         }
     }
 }
@@ -61,6 +68,7 @@ struct Target {
     uri: Uri,
     host: String,
     port: u16,
+    tls: bool,
 }
 
 fn parse_target(url: &str) -> Result<Target, NetError> {
@@ -74,9 +82,9 @@ fn parse_target(url: &str) -> Result<Target, NetError> {
     let scheme = uri
         .scheme_str()
         .ok_or_else(|| invalid("missing scheme (ws://)"))?;
-    let default_port = match scheme.to_ascii_lowercase().as_str() {
-        "ws" => 80,
-        // wss:// needs the TLS transport, which is not in this build yet.
+    let (default_port, tls) = match scheme.to_ascii_lowercase().as_str() {
+        "ws" => (80, false),
+        "wss" => (443, true),
         other => return Err(NetError::UnsupportedScheme(other.to_owned())),
     };
     let host = uri.host().ok_or_else(|| invalid("missing host"))?;
@@ -86,18 +94,52 @@ fn parse_target(url: &str) -> Result<Target, NetError> {
         .trim_end_matches(']')
         .to_owned();
     let port = uri.port_u16().unwrap_or(default_port);
-    Ok(Target { uri, host, port })
+    Ok(Target {
+        uri,
+        host,
+        port,
+        tls,
+    })
 }
 
-/// Open the byte stream for `target`. The single place a TLS connector will hook in.
-async fn open_transport(target: &Target) -> Result<ClientStream, NetError> {
+/// Open the byte stream for `target`: plain TCP for `ws://`, TLS over TCP for `wss://`.
+async fn open_transport(
+    target: &Target,
+    tls: Option<&openssl::ssl::SslConnector>,
+) -> Result<ClientStream, NetError> {
     let addr = format!("{}:{}", target.host, target.port);
     let tcp = TcpStream::connect((target.host.as_str(), target.port))
         .await
         .map_err(|source| NetError::Connect { addr, source })?;
     // OCPP frames are small and latency matters more than throughput.
     let _ = tcp.set_nodelay(true);
-    Ok(Box::new(tcp))
+    match (target.tls, tls) {
+        (false, _) => Ok(Box::new(tcp)),
+        (true, Some(connector)) => Ok(Box::new(
+            crate::tls::connect(connector, &target.host, tcp).await?,
+        )),
+        (true, None) => Err(no_tls_config()),
+    }
+}
+
+fn no_tls_config() -> NetError {
+    NetError::Tls {
+        kind: TlsErrorKind::Config,
+        detail: "a wss:// URL needs a TLS configuration (trusted root certificates)".into(),
+    }
+}
+
+/// The `Authorization` header value for HTTP Basic auth: `Basic base64(user:password)`.
+pub fn basic_auth_header(user: &str, password: &[u8]) -> String {
+    use base64::Engine;
+    let mut raw = Vec::with_capacity(user.len() + 1 + password.len());
+    raw.extend_from_slice(user.as_bytes());
+    raw.push(b':');
+    raw.extend_from_slice(password);
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
 }
 
 fn build_request(
@@ -121,6 +163,11 @@ fn build_request(
     let proto = HeaderValue::from_str(&cfg.subprotocol)
         .map_err(|e| bad("Sec-WebSocket-Protocol", e.to_string()))?;
     headers.insert("Sec-WebSocket-Protocol", proto);
+    if let Some((user, password)) = &cfg.basic_auth {
+        let val = HeaderValue::from_str(&basic_auth_header(user, password))
+            .map_err(|e| bad("Authorization", e.to_string()))?;
+        headers.insert("Authorization", val);
+    }
     for (name, value) in &cfg.extra_headers {
         let key = HeaderName::try_from(name.as_str()).map_err(|e| bad(name, e.to_string()))?;
         let val = HeaderValue::from_str(value).map_err(|e| bad(name, e.to_string()))?;
@@ -137,8 +184,14 @@ pub async fn connect(cfg: &ClientConfig) -> Result<Connection, NetError> {
     let target = parse_target(&cfg.url)?;
     let request = build_request(cfg, &target)?;
     let addr = format!("{}:{}", target.host, target.port);
+    // Build the TLS context before connecting: a bad configuration is not a network error.
+    let connector = match (target.tls, &cfg.tls) {
+        (true, Some(tls)) => Some(crate::tls::connector(tls)?),
+        (true, None) => return Err(no_tls_config()),
+        (false, _) => None,
+    };
     let handshake = async {
-        let stream = open_transport(&target).await?;
+        let stream = open_transport(&target, connector.as_ref()).await?;
         tokio_tungstenite::client_async(request, stream)
             .await
             .map_err(|e| refused_or(e, &cfg.subprotocol))
@@ -178,6 +231,9 @@ fn refused_or(e: tungstenite::Error, wanted: &str) -> NetError {
             wanted: wanted.to_owned(),
             got: None,
         },
+        tungstenite::Error::Http(resp) => NetError::HttpStatus {
+            status: resp.status().as_u16(),
+        },
         other => NetError::Handshake(other),
     }
 }
@@ -198,11 +254,50 @@ mod tests {
     }
 
     #[test]
+    fn parses_wss_urls() {
+        let t = parse_target("wss://example.com/CP1").unwrap();
+        assert!(t.tls);
+        assert_eq!(t.port, 443);
+        assert!(!parse_target("ws://example.com/CP1").unwrap().tls);
+    }
+
+    #[tokio::test]
+    async fn wss_without_tls_config_never_falls_back_to_ws() {
+        let err = connect(&ClientConfig::new("wss://127.0.0.1:1/CP1"))
+            .await
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(
+                err,
+                NetError::Tls {
+                    kind: TlsErrorKind::Config,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn basic_auth_header_is_base64_of_user_colon_password() {
+        // RFC 7617's example.
+        assert_eq!(
+            basic_auth_header("Aladdin", b"open sesame"),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        let cfg = ClientConfig {
+            basic_auth: Some(("CP001".into(), vec![0x00, 0xff, 0x41])),
+            ..ClientConfig::new("ws://127.0.0.1:1/CP001")
+        };
+        let t = parse_target(&cfg.url).unwrap();
+        let req = build_request(&cfg, &t).unwrap();
+        // "CP001:" + 00 ff 41
+        assert_eq!(req.headers()["Authorization"], "Basic Q1AwMDE6AP9B");
+    }
+
+    #[test]
     fn rejects_other_schemes() {
-        assert!(matches!(
-            parse_target("wss://example.com/CP1"),
-            Err(NetError::UnsupportedScheme(s)) if s == "wss"
-        ));
         assert!(matches!(
             parse_target("http://example.com/CP1"),
             Err(NetError::UnsupportedScheme(_))

@@ -6,9 +6,24 @@ pub enum NetError {
     #[error("invalid URL {url:?}: {reason}")]
     InvalidUrl { url: String, reason: String },
 
-    /// Only plain `ws://` is implemented so far; `wss://` comes with the TLS transport.
-    #[error("unsupported URL scheme {0:?}: only ws:// is supported by this build")]
+    #[error("unsupported URL scheme {0:?}: use ws:// or wss://")]
     UnsupportedScheme(String),
+
+    /// TLS failed (`wss://`): `kind` tells a certificate problem from other failures.
+    #[error("TLS: {kind}: {detail}")]
+    Tls {
+        kind: crate::TlsErrorKind,
+        detail: String,
+    },
+
+    /// The server answered the handshake with an HTTP error, e.g. 401 for wrong or missing
+    /// HTTP Basic credentials.
+    #[error("server refused the WebSocket handshake with HTTP {status}")]
+    HttpStatus { status: u16 },
+
+    /// Server side: the client's HTTP Basic credentials were missing or wrong (answered 401).
+    #[error("client at {path:?} sent missing or wrong HTTP Basic credentials")]
+    Unauthorized { path: String },
 
     #[error("could not connect to {addr}: {source}")]
     Connect {

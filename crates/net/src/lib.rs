@@ -14,12 +14,19 @@ mod client;
 mod connection;
 mod error;
 mod server;
+mod tls;
+
+pub mod pki;
 
 pub use backoff::Backoff;
-pub use client::{connect, ClientConfig, ClientStream, Transport};
+pub use client::{basic_auth_header, connect, ClientConfig, ClientStream, Transport};
 pub use connection::WsConnection;
 pub use error::NetError;
-pub use server::{accept, ServerConnection};
+pub use server::{accept, accept_stream, BasicAuthCheck, ServerConnection, ServerStream};
+pub use tls::{
+    peer_common_name, TlsAcceptor, TlsClientConfig, TlsErrorKind, TlsServerConfig,
+    OCPP_TLS12_CIPHERS, OCPP_TLS13_CIPHERSUITES,
+};
 
 /// The WebSocket subprotocol name OCPP 1.6-J requires on both sides of the handshake.
 pub const OCPP16: &str = "ocpp1.6";

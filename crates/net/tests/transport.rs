@@ -230,11 +230,17 @@ async fn extra_headers_reach_the_server() {
 
 #[tokio::test]
 async fn connect_errors_are_specific() {
-    let err = connect(&cfg("wss://127.0.0.1:1/CP001".into()))
+    let err = connect(&cfg("http://127.0.0.1:1/CP001".into()))
         .await
         .err()
         .unwrap();
     assert!(matches!(err, NetError::UnsupportedScheme(_)), "{err}");
+    // wss:// without a TLS configuration: an error, never a fallback to ws://.
+    let err = connect(&cfg("wss://127.0.0.1:1/CP001".into()))
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(err, NetError::Tls { .. }), "{err}");
 
     // Nobody listening on a freshly released port.
     let (l, base) = listener().await;

@@ -29,6 +29,12 @@ pub enum Input {
         connector: ConnectorId,
         unlocked: bool,
     },
+    /// A security event the drivers saw (a TLS failure, HTTP 401, ...): logged and, if
+    /// critical, sent (see [`crate::security`]). `tech_info` must not carry secrets.
+    SecurityEvent {
+        kind: crate::SecurityEvent,
+        tech_info: Option<String>,
+    },
 }
 
 /// Something the station wants the drivers to do.
@@ -40,7 +46,8 @@ pub enum Output {
     Hardware(HardwareCommand),
     /// The Central System told us the time; drivers may adjust their clock.
     ClockSync(DateTime<Utc>),
-    /// A configuration key the drivers care about changed (e.g. WebSocketPingInterval).
+    /// A configuration key the drivers care about changed (e.g. WebSocketPingInterval;
+    /// SecurityProfile after an accepted raise: reconnect with the new profile).
     ConfigChanged { key: String, value: String },
     /// The Central System asked for a Reset, whose StopTransactions are now delivered (or,
     /// offline, durably queued for after the restart): restart the station. Drivers close

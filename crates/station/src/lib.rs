@@ -8,7 +8,8 @@
 //!
 //! Modules follow the OCPP feature profiles: `core` holds the Core profile (boot,
 //! heartbeat, status notifications, transactions, metering, configuration); `local_auth`,
-//! `reservation` and `remote_trigger` hold theirs.
+//! `reservation` and `remote_trigger` hold theirs; `security` the security extension's
+//! events, keys and ExtendedTriggerMessage.
 
 pub mod config;
 mod connector;
@@ -18,6 +19,7 @@ mod local_auth;
 mod outbox;
 mod remote_trigger;
 mod reservation;
+pub mod security;
 pub mod smart_charging;
 mod station;
 
@@ -25,4 +27,5 @@ pub use crate::core::data_transfer::{DataTransferHandler, DataTransferVendors};
 pub use config::{Config, ConfigError};
 pub use connector::ConnectorView;
 pub use io::{Input, Output};
+pub use security::SecurityEvent;
 pub use station::{BootStatus, Station, StationConfig, StationError};

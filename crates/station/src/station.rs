@@ -109,6 +109,8 @@ pub struct Station {
     pub(crate) deauthorized: std::collections::BTreeSet<i64>,
     /// Installed charging profiles and the limits applied (`smart_charging/`).
     pub(crate) smart: crate::smart_charging::SmartCharging,
+    /// Security events of this run (`security/`).
+    pub(crate) security: crate::security::SecurityState,
     next_message_id: u64,
 }
 
@@ -154,6 +156,7 @@ impl Station {
             remote_profiles: BTreeMap::new(),
             unlocks: Vec::new(),
             deauthorized: std::collections::BTreeSet::new(),
+            security: crate::security::SecurityState::new(now),
         };
         station.load_boot_reason();
         station.schedule_aligned(now);
@@ -186,6 +189,9 @@ impl Station {
                 connector,
                 unlocked,
             } => self.on_unlock_result(connector, unlocked),
+            Input::SecurityEvent { kind, tech_info } => {
+                self.raise_security_event(kind, tech_info.as_deref(), now)
+            }
         }
         self.on_time(now);
         self.refresh_statuses(now);

@@ -17,7 +17,11 @@ fn tc_001_cold_boot_registers_then_reports_every_connector() {
     assert_eq!(boot.payload["firmwareVersion"], "0.1.0");
     let answer = h.default_answer(&boot);
     h.answer(&boot, answer);
-    let calls = h.answer_all();
+    let mut calls = h.answer_all();
+    // Then the security extension's StartupOfTheDevice (critical: sent).
+    let event = calls.pop().expect("calls after the boot");
+    assert_eq!(event.action, "SecurityEventNotification");
+    assert_eq!(event.payload["type"], "StartupOfTheDevice");
     let statuses: Vec<_> = calls
         .iter()
         .map(|c| {
@@ -65,7 +69,9 @@ fn tc_002_pending_sends_only_boot_notifications_at_the_interval() {
         json!({"status": "Accepted", "currentTime": "2027-01-15T08:01:00Z", "interval": 120}),
     );
     let calls = h.answer_all();
-    assert_eq!(calls.len(), 3, "{calls:?}");
+    // Two statuses, one of them Preparing, and StartupOfTheDevice.
+    assert_eq!(calls.len(), 4, "{calls:?}");
+    assert_eq!(calls[3].action, "SecurityEventNotification");
     assert_eq!(calls[1].payload["status"], "Preparing");
     assert_eq!(h.station.config().int("HeartbeatInterval"), 120);
 }

@@ -29,7 +29,12 @@ fn reset_without_transaction(kind: &str, hard: bool) {
     assert_eq!(h.station.boot_reason(), format!("{kind}Reset"));
     let calls = h.boot();
     assert_eq!(calls[0].action, "BootNotification");
-    let statuses: Vec<_> = calls[1..]
+    // The new run reports the reset as a security event (critical: sent), after the statuses.
+    let last = calls.last().expect("calls");
+    assert_eq!(last.action, "SecurityEventNotification");
+    assert_eq!(last.payload["type"], "ResetOrReboot");
+    assert_eq!(last.payload["techInfo"], format!("{kind}Reset"));
+    let statuses: Vec<_> = calls[1..calls.len() - 1]
         .iter()
         .map(|c| {
             (
@@ -97,7 +102,8 @@ fn reset_with_transaction(kind: &str, hard: bool) {
             "BootNotification",
             "StatusNotification",
             "StatusNotification",
-            "StatusNotification"
+            "StatusNotification",
+            "SecurityEventNotification"
         ]
     );
     assert_eq!(calls[2].payload["connectorId"], 1);

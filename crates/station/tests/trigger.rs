@@ -359,7 +359,11 @@ fn tc_054_boot_notification_triggered_while_pending_goes_at_once() {
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert_eq!(calls[0].action, "BootNotification");
     let all = answer_chain(&mut h, calls);
-    assert_eq!(all.len(), 4, "BootNotification and three statuses: {all:?}");
+    assert_eq!(
+        all.len(),
+        5,
+        "BootNotification, three statuses, StartupOfTheDevice: {all:?}"
+    );
     assert_eq!(h.station.boot_status(), BootStatus::Accepted);
 }
 

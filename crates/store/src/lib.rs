@@ -15,11 +15,15 @@ pub use memory::MemoryStore;
 pub use migrations::MIGRATIONS;
 pub use sqlite::SqliteStore;
 pub use types::{CachedAuth, QueuedMessage, Reservation, StoredChargingProfile, TransactionRecord};
-pub use types::{LocalListApplied, LocalListEntry, LocalListUpdate};
+pub use types::{LocalListApplied, LocalListEntry, LocalListUpdate, SecurityLogEntry};
 
 /// How many entries the station keeps in its Authorization Cache; beyond it, NOT-valid
 /// entries and then the oldest valid ones make room (OCPP 1.6 section 3.5.1).
 pub const AUTH_CACHE_CAPACITY: usize = 1000;
+
+/// How many entries the security log keeps: beyond it the oldest are dropped (the station
+/// logs a few events per boot; 10000 is years of normal operation and a few MB at most).
+pub const SECURITY_LOG_CAPACITY: usize = 10_000;
 
 use chrono::{DateTime, Utc};
 
@@ -140,4 +144,12 @@ pub trait Store: Send {
     fn charging_profile_remove(&mut self, profile_id: i32) -> Result<()>;
     /// Every charging profile, by profile id.
     fn charging_profiles_all(&self) -> Result<Vec<StoredChargingProfile>>;
+
+    // the security log (security extension; the SecurityLog of GetLog)
+    /// Append an entry (its `seq` is ignored and assigned, returned); beyond `max_entries`
+    /// the oldest entries are dropped in the same transaction.
+    fn security_log_append(&mut self, entry: &SecurityLogEntry, max_entries: usize) -> Result<u64>;
+    /// Every entry, oldest first.
+    fn security_log_all(&self) -> Result<Vec<SecurityLogEntry>>;
+    fn security_log_len(&self) -> Result<usize>;
 }

@@ -11,7 +11,7 @@ use crate::{
     CachedAuth, QueuedMessage, Reservation, Result, Store, StoreError, StoredChargingProfile,
     TransactionRecord,
 };
-use crate::{LocalListApplied, LocalListEntry, LocalListUpdate};
+use crate::{LocalListApplied, LocalListEntry, LocalListUpdate, SecurityLogEntry};
 
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
@@ -31,6 +31,9 @@ pub struct MemoryStore {
     charging_profiles: BTreeMap<i32, StoredChargingProfile>,
     /// Local Authorization List by lower-cased id tag (its version is in `kv`).
     local_list: BTreeMap<String, LocalListEntry>,
+    /// The security log by sequence number.
+    security_log: BTreeMap<u64, SecurityLogEntry>,
+    last_security_seq: u64,
 }
 
 impl MemoryStore {
@@ -308,5 +311,29 @@ impl Store for MemoryStore {
 
     fn charging_profiles_all(&self) -> Result<Vec<StoredChargingProfile>> {
         Ok(self.charging_profiles.values().cloned().collect())
+    }
+
+    fn security_log_append(&mut self, entry: &SecurityLogEntry, max_entries: usize) -> Result<u64> {
+        self.last_security_seq += 1;
+        let seq = self.last_security_seq;
+        self.security_log.insert(
+            seq,
+            SecurityLogEntry {
+                seq,
+                ..entry.clone()
+            },
+        );
+        while self.security_log.len() > max_entries.max(1) {
+            self.security_log.pop_first();
+        }
+        Ok(seq)
+    }
+
+    fn security_log_all(&self) -> Result<Vec<SecurityLogEntry>> {
+        Ok(self.security_log.values().cloned().collect())
+    }
+
+    fn security_log_len(&self) -> Result<usize> {
+        Ok(self.security_log.len())
     }
 }

@@ -82,6 +82,14 @@ pub const MIGRATIONS: &[&str] = &[
         stack_level  INTEGER NOT NULL,
         profile      TEXT NOT NULL
     );",
+    // 7: the security log (security extension), bounded by the station
+    // (SECURITY_LOG_CAPACITY): the oldest rows are deleted as new ones come.
+    "CREATE TABLE security_log (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        timestamp  TEXT NOT NULL,
+        type       TEXT NOT NULL,
+        tech_info  TEXT
+    );",
 ];
 
 fn db(e: rusqlite::Error) -> StoreError {

@@ -13,7 +13,7 @@ use crate::{
     CachedAuth, QueuedMessage, Reservation, Result, Store, StoreError, StoredChargingProfile,
     TransactionRecord,
 };
-use crate::{LocalListApplied, LocalListEntry, LocalListUpdate};
+use crate::{LocalListApplied, LocalListEntry, LocalListUpdate, SecurityLogEntry};
 
 /// How long a writer waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -817,5 +817,60 @@ impl Store for SqliteStore {
             });
         }
         Ok(all)
+    }
+
+    fn security_log_append(&mut self, entry: &SecurityLogEntry, max_entries: usize) -> Result<u64> {
+        let tx = self.conn.transaction().map_err(db)?;
+        tx.execute(
+            "INSERT INTO security_log (timestamp, type, tech_info) VALUES (?1, ?2, ?3)",
+            params![ts(&entry.timestamp), entry.kind, entry.tech_info],
+        )
+        .map_err(db)?;
+        let seq = tx.last_insert_rowid();
+        let keep = to_i64(max_entries.max(1) as u64, "security log capacity")?;
+        tx.execute(
+            "DELETE FROM security_log WHERE seq <= (SELECT MAX(seq) FROM security_log) - ?1",
+            [keep],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+        u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("security log seq {seq}")))
+    }
+
+    fn security_log_all(&self) -> Result<Vec<SecurityLogEntry>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, timestamp, type, tech_info FROM security_log ORDER BY seq")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            })
+            .map_err(db)?;
+        let mut all = Vec::new();
+        for row in rows {
+            let (seq, at, kind, tech_info) = row.map_err(db)?;
+            all.push(SecurityLogEntry {
+                seq: u64::try_from(seq)
+                    .map_err(|_| StoreError::Corrupt(format!("security log seq {seq}")))?,
+                timestamp: parse_ts(&at)?,
+                kind,
+                tech_info,
+            });
+        }
+        Ok(all)
+    }
+
+    fn security_log_len(&self) -> Result<usize> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM security_log", [], |r| r.get(0))
+            .map_err(db)?;
+        narrow(n, "security log length")
     }
 }

@@ -200,3 +200,15 @@ pub struct StoredChargingProfile {
     /// The csChargingProfiles object as received.
     pub profile: serde_json::Value,
 }
+
+/// One entry of the security log (the SecurityLog of GetLog): every security event the
+/// station raised, critical or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityLogEntry {
+    /// Increases with every entry and is never reused.
+    pub seq: u64,
+    pub timestamp: DateTime<Utc>,
+    /// The event type as sent in SecurityEventNotification (e.g. "StartupOfTheDevice").
+    pub kind: String,
+    pub tech_info: Option<String>,
+}

@@ -7,7 +7,7 @@ use store::{
     CachedAuth, MemoryStore, QueuedMessage, Reservation, SqliteStore, Store, StoredChargingProfile,
     TransactionRecord,
 };
-use store::{LocalListApplied, LocalListEntry, LocalListUpdate};
+use store::{LocalListApplied, LocalListEntry, LocalListUpdate, SecurityLogEntry};
 use tempfile::TempDir;
 
 fn t0() -> DateTime<Utc> {
@@ -497,6 +497,29 @@ mod suite {
         assert_eq!(s.charging_profiles_all().expect("all"), vec![max]);
     }
 
+    pub fn security_log_appends_in_order_and_drops_the_oldest(s: &mut dyn Store) {
+        assert_eq!(s.security_log_len().expect("len"), 0);
+        let entry = |n: i64| SecurityLogEntry {
+            seq: 0,
+            timestamp: t0() + Duration::seconds(n),
+            kind: format!("Event{n}"),
+            tech_info: (n % 2 == 0).then(|| format!("info {n}")),
+        };
+        let mut seqs = Vec::new();
+        for n in 0..5 {
+            seqs.push(s.security_log_append(&entry(n), 3).expect("append"));
+        }
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+        assert_eq!(s.security_log_len().expect("len"), 3);
+        let all = s.security_log_all().expect("all");
+        let kinds: Vec<&str> = all.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["Event2", "Event3", "Event4"]);
+        assert_eq!(all[0].seq, seqs[2]);
+        assert_eq!(all[0].timestamp, t0() + Duration::seconds(2));
+        assert_eq!(all[0].tech_info.as_deref(), Some("info 2"));
+        assert_eq!(all[1].tech_info, None);
+    }
+
     pub fn kv_round_trip(s: &mut dyn Store) {
         assert_eq!(s.kv_get("firmware_version").expect("get"), None);
         s.kv_set("firmware_version", "0.1.0").expect("set");
@@ -606,6 +629,10 @@ macro_rules! conformance {
             fn local_list_too_long_changes_nothing() {
                 run(suite::local_list_too_long_changes_nothing);
             }
+            #[test]
+            fn security_log_appends_in_order_and_drops_the_oldest() {
+                run(suite::security_log_appends_in_order_and_drops_the_oldest);
+            }
         }
     };
 }
@@ -639,9 +666,10 @@ fn sqlite_in_memory_passes_the_suite_too() {
 
 #[test]
 fn sqlite_in_memory_passes_the_local_list_suite_too() {
-    let cases: [fn(&mut dyn Store); 2] = [
+    let cases: [fn(&mut dyn Store); 3] = [
         suite::local_list_full_and_differential_updates,
         suite::local_list_too_long_changes_nothing,
+        suite::security_log_appends_in_order_and_drops_the_oldest,
     ];
     for case in cases {
         let mut s = SqliteStore::open_in_memory().expect("open");

@@ -20,9 +20,24 @@ pub enum ConfigError {
 }
 
 /// The current value of every key in the table.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     values: BTreeMap<&'static str, String>,
+}
+
+/// Write-only keys (secrets) show as `***`.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut map = f.debug_map();
+        for (def, value) in self.all() {
+            if def.access == Access::WriteOnly {
+                map.entry(&def.name, &"***");
+            } else {
+                map.entry(&def.name, &value);
+            }
+        }
+        map.finish()
+    }
 }
 
 impl Config {
@@ -142,6 +157,22 @@ fn validate(def: &KeyDef, value: &str) -> Result<String, ConfigError> {
                 .join(","))
         }
         Kind::Text => Ok(value.to_string()),
+        Kind::HexSecret {
+            min_bytes,
+            max_bytes,
+        } => {
+            let (min, max) = (min_bytes * 2, max_bytes * 2);
+            if !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(invalid("not hexadecimal".into()));
+            }
+            if !value.len().is_multiple_of(2) || value.len() < min || value.len() > max {
+                return Err(invalid(format!(
+                    "{} hex digits given; an even number in {min}..={max} is needed",
+                    value.len()
+                )));
+            }
+            Ok(value.to_string())
+        }
     }
 }
 
@@ -201,6 +232,23 @@ mod tests {
         assert!(c.set("MeterValuesSampledData", "Voltage,Bogus").is_err());
         let ten = ["Voltage"; 10].join(",");
         assert!(c.set("MeterValuesSampledData", &ten).is_err());
+    }
+
+    #[test]
+    fn authorization_key_is_hex_of_16_to_40_bytes_and_never_shown() {
+        let mut c = Config::new(2);
+        let secret = "0123456789abcdef0123456789ABCDEF";
+        assert!(c.set("AuthorizationKey", &secret[..30]).is_err());
+        assert!(c.set("AuthorizationKey", &"a".repeat(81)).is_err());
+        assert!(c.set("AuthorizationKey", &"a".repeat(82)).is_err());
+        assert!(c.set("AuthorizationKey", &"a".repeat(33)).is_err());
+        let not_hex = format!("{}zz", &secret[..30]);
+        let e = c.set("AuthorizationKey", &not_hex).unwrap_err();
+        assert!(!e.to_string().contains(&not_hex), "{e}");
+        assert!(c.set("AuthorizationKey", &"a".repeat(80)).is_ok());
+        c.set("AuthorizationKey", secret).unwrap();
+        assert_eq!(c.get("AuthorizationKey").unwrap().1, secret);
+        assert!(!format!("{c:?}").contains(secret));
     }
 
     #[test]

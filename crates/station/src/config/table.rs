@@ -7,6 +7,9 @@
 pub enum Access {
     ReadOnly,
     ReadWrite,
+    /// Written by ChangeConfiguration, never read back: GetConfiguration lists the key
+    /// without its value (AuthorizationKey, security extension).
+    WriteOnly,
 }
 
 /// The value type of a key and its bounds.
@@ -23,6 +26,12 @@ pub enum Kind {
     },
     /// Free text (CiString500 on the wire).
     Text,
+    /// A secret of `min_bytes..=max_bytes` bytes written as hex digits (two per byte).
+    /// Validation errors never quote the value.
+    HexSecret {
+        min_bytes: usize,
+        max_bytes: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +40,8 @@ pub enum Profile {
     LocalAuthListManagement,
     Reservation,
     SmartCharging,
+    /// The security extension (not a feature profile of OCPP 1.6 proper).
+    Security,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +81,14 @@ const fn smart_charging(def: KeyDef) -> KeyDef {
     }
 }
 
+/// A key of the security extension.
+const fn security(def: KeyDef) -> KeyDef {
+    KeyDef {
+        profile: Profile::Security,
+        ..def
+    }
+}
+
 /// A key of the Local Authorization List Management profile.
 const fn local_auth(def: KeyDef) -> KeyDef {
     KeyDef {
@@ -78,7 +97,7 @@ const fn local_auth(def: KeyDef) -> KeyDef {
     }
 }
 
-use Access::{ReadOnly as R, ReadWrite as RW};
+use Access::{ReadOnly as R, ReadWrite as RW, WriteOnly as W};
 
 const BOOL: Kind = Kind::Bool;
 const SECONDS: Kind = Kind::Int {
@@ -95,9 +114,22 @@ const MEASURANDS: Kind = Kind::Measurands { max_items: 9 };
 pub const ALL_SAMPLED_MEASURANDS: &str = "Energy.Active.Import.Register,Current.Import,Current.Offered,Voltage,Power.Active.Import,Power.Offered,SoC,Temperature";
 
 pub static KEYS: &[KeyDef] = &[
+    security(key("AdditionalRootCertificateCheck", R, BOOL, "false")),
     key("AllowOfflineTxForUnknownId", RW, BOOL, "false"),
     key("AuthorizationCacheEnabled", RW, BOOL, "true"),
+    // The Basic auth password of security profiles 1 and 2: 16..40 bytes, as hex.
+    security(key(
+        "AuthorizationKey",
+        W,
+        Kind::HexSecret {
+            min_bytes: 16,
+            max_bytes: 40,
+        },
+        "",
+    )),
     key("AuthorizeRemoteTxRequests", RW, BOOL, "true"),
+    security(key("CertificateSignedMaxChainSize", R, COUNT, "10000")),
+    security(key("CertificateStoreMaxLength", R, COUNT, "10")),
     // SC-1: at most stack level 10, 12 periods per schedule, limits in A or W.
     smart_charging(key("ChargeProfileMaxStackLevel", R, COUNT, "10")),
     smart_charging(key(
@@ -117,6 +149,7 @@ pub static KEYS: &[KeyDef] = &[
     ),
     key("ConnectorPhaseRotationMaxLength", R, COUNT, "3"),
     smart_charging(key("ConnectorSwitch3to1PhaseSupported", R, BOOL, "false")),
+    security(key("CpoName", RW, Kind::Text, "")),
     key("GetConfigurationMaxKeys", R, COUNT, "20"),
     key(
         "HeartbeatInterval",
@@ -156,6 +189,13 @@ pub static KEYS: &[KeyDef] = &[
     // the reference product reserves the entire station (connector 0).
     reservation(key("ReserveConnectorZeroSupported", R, BOOL, "true")),
     key("ResetRetries", RW, COUNT, "1"),
+    // Only raised by ChangeConfiguration (`security/`).
+    security(key(
+        "SecurityProfile",
+        RW,
+        Kind::Int { min: 0, max: 3 },
+        "0",
+    )),
     local_auth(key("SendLocalListMaxLength", R, COUNT, "10")),
     key("StopTransactionMaxMeterValues", R, COUNT, "2"),
     key("StopTransactionOnEVSideDisconnect", RW, BOOL, "true"),

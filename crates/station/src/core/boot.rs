@@ -104,6 +104,7 @@ impl Station {
                 self.boot = BootStatus::Accepted;
                 self.next_heartbeat = Some(now + self.heartbeat_interval());
                 self.report_all_statuses(now);
+                self.on_registered_security();
             }
             RegistrationStatus::Pending => {
                 self.boot = BootStatus::Pending {

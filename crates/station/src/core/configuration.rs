@@ -29,7 +29,8 @@ impl Station {
         let key_value = |def: &crate::config::KeyDef, value: &str| KeyValue {
             key: ci(def.name),
             readonly: def.access == Access::ReadOnly,
-            value: Some(ci(value)),
+            // Write-only keys (AuthorizationKey) are listed, never their value.
+            value: (def.access != Access::WriteOnly).then(|| ci(value)),
         };
         let (known, unknown): (Vec<KeyValue>, Vec<_>) = if requested.is_empty() {
             let all = self.config.all().map(|(d, v)| key_value(d, v)).collect();
@@ -58,6 +59,10 @@ impl Station {
         req: ChangeConfigurationRequest,
         now: DateTime<Utc>,
     ) {
+        if let Some(status) = self.change_security_key(req.key.as_str(), req.value.as_str(), now) {
+            self.reply(unique_id, &ChangeConfigurationResponse { status });
+            return;
+        }
         let status = match self.config.set(req.key.as_str(), req.value.as_str()) {
             Ok(def) => {
                 let value = self

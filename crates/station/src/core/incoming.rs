@@ -14,7 +14,11 @@ impl Station {
             return;
         };
         if let Err(e) = ocpp::validate_request(action, &call.payload) {
-            if action == Action::TriggerMessage && self.on_unknown_trigger(&id, &call.payload) {
+            let trigger = matches!(
+                action,
+                Action::TriggerMessage | Action::ExtendedTriggerMessage
+            );
+            if trigger && self.on_unknown_trigger(action, &id, &call.payload) {
                 return;
             }
             self.reply_error(&id, e.code, &e.description);
@@ -43,6 +47,7 @@ impl Station {
             Action::ReserveNow => handle!(on_reserve_now),
             Action::CancelReservation => handle!(on_cancel_reservation),
             Action::TriggerMessage => handle!(on_trigger_message),
+            Action::ExtendedTriggerMessage => handle!(on_extended_trigger_message),
             Action::SetChargingProfile => handle!(on_set_charging_profile),
             Action::ClearChargingProfile => handle!(on_clear_charging_profile),
             Action::GetCompositeSchedule => handle!(on_get_composite_schedule),

@@ -70,19 +70,33 @@ impl Station {
     /// A TriggerMessage.req that fails validation only because its requestedMessage is no
     /// MessageTrigger value: answered NotImplemented (section 5.17: "unknown or not
     /// implemented"), and true. False for anything else, which gets its CALLERROR.
-    pub(crate) fn on_unknown_trigger(&mut self, unique_id: &str, payload: &Value) -> bool {
+    /// The same for ExtendedTriggerMessage.req (`action`), whose answer has the same shape.
+    pub(crate) fn on_unknown_trigger(
+        &mut self,
+        action: ocpp::Action,
+        unique_id: &str,
+        payload: &Value,
+    ) -> bool {
         let Some(requested) = payload.get("requestedMessage").and_then(Value::as_str) else {
             return false;
         };
-        if requested.parse::<MessageTrigger>().is_ok() {
+        let known_message = if action == ocpp::Action::ExtendedTriggerMessage {
+            requested.parse::<ocpp::MessageTriggerExtended>().is_ok()
+        } else {
+            requested.parse::<MessageTrigger>().is_ok()
+        };
+        if known_message {
             return false;
         }
         let mut known = payload.clone();
         known["requestedMessage"] = Value::from(MessageTrigger::Heartbeat.as_str());
-        if ocpp::validate_request(ocpp::Action::TriggerMessage, &known).is_err() {
+        if ocpp::validate_request(action, &known).is_err() {
             return false;
         }
-        tracing::info!("TriggerMessage for unknown message {requested:?}: NotImplemented");
+        tracing::info!(
+            "{} for unknown message {requested:?}: NotImplemented",
+            action.as_str()
+        );
         self.reply_trigger(unique_id, TriggerMessageStatus::NotImplemented);
         true
     }
@@ -182,7 +196,7 @@ impl Station {
     }
 
     /// Queue a request the Central System asked for; it may go out while Pending.
-    fn queue_triggered<R: Request>(&mut self, req: &R, context: Context) {
+    pub(crate) fn queue_triggered<R: Request>(&mut self, req: &R, context: Context) {
         match serde_json::to_value(req) {
             Ok(payload) => self.outbox.push(Item::Triggered {
                 action: R::ACTION,

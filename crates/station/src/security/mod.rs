@@ -1,0 +1,257 @@
+//! The security extension ("Improved security for OCPP 1.6-J"), station side: security
+//! events and the security log, the security configuration keys, ExtendedTriggerMessage.
+//! (The transport, TLS and Basic auth, is the drivers' business; certificates come later.)
+//!
+//! # Security events
+//! [`Station::raise_security_event`] writes every event to the security log in the store
+//! (the SecurityLog of GetLog; at most [`store::SECURITY_LOG_CAPACITY`] entries, the oldest
+//! dropped). Critical events (the whitepaper's flag, [`SecurityEvent::is_critical`]) are
+//! also sent as SecurityEventNotification, queued durably like transaction messages: they
+//! survive a power loss and go out after (re)connection and registration, in order with the
+//! transaction messages, retried like them (TransactionMessageAttempts /
+//! TransactionMessageRetryInterval). Non-critical events are only logged.
+//!
+//! What raises which event here:
+//! - StartupOfTheDevice when the first BootNotification of a power-up run is accepted;
+//!   ResetOrReboot instead when the run started after a Reset (techInfo SoftReset /
+//!   HardReset). The timestamp is when the run started.
+//! - ReconfigurationOfSecurityParameters when SecurityProfile or AuthorizationKey changes
+//!   (techInfo names the key, never the AuthorizationKey's value).
+//! - The drivers raise transport events (InvalidCentralSystemCertificate, InvalidTLSVersion,
+//!   FailedToAuthenticateAtCentralSystem on an HTTP 401, ...) with
+//!   [`crate::Input::SecurityEvent`].
+//! - InvalidMessages is *not* raised for every malformed frame: a misbehaving Central System
+//!   would flood the bounded log and push out the events that matter; the frame gets its
+//!   CALLERROR and a warning in the trace log instead.
+//! - SettingSystemTime is *not* raised by the core: it only passes the Central System's
+//!   time on ([`crate::Output::ClockSync`]) and does not know whether the drivers actually
+//!   step a system clock; a driver that does raises it with `Input::SecurityEvent`.
+//!
+//! # Keys
+//! - SecurityProfile (0..3): ChangeConfiguration may only raise it; lowering is Rejected.
+//!   Raising to 1 or 2 needs an AuthorizationKey (Basic auth password); raising to 3 is
+//!   Rejected until certificate management exists (no client certificate to present).
+//!   A TLS root for profile 2 cannot be checked yet either. An accepted raise is persisted,
+//!   raises ReconfigurationOfSecurityParameters and is announced with
+//!   `Output::ConfigChanged { key: "SecurityProfile", value }`: the drivers reconnect with
+//!   the new profile. (A dedicated Output variant would break the drivers' exhaustive
+//!   match; the fallback to the previous profile when the new one fails is the drivers'.)
+//!   Setting the current value again is Accepted and changes nothing.
+//! - AuthorizationKey is write-only: GetConfiguration lists it (readonly false) without a
+//!   value, whether set or not, so the Central System knows it exists and never learns it.
+//!   ChangeConfiguration takes 16..40 bytes as hex (32..80 hex digits); it is persisted and
+//!   never logged (the drivers read it from [`crate::Config`] when they connect; no Output
+//!   carries it). [`redact_frame`] hides it in a frame before the frame is logged.
+//! - CpoName (RW), CertificateStoreMaxLength, AdditionalRootCertificateCheck,
+//!   CertificateSignedMaxChainSize (R).
+
+mod events;
+mod trigger;
+
+pub use events::{SecurityEvent, UnknownSecurityEvent};
+
+use crate::station::{ci, Station};
+use crate::Output;
+use chrono::{DateTime, Utc};
+use ocpp::{ConfigurationStatus, SecurityEventNotificationRequest};
+use std::borrow::Cow;
+
+/// What the security bookkeeping remembers during a run.
+#[derive(Debug, Clone)]
+pub(crate) struct SecurityState {
+    /// When this run started: the time of StartupOfTheDevice / ResetOrReboot.
+    pub started_at: DateTime<Utc>,
+    /// StartupOfTheDevice / ResetOrReboot was raised in this run.
+    pub startup_raised: bool,
+}
+
+impl SecurityState {
+    pub fn new(now: DateTime<Utc>) -> SecurityState {
+        SecurityState {
+            started_at: now,
+            startup_raised: false,
+        }
+    }
+}
+
+impl Station {
+    /// Record a security event: always in the security log; critical ones are also queued
+    /// durably as SecurityEventNotification. `tech_info` must never carry a secret.
+    pub fn raise_security_event(
+        &mut self,
+        kind: SecurityEvent,
+        tech_info: Option<&str>,
+        now: DateTime<Utc>,
+    ) {
+        let tech_info = tech_info.filter(|t| !t.is_empty());
+        tracing::info!(
+            "security event {kind}{}{}",
+            if kind.is_critical() {
+                " (critical)"
+            } else {
+                ""
+            },
+            tech_info.map(|t| format!(": {t}")).unwrap_or_default()
+        );
+        let entry = store::SecurityLogEntry {
+            seq: 0,
+            timestamp: now,
+            kind: kind.as_str().to_string(),
+            tech_info: tech_info.map(str::to_string),
+        };
+        if let Err(e) = self
+            .store
+            .security_log_append(&entry, store::SECURITY_LOG_CAPACITY)
+        {
+            tracing::error!("cannot write the security log: {e}");
+        }
+        if kind.is_critical() {
+            let req = SecurityEventNotificationRequest {
+                r#type: ci(kind.as_str()),
+                timestamp: now,
+                tech_info: tech_info.map(ci),
+            };
+            self.queue_durable(&req, None);
+        }
+    }
+
+    /// The security log, oldest first (empty if the store cannot be read).
+    pub fn security_log(&self) -> Vec<store::SecurityLogEntry> {
+        self.store.security_log_all().unwrap_or_else(|e| {
+            tracing::error!("cannot read the security log: {e}");
+            Vec::new()
+        })
+    }
+
+    /// Called when a BootNotification is accepted: the first time in a run, raise
+    /// StartupOfTheDevice (power-up) or ResetOrReboot (after a Reset).
+    pub(crate) fn on_registered_security(&mut self) {
+        if self.security.startup_raised {
+            return;
+        }
+        self.security.startup_raised = true;
+        let at = self.security.started_at;
+        if self.boot_reason == "PowerUp" {
+            self.raise_security_event(SecurityEvent::StartupOfTheDevice, None, at);
+        } else {
+            let reason = self.boot_reason.clone();
+            self.raise_security_event(SecurityEvent::ResetOrReboot, Some(&reason), at);
+        }
+    }
+
+    /// ChangeConfiguration of a security key (SecurityProfile, AuthorizationKey): handled
+    /// completely here and its status returned; None for every other key.
+    pub(crate) fn change_security_key(
+        &mut self,
+        key: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> Option<ConfigurationStatus> {
+        if key.eq_ignore_ascii_case("SecurityProfile") {
+            Some(self.change_security_profile(value, now))
+        } else if key.eq_ignore_ascii_case("AuthorizationKey") {
+            Some(self.change_authorization_key(value, now))
+        } else {
+            None
+        }
+    }
+
+    fn change_security_profile(&mut self, value: &str, now: DateTime<Utc>) -> ConfigurationStatus {
+        let current = self.config.int("SecurityProfile");
+        let refuse = |why: String| {
+            tracing::info!("ChangeConfiguration SecurityProfile refused: {why}");
+            ConfigurationStatus::Rejected
+        };
+        let Ok(new) = value.trim().parse::<i64>() else {
+            return refuse(format!("{value:?} is not an integer"));
+        };
+        if !(0..=3).contains(&new) {
+            return refuse(format!("{new} is outside 0..=3"));
+        }
+        if new < current {
+            return refuse(format!("lowering from {current} to {new} is not allowed"));
+        }
+        if new == current {
+            return ConfigurationStatus::Accepted;
+        }
+        if new == 3 {
+            return refuse("profile 3 needs a charge point certificate, not supported yet".into());
+        }
+        if self
+            .config
+            .get("AuthorizationKey")
+            .is_none_or(|(_, k)| k.is_empty())
+        {
+            return refuse(format!("profile {new} needs an AuthorizationKey first"));
+        }
+        if let Err(e) = self.config.set("SecurityProfile", &new.to_string()) {
+            return refuse(e.to_string());
+        }
+        if let Err(e) = self.store.config_set("SecurityProfile", &new.to_string()) {
+            tracing::error!("cannot persist SecurityProfile: {e}");
+        }
+        let info = format!("SecurityProfile raised from {current} to {new}");
+        self.raise_security_event(
+            SecurityEvent::ReconfigurationOfSecurityParameters,
+            Some(&info),
+            now,
+        );
+        self.outputs.push_back(Output::ConfigChanged {
+            key: "SecurityProfile".into(),
+            value: new.to_string(),
+        });
+        ConfigurationStatus::Accepted
+    }
+
+    fn change_authorization_key(&mut self, value: &str, now: DateTime<Utc>) -> ConfigurationStatus {
+        // The reasons of the table's validation never contain the value.
+        if let Err(e) = self.config.set("AuthorizationKey", value) {
+            tracing::info!("ChangeConfiguration AuthorizationKey refused: {e}");
+            return ConfigurationStatus::Rejected;
+        }
+        let stored = self
+            .config
+            .get("AuthorizationKey")
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_default();
+        if let Err(e) = self.store.config_set("AuthorizationKey", &stored) {
+            tracing::error!("cannot persist AuthorizationKey: {e}");
+        }
+        self.raise_security_event(
+            SecurityEvent::ReconfigurationOfSecurityParameters,
+            Some("AuthorizationKey changed"),
+            now,
+        );
+        ConfigurationStatus::Accepted
+    }
+}
+
+/// The frame with the value of a ChangeConfiguration.req of a write-only key (the
+/// AuthorizationKey) replaced by `"***"`, for logging; any other frame unchanged.
+pub fn redact_frame(text: &str) -> Cow<'_, str> {
+    let mut call = match ocpp::Frame::parse(text) {
+        Ok(ocpp::Frame::Call(call)) => call,
+        Ok(_) => return Cow::Borrowed(text),
+        // Unparsable: it may still carry a key; keep it out of the log as a whole.
+        Err(_) if text.to_ascii_lowercase().contains("authorizationkey") => {
+            return Cow::Borrowed("<unparsable frame naming AuthorizationKey, redacted>");
+        }
+        Err(_) => return Cow::Borrowed(text),
+    };
+    if call.action != ocpp::Action::ChangeConfiguration.as_str() {
+        return Cow::Borrowed(text);
+    }
+    let write_only = call
+        .payload
+        .get("key")
+        .and_then(|k| k.as_str())
+        .and_then(crate::config::find)
+        .is_some_and(|def| def.access == crate::config::Access::WriteOnly);
+    if !write_only {
+        return Cow::Borrowed(text);
+    }
+    if let Some(obj) = call.payload.as_object_mut() {
+        obj.insert("value".into(), serde_json::Value::from("***"));
+    }
+    Cow::Owned(ocpp::Frame::Call(call).to_text())
+}

@@ -1,0 +1,93 @@
+//! Security extension, station side, over a real WebSocket against the built-in Central
+//! System: critical security events (StartupOfTheDevice, ResetOrReboot after a restart
+//! during which the station was offline) are delivered once, ExtendedTriggerMessage, and
+//! the write-only AuthorizationKey.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn startup_event_after_boot_and_reset_event_after_an_offline_restart() {
+    let mut h = Setup::default().sqlite().start().await;
+    h.booted().await;
+    let startup = h.wait_security_event("StartupOfTheDevice").await;
+    assert_eq!(time_of(&startup["timestamp"]), t0(), "{startup}");
+
+    // A connection loss is no startup: nothing is sent again.
+    h.drop_connection().await;
+    h.advance_until_connected(60).await;
+    h.expect_no_calls("after the reconnect").await;
+    assert_eq!(
+        h.security_events.len(),
+        1,
+        "{}",
+        describe_calls(&h.security_events)
+    );
+
+    // A Reset: the station goes offline, restarts and registers again; the event queued
+    // durably by the new run reaches the Central System after that.
+    let answer = h.call("Reset", json!({"type": "Soft"})).await;
+    assert_eq!(answer, json!({"status": "Accepted"}));
+    h.wait_call("BootNotification").await;
+    let reset = h.wait_security_event("ResetOrReboot").await;
+    assert_eq!(reset["techInfo"], "SoftReset", "{reset}");
+    let kinds: Vec<_> = h
+        .security_events
+        .iter()
+        .map(|c| c.payload["type"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(kinds, ["StartupOfTheDevice", "ResetOrReboot"]);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extended_trigger_message_over_the_websocket() {
+    let mut h = Setup::default().start().await;
+    h.booted().await;
+    let answer = h
+        .call(
+            "ExtendedTriggerMessage",
+            json!({"requestedMessage": "StatusNotification", "connectorId": 1}),
+        )
+        .await;
+    assert_eq!(answer, json!({"status": "Accepted"}));
+    h.expect_status(1, "Available").await;
+
+    let answer = h
+        .call(
+            "ExtendedTriggerMessage",
+            json!({"requestedMessage": "LogStatusNotification"}),
+        )
+        .await;
+    assert_eq!(answer, json!({"status": "Accepted"}));
+    let log = h.next_call("LogStatusNotification").await;
+    assert_eq!(log.payload, json!({"status": "Idle"}));
+
+    let answer = h
+        .call(
+            "ExtendedTriggerMessage",
+            json!({"requestedMessage": "SignChargePointCertificate"}),
+        )
+        .await;
+    assert_eq!(answer, json!({"status": "NotImplemented"}));
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorization_key_is_write_only_over_the_websocket() {
+    let mut h = Setup::default().start().await;
+    h.booted().await;
+    let key = "00112233445566778899aabbccddeeff";
+    assert_eq!(h.change_config("AuthorizationKey", key).await, "Accepted");
+    assert_eq!(h.change_config("SecurityProfile", "0").await, "Accepted");
+    let all = h.call("GetConfiguration", json!({})).await;
+    assert!(!all.to_string().contains(key), "{all}");
+    assert!(all["configurationKey"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .any(|k| k["key"] == "AuthorizationKey" && k.get("value").is_none()));
+    h.shutdown().await;
+}
