@@ -60,7 +60,7 @@ fn read(path: &std::path::Path, flag: &str) -> anyhow::Result<String> {
 
 /// `chargepoint pki`: write the test PKI.
 pub fn write_pki(out: &std::path::Path, id: &str, days: u32) -> anyhow::Result<()> {
-    let pki = net::pki::TestPki::generate(id, days).context("cannot generate the test PKI")?;
+    let pki = certs::pki::TestPki::generate(id, days).context("cannot generate the test PKI")?;
     let files = pki
         .write(out)
         .with_context(|| format!("cannot write to {}", out.display()))?;

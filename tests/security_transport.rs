@@ -1,12 +1,12 @@
 //! Security profiles 1-3 on the transport, end to end: a real station against the built-in
-//! Central System over loopback, with certificates from `net::pki` (what `chargepoint pki`
+//! Central System over loopback, with certificates from `certs::pki` (what `chargepoint pki`
 //! writes). Named after the OCPP 1.6 security test cases where one fits.
 
+use certs::pki::{Authority, TestPki, Validity};
 use chargepoint::clock::ManualClock;
 use chargepoint::runner::{RunOptions, StationHandle};
 use csms::{CentralSystem, CsmsConfig};
 use hal::sim::{SimCharger, SimConfig};
-use net::pki::{Authority, TestPki, Validity};
 use net::{NetError, TlsErrorKind, TlsServerConfig};
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -16,8 +16,6 @@ mod error;
 mod server;
 mod tls;
 
-pub mod pki;
-
 pub use backoff::Backoff;
 pub use client::{basic_auth_header, connect, ClientConfig, ClientStream, Transport};
 pub use connection::WsConnection;

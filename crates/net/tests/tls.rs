@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use net::pki::{Authority, TestPki, Validity};
+use certs::pki::{Authority, TestPki, Validity};
 use net::{
     accept_stream, connect, peer_common_name, BasicAuthCheck, ClientConfig, NetError, TlsAcceptor,
     TlsClientConfig, TlsErrorKind, TlsServerConfig, OCPP16,

@@ -35,6 +35,11 @@ pub enum Input {
         kind: crate::SecurityEvent,
         tech_info: Option<String>,
     },
+    /// The drivers could not connect with the SecurityProfile the Central System just set
+    /// and went back to `profile`, the one that worked (the whitepaper's fallback): the
+    /// station sets the key back, persists it and raises a security event. `reason` is the
+    /// last connection error (no secrets).
+    SecurityProfileFallback { profile: u8, reason: String },
 }
 
 /// Something the station wants the drivers to do.

@@ -37,6 +37,12 @@ pub struct StationConfig {
     /// Volts converting charging limits between A and W when no EV voltage is measured
     /// (Smart Charging; the simulator's EV nominal voltage). Default 400.
     pub nominal_voltage_v: f64,
+    /// CentralSystemRootCertificates provisioned at manufacture (PEM): installed in the
+    /// store at the first start that finds none there.
+    pub central_system_roots: Vec<String>,
+    /// The ChargePointCertificate provisioned at manufacture: (chain PEM leaf first,
+    /// private key PEM). Installed in the store at the first start that finds none there.
+    pub charge_point_certificate: Option<(String, String)>,
 }
 
 impl StationConfig {
@@ -51,6 +57,8 @@ impl StationConfig {
             cable_lock: false,
             data_transfer: DataTransferVendors::default(),
             nominal_voltage_v: 400.0,
+            central_system_roots: Vec::new(),
+            charge_point_certificate: None,
         }
     }
 }
@@ -191,6 +199,9 @@ impl Station {
             } => self.on_unlock_result(connector, unlocked),
             Input::SecurityEvent { kind, tech_info } => {
                 self.raise_security_event(kind, tech_info.as_deref(), now)
+            }
+            Input::SecurityProfileFallback { profile, reason } => {
+                self.fall_back_security_profile(profile, &reason, now)
             }
         }
         self.on_time(now);
@@ -459,6 +470,7 @@ impl Station {
             Action::Heartbeat => self.on_heartbeat_response(payload),
             Action::Authorize => self.on_authorize_response(context, payload, now),
             Action::StatusNotification => self.on_status_response(context, payload),
+            Action::SignCertificate => self.on_sign_certificate_response(payload, now),
             _ => {}
         }
     }

@@ -16,6 +16,7 @@ pub use migrations::MIGRATIONS;
 pub use sqlite::SqliteStore;
 pub use types::{CachedAuth, QueuedMessage, Reservation, StoredChargingProfile, TransactionRecord};
 pub use types::{LocalListApplied, LocalListEntry, LocalListUpdate, SecurityLogEntry};
+pub use types::{StoredCertificate, PENDING_CHARGE_POINT_KEY};
 
 /// How many entries the station keeps in its Authorization Cache; beyond it, NOT-valid
 /// entries and then the oldest valid ones make room (OCPP 1.6 section 3.5.1).
@@ -152,4 +153,12 @@ pub trait Store: Send {
     /// Every entry, oldest first.
     fn security_log_all(&self) -> Result<Vec<SecurityLogEntry>>;
     fn security_log_len(&self) -> Result<usize>;
+
+    // certificates and private keys (security extension)
+    /// Add a certificate (its `id` is ignored and assigned, returned).
+    fn certificate_add(&mut self, cert: &StoredCertificate) -> Result<u64>;
+    /// Remove a certificate; removing an absent one is not an error.
+    fn certificate_remove(&mut self, id: u64) -> Result<()>;
+    /// Every certificate, in the order added.
+    fn certificates_all(&self) -> Result<Vec<StoredCertificate>>;
 }

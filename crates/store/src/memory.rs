@@ -11,7 +11,9 @@ use crate::{
     CachedAuth, QueuedMessage, Reservation, Result, Store, StoreError, StoredChargingProfile,
     TransactionRecord,
 };
-use crate::{LocalListApplied, LocalListEntry, LocalListUpdate, SecurityLogEntry};
+use crate::{
+    LocalListApplied, LocalListEntry, LocalListUpdate, SecurityLogEntry, StoredCertificate,
+};
 
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
@@ -34,6 +36,8 @@ pub struct MemoryStore {
     /// The security log by sequence number.
     security_log: BTreeMap<u64, SecurityLogEntry>,
     last_security_seq: u64,
+    certificates: BTreeMap<u64, StoredCertificate>,
+    last_certificate_id: u64,
 }
 
 impl MemoryStore {
@@ -335,5 +339,22 @@ impl Store for MemoryStore {
 
     fn security_log_len(&self) -> Result<usize> {
         Ok(self.security_log.len())
+    }
+
+    fn certificate_add(&mut self, cert: &StoredCertificate) -> Result<u64> {
+        self.last_certificate_id += 1;
+        let id = self.last_certificate_id;
+        self.certificates
+            .insert(id, StoredCertificate { id, ..cert.clone() });
+        Ok(id)
+    }
+
+    fn certificate_remove(&mut self, id: u64) -> Result<()> {
+        self.certificates.remove(&id);
+        Ok(())
+    }
+
+    fn certificates_all(&self) -> Result<Vec<StoredCertificate>> {
+        Ok(self.certificates.values().cloned().collect())
     }
 }

@@ -90,6 +90,14 @@ pub const MIGRATIONS: &[&str] = &[
         type       TEXT NOT NULL,
         tech_info  TEXT
     );",
+    // 8: certificates and private keys (security extension)
+    "CREATE TABLE certificates (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        use              TEXT NOT NULL,
+        pem              TEXT NOT NULL,
+        private_key_pem  TEXT,
+        installed_at     TEXT NOT NULL
+    );",
 ];
 
 fn db(e: rusqlite::Error) -> StoreError {

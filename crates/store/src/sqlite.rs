@@ -13,7 +13,9 @@ use crate::{
     CachedAuth, QueuedMessage, Reservation, Result, Store, StoreError, StoredChargingProfile,
     TransactionRecord,
 };
-use crate::{LocalListApplied, LocalListEntry, LocalListUpdate, SecurityLogEntry};
+use crate::{
+    LocalListApplied, LocalListEntry, LocalListUpdate, SecurityLogEntry, StoredCertificate,
+};
 
 /// How long a writer waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -170,6 +172,14 @@ impl SqliteStore {
     /// Open (creating if needed) the database at `path` and bring its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open(path).map_err(|e| open_error(path, &e.to_string()))?;
+        // The database holds private keys and the AuthorizationKey: owner only. SQLite gives
+        // its -wal and -shm files the database file's mode.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| open_error(path, &e.to_string()))?;
+        }
         Self::setup(conn, true).map_err(|e| open_error(path, &e.to_string()))
     }
 
@@ -872,5 +882,63 @@ impl Store for SqliteStore {
             .query_row("SELECT COUNT(*) FROM security_log", [], |r| r.get(0))
             .map_err(db)?;
         narrow(n, "security log length")
+    }
+
+    fn certificate_add(&mut self, cert: &StoredCertificate) -> Result<u64> {
+        self.conn
+            .execute(
+                "INSERT INTO certificates (use, pem, private_key_pem, installed_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    cert.use_,
+                    cert.pem,
+                    cert.private_key_pem,
+                    ts(&cert.installed_at)
+                ],
+            )
+            .map_err(db)?;
+        let id = self.conn.last_insert_rowid();
+        u64::try_from(id).map_err(|_| StoreError::Corrupt(format!("certificate id {id}")))
+    }
+
+    fn certificate_remove(&mut self, id: u64) -> Result<()> {
+        let id = to_i64(id, "certificate id")?;
+        self.conn
+            .execute("DELETE FROM certificates WHERE id = ?1", [id])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn certificates_all(&self) -> Result<Vec<StoredCertificate>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, use, pem, private_key_pem, installed_at FROM certificates ORDER BY id",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(db)?;
+        let mut all = Vec::new();
+        for row in rows {
+            let (id, use_, pem, private_key_pem, at) = row.map_err(db)?;
+            all.push(StoredCertificate {
+                id: u64::try_from(id)
+                    .map_err(|_| StoreError::Corrupt(format!("certificate id {id}")))?,
+                use_,
+                pem,
+                private_key_pem,
+                installed_at: parse_ts(&at)?,
+            });
+        }
+        Ok(all)
     }
 }

@@ -212,3 +212,37 @@ pub struct SecurityLogEntry {
     pub kind: String,
     pub tech_info: Option<String>,
 }
+
+/// A certificate the station holds (security extension): a Central System or manufacturer
+/// root, or the charge point's own certificate (its chain, leaf first) with its private key.
+/// A key pair generated for a SignCertificate.req that no certificate answered yet is held
+/// as use [`PENDING_CHARGE_POINT_KEY`] with an empty `pem`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredCertificate {
+    /// Assigned by the store on insert (ignored there); never reused.
+    pub id: u64,
+    /// "CentralSystemRootCertificate", "ManufacturerRootCertificate",
+    /// "ChargePointCertificate" or [`PENDING_CHARGE_POINT_KEY`].
+    pub use_: String,
+    /// PEM text; for a charge point certificate the whole chain, leaf first.
+    pub pem: String,
+    /// PEM private key (charge point certificate and pending key only).
+    pub private_key_pem: Option<String>,
+    pub installed_at: DateTime<Utc>,
+}
+
+/// The use of the key pair of a CSR still waiting for its certificate.
+pub const PENDING_CHARGE_POINT_KEY: &str = "PendingChargePointKey";
+
+impl std::fmt::Debug for StoredCertificate {
+    // A private key must never reach a log, even through `{:?}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredCertificate")
+            .field("id", &self.id)
+            .field("use_", &self.use_)
+            .field("pem_len", &self.pem.len())
+            .field("has_private_key", &self.private_key_pem.is_some())
+            .field("installed_at", &self.installed_at)
+            .finish()
+    }
+}

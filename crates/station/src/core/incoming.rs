@@ -51,6 +51,10 @@ impl Station {
             Action::SetChargingProfile => handle!(on_set_charging_profile),
             Action::ClearChargingProfile => handle!(on_clear_charging_profile),
             Action::GetCompositeSchedule => handle!(on_get_composite_schedule),
+            Action::InstallCertificate => handle!(on_install_certificate),
+            Action::GetInstalledCertificateIds => handle!(on_get_installed_certificate_ids),
+            Action::DeleteCertificate => handle!(on_delete_certificate),
+            Action::CertificateSigned => handle!(on_certificate_signed),
             a if a.initiated_by_charge_point() => {
                 let text = format!("{} is sent by a charge point, not to it", a.as_str());
                 self.reply_error(&id, ErrorCode::NotSupported, &text);

@@ -45,6 +45,7 @@
 //! - CpoName (RW), CertificateStoreMaxLength, AdditionalRootCertificateCheck,
 //!   CertificateSignedMaxChainSize (R).
 
+mod certificates;
 mod events;
 mod trigger;
 
