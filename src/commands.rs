@@ -51,6 +51,11 @@ pub struct CsmsOptions {
     pub tls_cert: Option<std::path::PathBuf>,
     pub tls_key: Option<std::path::PathBuf>,
     pub client_ca: Option<std::path::PathBuf>,
+    /// A plain ws:// listener next to the TLS one.
+    pub plain_listen: Option<SocketAddr>,
+    /// The CA (certificate, key) that signs the CSRs of SignCertificate.req.
+    pub signing_ca: Option<std::path::PathBuf>,
+    pub signing_ca_key: Option<std::path::PathBuf>,
     pub passwords: Vec<(String, Vec<u8>)>,
 }
 
@@ -91,16 +96,29 @@ pub async fn run_csms(opts: CsmsOptions) -> anyhow::Result<()> {
             }),
             _ => None,
         },
+        plain_listen: opts.plain_listen,
         passwords: (!opts.passwords.is_empty()).then(|| opts.passwords.iter().cloned().collect()),
+        signing_ca: match (&opts.signing_ca, &opts.signing_ca_key) {
+            (Some(cert), Some(key)) => {
+                Some((read(cert, "--signing-ca")?, read(key, "--signing-ca-key")?))
+            }
+            _ => None,
+        },
         ..CsmsConfig::default()
     };
     let csms = CentralSystem::start(cfg)
         .await
-        .with_context(|| format!("cannot listen on {}", opts.listen))?;
+        .with_context(|| match opts.plain_listen {
+            Some(plain) => format!("cannot listen on {} and {plain}", opts.listen),
+            None => format!("cannot listen on {}", opts.listen),
+        })?;
     println!(
         "Central System listening; charge points connect to {}/{{id}}",
         csms.base_url()
     );
+    if let Some(plain) = csms.plain_base_url() {
+        println!("and, with security profile 0 or 1, to {plain}/{{id}}");
+    }
     wait_for_signal().await;
     csms.shutdown().await;
     Ok(())

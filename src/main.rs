@@ -60,6 +60,11 @@ struct RunArgs {
     /// PEM file with a trusted root certificate for wss:// (overrides security.ca_file).
     #[arg(long)]
     ca_file: Option<PathBuf>,
+    /// The wss://HOST:PORT/PATH URL for security profiles 2 and 3 when --csms-url is ws://
+    /// (overrides security.tls_url); without it a raise to profile 2 or 3 over OCPP uses
+    /// --csms-url with ws:// switched to wss://.
+    #[arg(long)]
+    csms_tls_url: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -96,10 +101,25 @@ struct CsmsArgs {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
-    /// Require client certificates signed by this CA (PEM), whose CN is the station id:
-    /// security profile 3. Needs --tls-cert.
+    /// Verify client certificates against this CA (PEM); a station presenting one must have
+    /// CN = its id: security profile 3. Required of every station unless --password is
+    /// given too (then a station without a certificate must pass Basic auth: profile 2).
+    /// Needs --tls-cert.
     #[arg(long, requires = "tls_cert")]
     client_ca: Option<PathBuf>,
+    /// Also serve plain ws:// on this address (profiles 0 and 1) next to the wss:// of
+    /// --listen: one Central System for every profile, e.g. for raising a station's
+    /// SecurityProfile from 1 to 2 and 3 over OCPP. Needs --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    plain_listen: Option<SocketAddr>,
+    /// Answer SignCertificate.req by signing the station's CSR with this CA certificate
+    /// (PEM; needs --signing-ca-key) and sending it in CertificateSigned.req. Without it
+    /// SignCertificate is Rejected.
+    #[arg(long, requires = "signing_ca_key")]
+    signing_ca: Option<PathBuf>,
+    /// The private key (PEM) of --signing-ca.
+    #[arg(long, requires = "signing_ca")]
+    signing_ca_key: Option<PathBuf>,
     /// HTTP Basic auth (profiles 1 and 2): station ID's password as hex bytes, ID=HEX.
     /// Repeat for more stations; once given, stations without a valid password get HTTP 401.
     #[arg(long = "password", value_name = "ID=HEX", value_parser = id_password)]
@@ -194,6 +214,7 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
                 data_dir: args.data_dir,
                 control: args.control,
                 ca_file: args.ca_file,
+                tls_url: args.csms_tls_url,
             };
             let settings = Settings::resolve(file, flags).map_err(anyhow::Error::msg)?;
             commands::run_station(settings).await
@@ -215,6 +236,9 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
                 tls_cert: args.tls_cert,
                 tls_key: args.tls_key,
                 client_ca: args.client_ca,
+                plain_listen: args.plain_listen,
+                signing_ca: args.signing_ca,
+                signing_ca_key: args.signing_ca_key,
                 passwords: args.passwords,
             })
             .await

@@ -35,7 +35,11 @@ pub struct FileSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct SecuritySettings {
     /// 0 (none), 1 (ws + Basic auth), 2 (wss + Basic auth), 3 (wss + client certificate).
+    /// The profile at first start: a profile raised over OCPP since is stored and wins.
     pub profile: Option<u8>,
+    /// The `wss://` URL for profiles 2 and 3 when `csms_url` is `ws://` (same as
+    /// `--csms-tls-url`); without it the station switches `ws://` to `wss://`.
+    pub tls_url: Option<String>,
     /// The HTTP Basic password as hex, 16 to 40 bytes (profiles 1 and 2).
     pub authorization_key: Option<String>,
     /// PEM file with the trusted root(s) for wss:// (same as `--ca-file`).
@@ -53,6 +57,8 @@ pub struct FlagSettings {
     pub data_dir: Option<PathBuf>,
     pub control: Option<SocketAddr>,
     pub ca_file: Option<PathBuf>,
+    /// `--csms-tls-url`: the wss:// URL for security profiles 2 and 3.
+    pub tls_url: Option<String>,
 }
 
 /// Everything `chargepoint run` needs, checked.
@@ -104,7 +110,7 @@ impl Settings {
             .unwrap_or_else(|| PathBuf::from("data").join(&id));
         let mut run = RunOptions::new(id, csms_url);
         run.initial_keys = initial_keys;
-        security(&mut run, file.security, flags.ca_file)?;
+        security(&mut run, file.security, flags.ca_file, flags.tls_url)?;
         if let Some(s) = file.call_timeout_s {
             if s == 0 {
                 return Err("field `call_timeout_s`: must be at least 1".into());
@@ -145,11 +151,12 @@ fn read_pem(path: &Path, field: &str) -> Result<String, String> {
     Ok(text)
 }
 
-/// The security profile and what it needs, checked against the URL.
+/// The security profile and what it needs, checked against the URLs.
 fn security(
     run: &mut RunOptions,
     sec: SecuritySettings,
     ca_flag: Option<PathBuf>,
+    tls_url_flag: Option<String>,
 ) -> Result<(), String> {
     let profile = sec.profile.unwrap_or(0);
     if profile > 3 {
@@ -157,15 +164,27 @@ fn security(
             "field `security.profile`: {profile} is not 0, 1, 2 or 3"
         ));
     }
+    let (tls_url_field, tls_url) = match (tls_url_flag, sec.tls_url) {
+        (Some(u), _) => ("--csms-tls-url", Some(u)),
+        (None, u) => ("field `security.tls_url`:", u),
+    };
+    if let Some(url) = &tls_url {
+        if !url.starts_with("wss://") {
+            return Err(format!("{tls_url_field} {url:?}: must start with wss://"));
+        }
+        check_url_named(tls_url_field, url)?;
+    }
     let wss = run.csms_url.starts_with("wss://");
-    if profile >= 2 && !wss {
+    if profile >= 2 && !wss && tls_url.is_none() {
         return Err(format!(
-            "field `security.profile`: profile {profile} needs a wss:// --csms-url"
+            "field `security.profile`: profile {profile} needs a wss:// --csms-url \
+             or --csms-tls-url (`security.tls_url`)"
         ));
     }
     if profile == 1 && wss {
         return Err("field `security.profile`: profile 1 needs a ws:// --csms-url".into());
     }
+    run.tls_url = tls_url;
     let (ca_field, ca_path) = match (ca_flag, sec.ca_file) {
         (Some(p), _) => ("--ca-file", Some(p)),
         (None, p) => ("field `security.ca_file`:", p),
@@ -173,7 +192,7 @@ fn security(
     if let Some(path) = ca_path {
         run.ca_pem.push(read_pem(&path, ca_field)?);
     }
-    if wss && run.ca_pem.is_empty() {
+    if (wss || profile >= 2) && run.ca_pem.is_empty() {
         return Err("--ca-file is required for a wss:// URL (or `security.ca_file`)".into());
     }
     if let Some(hex) = &sec.authorization_key {
@@ -227,13 +246,18 @@ pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
 }
 
 fn check_url(url: &str) -> Result<(), String> {
+    check_url_named("--csms-url", url)
+}
+
+/// A `ws://` or `wss://` URL with a host; errors start with `field`.
+fn check_url_named(field: &str, url: &str) -> Result<(), String> {
     let rest = url
         .strip_prefix("ws://")
         .or_else(|| url.strip_prefix("wss://"))
-        .ok_or_else(|| format!("--csms-url {url:?}: must start with ws:// or wss://"))?;
+        .ok_or_else(|| format!("{field} {url:?}: must start with ws:// or wss://"))?;
     let host = rest.split('/').next().unwrap_or_default();
     if host.is_empty() {
-        return Err(format!("--csms-url {url:?}: no host"));
+        return Err(format!("{field} {url:?}: no host"));
     }
     Ok(())
 }
@@ -354,8 +378,8 @@ mod tests {
         .unwrap();
         let s = Settings::resolve(file, flags()).unwrap();
         assert_eq!(s.run.security_profile, 1);
-        assert_eq!(s.run.basic_auth().unwrap().1.len(), 16);
-        assert!(s.run.tls().is_none());
+        assert_eq!(s.run.authorization_key.as_ref().map(Vec::len), Some(16));
+        assert_eq!(s.run.url_for_profile(1), "ws://127.0.0.1:9000/ocpp");
 
         let file = parse_file("[security]\nprofile = 2\nauthorization_key = \"00\"\n").unwrap();
         let err = Settings::resolve(file, flags()).unwrap_err();
@@ -405,8 +429,73 @@ mod tests {
         wss(&mut f);
         f.ca_file = Some(ca);
         let s = Settings::resolve(FileSettings::default(), f).unwrap();
-        let tls = s.run.tls().unwrap();
-        assert_eq!(tls.roots_pem.len(), 1);
+        assert_eq!(s.run.ca_pem.len(), 1);
+        assert_eq!(s.run.url_for_profile(0), "wss://127.0.0.1:9000/ocpp");
+        assert_eq!(s.run.url_for_profile(2), "wss://127.0.0.1:9000/ocpp");
+    }
+
+    #[test]
+    fn a_tls_url_serves_profiles_2_and_3_next_to_a_ws_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(
+            &ca,
+            "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let key = "00112233445566778899aabbccddeeff";
+        let profile2 = format!("[security]\nprofile = 2\nauthorization_key = \"{key}\"\n");
+
+        // From the file.
+        let file = parse_file(&format!(
+            "{profile2}tls_url = \"wss://127.0.0.1:9443/ocpp\"\nca_file = {:?}\n",
+            ca.display().to_string()
+        ))
+        .unwrap();
+        let s = Settings::resolve(file, flags()).unwrap();
+        assert_eq!(s.run.security_profile, 2);
+        assert_eq!(s.run.url_for_profile(1), "ws://127.0.0.1:9000/ocpp");
+        assert_eq!(
+            s.run.station_url_for_profile(2),
+            "wss://127.0.0.1:9443/ocpp/CP001"
+        );
+
+        // The flag wins over the file.
+        let file = parse_file(&format!(
+            "{profile2}tls_url = \"wss://127.0.0.1:9443/ocpp\"\n"
+        ))
+        .unwrap();
+        let mut f = flags();
+        f.tls_url = Some("wss://localhost:9444/x".into());
+        f.ca_file = Some(ca.clone());
+        let s = Settings::resolve(file, f).unwrap();
+        assert_eq!(s.run.url_for_profile(3), "wss://localhost:9444/x");
+
+        // Not wss://: named.
+        let mut f = flags();
+        f.tls_url = Some("ws://127.0.0.1:9443/ocpp".into());
+        let err = Settings::resolve(FileSettings::default(), f).unwrap_err();
+        assert!(err.starts_with("--csms-tls-url"), "{err}");
+        assert!(!err.contains('\n'));
+        let file = parse_file("[security]\ntls_url = \"http://x\"\n").unwrap();
+        let err = Settings::resolve(file, flags()).unwrap_err();
+        assert!(err.contains("security.tls_url"), "{err}");
+
+        // Profile 2 with a tls_url still needs a CA.
+        let mut f = flags();
+        f.tls_url = Some("wss://127.0.0.1:9443/ocpp".into());
+        let err = Settings::resolve(parse_file(&profile2).unwrap(), f).unwrap_err();
+        assert!(err.contains("--ca-file"), "{err}");
+
+        // Without a tls_url, profile 1 may later be raised over OCPP: the wss:// URL is then
+        // the ws:// one switched over.
+        let file = parse_file(&format!(
+            "[security]\nprofile = 1\nauthorization_key = \"{key}\"\n"
+        ))
+        .unwrap();
+        let s = Settings::resolve(file, flags()).unwrap();
+        assert_eq!(s.run.tls_url, None);
+        assert_eq!(s.run.url_for_profile(2), "wss://127.0.0.1:9000/ocpp");
     }
 
     #[test]

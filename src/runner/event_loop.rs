@@ -4,14 +4,14 @@
 use super::meter_file::MeterFile;
 use super::operation::Operate;
 use super::state::{ConnectorState, StationState};
-use super::{Command, RunOptions, StartError};
+use super::{connection_config, Command, RunOptions, StartError};
 use crate::clock::Clock;
 use crate::frame_log;
 use chrono::{DateTime, Duration, Utc};
 use hal::sim::SimCharger;
 use hal::{Charger, HardwareCommand, HardwareEvent};
-use net::{Backoff, ClientConfig, Connection, NetError};
-use station::{Input, Output, Station, StationConfig};
+use net::{Backoff, Connection, NetError};
+use station::{Input, Output, SecurityEvent, Station, StationConfig};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -19,6 +19,26 @@ use tokio::task::JoinHandle;
 /// How often the simulated hardware is looked at while something happens there.
 const PHYSICS_STEP: Duration = Duration::seconds(1);
 const IDLE_STEP: Duration = Duration::seconds(10);
+/// Connection attempts with a newly raised SecurityProfile before falling back to the
+/// previous one (counted, not timed: the backoff runs between them as usual).
+const PROFILE_ATTEMPTS: u32 = 3;
+
+/// A SecurityProfile raised over OCPP that no connection has proven yet.
+#[derive(Debug, Clone, Copy)]
+struct ProfileTrial {
+    profile: u8,
+    /// The profile of the last successful connection: where a failed trial goes back to.
+    previous: u8,
+    /// Failed attempts with `profile` so far.
+    failures: u32,
+}
+
+/// Why a connection attempt failed: the error text (no secrets in it) and the security
+/// event it stands for, if any.
+struct Failure {
+    text: String,
+    event: Option<SecurityEvent>,
+}
 
 pub(crate) struct EventLoop {
     opts: RunOptions,
@@ -29,6 +49,19 @@ pub(crate) struct EventLoop {
     state: watch::Sender<StationState>,
     conn: Option<Connection>,
     connecting: Option<JoinHandle<Result<Connection, NetError>>>,
+    /// The URL and SecurityProfile of the connection attempt under way (or of the
+    /// connection it opened).
+    attempt: (String, u8),
+    /// The SecurityProfile of the last successful connection (none before the first).
+    known_good: Option<u8>,
+    /// A SecurityProfile raised over OCPP, being tried.
+    trial: Option<ProfileTrial>,
+    /// The SecurityProfile the station just changed to: reconnect with it once the outputs
+    /// at hand (the ChangeConfiguration answer) are out.
+    switch_profile: Option<u8>,
+    /// The security event raised for the failure streak in progress: the same failure on
+    /// every retry raises it only once; a successful connection ends the streak.
+    failure_event: Option<SecurityEvent>,
     reconnect_at: Option<DateTime<Utc>>,
     backoff: Backoff,
     ping_interval: Option<std::time::Duration>,
@@ -72,6 +105,11 @@ impl EventLoop {
             state,
             conn: None,
             connecting: None,
+            attempt: (String::new(), 0),
+            known_good: None,
+            trial: None,
+            switch_profile: None,
+            failure_event: None,
             reconnect_at: Some(now),
             backoff,
             ping_interval: ping_interval(ping),
@@ -136,6 +174,9 @@ impl EventLoop {
                         });
                         let _ = reply.send(answer);
                     }
+                    Some(Command::SecurityLog(reply)) => {
+                        let _ = reply.send(self.station.security_log());
+                    }
                     Some(Command::Shutdown(done)) => {
                         self.close().await;
                         let _ = done.send(());
@@ -162,20 +203,9 @@ impl EventLoop {
                     let now = self.clock.now();
                     match connected {
                         Ok(conn) => {
-                            tracing::info!("connected to {}", self.opts.station_url());
-                            self.backoff.reset();
-                            self.conn = Some(conn);
-                            self.step(now, Some(Input::Connected)).await;
+                            self.connected(conn, now).await;
                         }
-                        Err(e) => {
-                            let delay = self.backoff.next_delay_random();
-                            tracing::warn!(
-                                "cannot connect to {}: {e}; retrying in {:.1} s",
-                                self.opts.station_url(),
-                                delay.as_secs_f64()
-                            );
-                            self.reconnect_at = Some(now + chrono_duration(delay));
-                        }
+                        Err(failure) => self.connect_failed(failure, now).await,
                     }
                 }
                 _ = sleep => {}
@@ -208,7 +238,93 @@ impl EventLoop {
         }
         self.station.handle(Input::Tick, now);
         self.drain(now).await;
+        if let Some(profile) = self.switch_profile.take() {
+            self.switch_profile(profile, now).await;
+        }
         self.publish();
+    }
+
+    /// A connection attempt succeeded: its profile is the known-good one now.
+    async fn connected(&mut self, conn: Connection, now: DateTime<Utc>) {
+        let (url, profile) = self.attempt.clone();
+        tracing::info!("connected to {url} (security profile {profile})");
+        self.backoff.reset();
+        self.known_good = Some(profile);
+        self.failure_event = None;
+        if self.trial.is_some_and(|t| t.profile == profile) {
+            tracing::info!("security profile {profile} works");
+            self.trial = None;
+        }
+        self.conn = Some(conn);
+        self.step(now, Some(Input::Connected)).await;
+    }
+
+    /// A connection attempt failed: retry after the backoff; tell the station about a
+    /// security problem once per streak; after the last attempt with a newly raised
+    /// SecurityProfile, fall back to the previous one.
+    async fn connect_failed(&mut self, failure: Failure, now: DateTime<Utc>) {
+        let (url, profile) = self.attempt.clone();
+        let delay = self.backoff.next_delay_random();
+        tracing::warn!(
+            "cannot connect to {url} (security profile {profile}): {}; retrying in {:.1} s",
+            failure.text,
+            delay.as_secs_f64()
+        );
+        self.reconnect_at = Some(now + chrono_duration(delay));
+        if let Some(kind) = failure.event {
+            if self.failure_event != Some(kind) {
+                self.failure_event = Some(kind);
+                let tech_info = Some(failure.text.clone());
+                self.step(now, Some(Input::SecurityEvent { kind, tech_info }))
+                    .await;
+            }
+        }
+        let Some(trial) = self.trial.as_mut().filter(|t| t.profile == profile) else {
+            return;
+        };
+        trial.failures += 1;
+        if trial.failures < PROFILE_ATTEMPTS {
+            return;
+        }
+        let previous = trial.previous;
+        self.trial = None;
+        tracing::warn!(
+            "security profile {profile} failed {PROFILE_ATTEMPTS} times; \
+             falling back to profile {previous}"
+        );
+        let fallback = Input::SecurityProfileFallback {
+            profile: previous,
+            reason: failure.text,
+        };
+        self.step(now, Some(fallback)).await;
+        // The previous profile worked: no reason to wait.
+        self.backoff.reset();
+        self.reconnect_at = Some(now);
+    }
+
+    /// The station accepted a new SecurityProfile: close the connection (the answer is
+    /// out) and connect with it at once; remember the profile that worked to fall back to.
+    async fn switch_profile(&mut self, profile: u8, now: DateTime<Utc>) {
+        let previous = self.known_good.unwrap_or(self.attempt.1);
+        if profile == previous && self.trial.is_none() {
+            return;
+        }
+        tracing::info!("SecurityProfile {profile} (was {previous}): reconnecting with it");
+        self.trial = Some(ProfileTrial {
+            profile,
+            previous,
+            failures: 0,
+        });
+        if let Some(task) = self.connecting.take() {
+            task.abort();
+        }
+        if let Some(conn) = self.conn.take() {
+            conn.close().await;
+            self.station.handle(Input::Disconnected, now);
+            self.drain(now).await;
+        }
+        self.backoff.reset();
+        self.reconnect_at = Some(now);
     }
 
     async fn drain(&mut self, now: DateTime<Utc>) {
@@ -244,12 +360,23 @@ impl EventLoop {
                 }
                 Output::Reset { hard } => self.reset = Some(hard),
                 Output::ClockSync(t) => self.clock.sync(t),
-                Output::ConfigChanged { key, value } => {
-                    if key == "WebSocketPingInterval" {
-                        // Takes effect with the next connection.
+                Output::ConfigChanged { key, value } => match key.as_str() {
+                    // Takes effect with the next connection.
+                    "WebSocketPingInterval" => {
                         self.ping_interval = ping_interval(value.parse().unwrap_or(0));
                     }
-                }
+                    "SecurityProfile" => match value.parse::<u8>() {
+                        Ok(profile) => self.switch_profile = Some(profile),
+                        Err(_) => tracing::error!("SecurityProfile {value:?} is no profile"),
+                    },
+                    // A new ChargePointCertificate is presented from the next connection
+                    // on (each attempt asks the station for it).
+                    _ => {}
+                },
+                // Outputs of features this runner does not carry out yet (firmware
+                // download, verification, installation; log upload).
+                #[allow(unreachable_patterns)]
+                other => tracing::warn!("output not carried out by this runner: {other:?}"),
             }
         }
     }
@@ -277,15 +404,12 @@ impl EventLoop {
             return;
         }
         self.reconnect_at = None;
-        let cfg = ClientConfig {
-            url: self.opts.station_url(),
-            subprotocol: "ocpp1.6".to_string(),
+        let cfg = net::ClientConfig {
             ping_interval: self.ping_interval,
             connect_timeout: std::time::Duration::from_secs(10),
-            extra_headers: Vec::new(),
-            basic_auth: self.opts.basic_auth(),
-            tls: self.opts.tls(),
+            ..connection_config(&self.opts, &self.station, now)
         };
+        self.attempt = (cfg.url.clone(), self.station.security_profile());
         self.connecting = Some(tokio::spawn(async move { net::connect(&cfg).await }));
     }
 
@@ -346,8 +470,12 @@ fn build_station(
     restarts: u64,
 ) -> Result<Station, station::StationError> {
     let mut cfg = StationConfig::new(charger.info(), charger.connector_count());
+    cfg.identity = opts.id.clone();
     cfg.call_timeout = opts.call_timeout;
-    cfg.initial_keys = opts.initial_keys.clone();
+    cfg.initial_keys = initial_keys(opts);
+    // Provisioned at first start; what was installed over OCPP since stays.
+    cfg.central_system_roots = opts.ca_pem.clone();
+    cfg.charge_point_certificate = opts.client_cert.clone().zip(opts.client_key.clone());
     cfg.cable_lock = charger.has_cable_lock();
     cfg.data_transfer = opts.data_transfer.clone();
     // Smart Charging converts A <-> W with it while no EV voltage is measured.
@@ -383,6 +511,29 @@ fn build_station(
     Ok(station)
 }
 
+/// The configured keys plus SecurityProfile and AuthorizationKey (hex) from the security
+/// settings, unless the keys name them already. The station loads these first; values
+/// changed over OCPP and stored win over both.
+fn initial_keys(opts: &RunOptions) -> Vec<(String, String)> {
+    let mut keys = opts.initial_keys.clone();
+    let has = |keys: &[(String, String)], name: &str| {
+        keys.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
+    };
+    if !has(&keys, "SecurityProfile") {
+        keys.push(("SecurityProfile".into(), opts.security_profile.to_string()));
+    }
+    if let Some(key) = &opts.authorization_key {
+        if !has(&keys, "AuthorizationKey") {
+            keys.push(("AuthorizationKey".into(), hex(key)));
+        }
+    }
+    keys
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn ping_interval(seconds: i64) -> Option<std::time::Duration> {
     (seconds > 0).then(|| std::time::Duration::from_secs(seconds as u64))
 }
@@ -400,12 +551,158 @@ async fn recv(conn: &mut Option<Connection>) -> Result<Option<String>, NetError>
 
 async fn join(
     task: &mut Option<JoinHandle<Result<Connection, NetError>>>,
-) -> Result<Connection, String> {
+) -> Result<Connection, Failure> {
     match task {
         Some(task) => match task.await {
-            Ok(result) => result.map_err(|e| e.to_string()),
-            Err(e) => Err(format!("connect task failed: {e}")),
+            Ok(result) => result.map_err(|e| Failure {
+                event: transport_event(&e),
+                text: e.to_string(),
+            }),
+            Err(e) => Err(Failure {
+                text: format!("connect task failed: {e}"),
+                event: None,
+            }),
         },
         None => std::future::pending().await,
+    }
+}
+
+/// The security event a failed connection attempt stands for: the Central System's
+/// certificate did not verify, no TLS version or cipher suite in common, or the Central
+/// System refused our credentials (HTTP 401).
+pub(crate) fn transport_event(e: &NetError) -> Option<SecurityEvent> {
+    match e {
+        NetError::Tls { kind, .. } if kind.is_certificate_problem() => {
+            Some(SecurityEvent::InvalidCentralSystemCertificate)
+        }
+        NetError::Tls {
+            kind: net::TlsErrorKind::Version,
+            ..
+        } => Some(SecurityEvent::InvalidTLSVersion),
+        NetError::Tls {
+            kind: net::TlsErrorKind::CipherSuite,
+            ..
+        } => Some(SecurityEvent::InvalidTLSCipherSuite),
+        NetError::HttpStatus { status: 401 } => {
+            Some(SecurityEvent::FailedToAuthenticateAtCentralSystem)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hal::sim::SimConfig;
+
+    fn now() -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    fn root() -> String {
+        let ca = certs::pki::Authority::new("root", certs::pki::Validity::days(30));
+        ca.expect("a test CA").root.cert_pem
+    }
+
+    fn station(opts: &RunOptions) -> Station {
+        let sim = SimCharger::new(SimConfig::default(), now());
+        build_station(opts, &sim, Box::new(store::MemoryStore::new()), now(), 0).expect("a station")
+    }
+
+    #[test]
+    fn the_security_settings_become_initial_keys_unless_given() {
+        let mut opts = RunOptions::new("CP1", "ws://h:1/ocpp");
+        opts.security_profile = 2;
+        opts.authorization_key = Some(vec![0x00, 0xab, 0x10]);
+        let keys = initial_keys(&opts);
+        assert!(keys.contains(&("SecurityProfile".into(), "2".into())));
+        assert!(keys.contains(&("AuthorizationKey".into(), "00ab10".into())));
+
+        opts.initial_keys = vec![("securityprofile".into(), "1".into())];
+        let keys = initial_keys(&opts);
+        assert_eq!(
+            keys.iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case("SecurityProfile"))
+                .count(),
+            1
+        );
+        assert!(keys.contains(&("securityprofile".into(), "1".into())));
+    }
+
+    #[test]
+    fn the_station_is_provisioned_with_the_settings() {
+        let mut opts = RunOptions::new("CP1", "ws://h:1/ocpp");
+        opts.security_profile = 1;
+        opts.authorization_key = Some(b"0123456789abcdef".to_vec());
+        opts.ca_pem = vec![root()];
+        let st = station(&opts);
+        assert_eq!(st.security_profile(), 1);
+        assert_eq!(st.tls_roots(), opts.ca_pem);
+    }
+
+    #[test]
+    fn each_attempt_takes_its_settings_from_the_station() {
+        let mut opts = RunOptions::new("CP1", "ws://h:1/ocpp");
+        opts.security_profile = 1;
+        opts.authorization_key = Some(b"0123456789abcdef".to_vec());
+        opts.ca_pem = vec![root()];
+        let cfg = connection_config(&opts, &station(&opts), now());
+        assert_eq!(cfg.url, "ws://h:1/ocpp/CP1");
+        assert_eq!(
+            cfg.basic_auth,
+            Some(("CP1".to_string(), b"0123456789abcdef".to_vec()))
+        );
+        assert!(cfg.tls.is_none());
+
+        // Profile 2 on a ws:// URL: the same host and port over wss://, with the roots.
+        opts.security_profile = 2;
+        let cfg = connection_config(&opts, &station(&opts), now());
+        assert_eq!(cfg.url, "wss://h:1/ocpp/CP1");
+        assert!(cfg.basic_auth.is_some());
+        let tls = cfg.tls.expect("TLS");
+        assert_eq!(tls.roots_pem, opts.ca_pem);
+        assert!(tls.client_cert_pem.is_none());
+
+        // Profile 0: nothing.
+        opts.security_profile = 0;
+        let cfg = connection_config(&opts, &station(&opts), now());
+        assert_eq!(cfg.url, "ws://h:1/ocpp/CP1");
+        assert!(cfg.basic_auth.is_none() && cfg.tls.is_none());
+    }
+
+    #[test]
+    fn transport_failures_map_to_security_events() {
+        let tls = |kind| NetError::Tls {
+            kind,
+            detail: String::new(),
+        };
+        use net::TlsErrorKind as K;
+        for kind in [
+            K::UnknownRoot,
+            K::Expired,
+            K::NotYetValid,
+            K::HostName,
+            K::BadCertificate,
+        ] {
+            assert_eq!(
+                transport_event(&tls(kind)),
+                Some(SecurityEvent::InvalidCentralSystemCertificate)
+            );
+        }
+        assert_eq!(
+            transport_event(&tls(K::Version)),
+            Some(SecurityEvent::InvalidTLSVersion)
+        );
+        assert_eq!(
+            transport_event(&tls(K::CipherSuite)),
+            Some(SecurityEvent::InvalidTLSCipherSuite)
+        );
+        assert_eq!(transport_event(&tls(K::Handshake)), None);
+        assert_eq!(transport_event(&tls(K::Config)), None);
+        assert_eq!(
+            transport_event(&NetError::HttpStatus { status: 401 }),
+            Some(SecurityEvent::FailedToAuthenticateAtCentralSystem)
+        );
+        assert_eq!(transport_event(&NetError::HttpStatus { status: 404 }), None);
     }
 }

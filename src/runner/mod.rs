@@ -18,11 +18,20 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// Everything a running station needs besides its store and hardware.
+///
+/// The security settings are what the station is provisioned with at its first start: they
+/// go into the station (keys SecurityProfile and AuthorizationKey, the
+/// CentralSystemRootCertificates, the ChargePointCertificate) unless changes made over OCPP
+/// are stored. From then on the station is the source of truth: each connection attempt
+/// takes the profile, password, roots and client certificate from it.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub id: String,
     /// The Central System's URL; the station connects to `{csms_url}/{id}`.
     pub csms_url: String,
+    /// The `wss://` URL for security profiles 2 and 3 when `csms_url` is `ws://` (see
+    /// [`RunOptions::url_for_profile`]).
+    pub tls_url: Option<String>,
     /// Values for configuration keys at first start; keys changed over OCPP since win.
     pub initial_keys: Vec<(String, String)>,
     pub call_timeout: chrono::Duration,
@@ -32,14 +41,16 @@ pub struct RunOptions {
     pub data_transfer: station::DataTransferVendors,
     /// Where the simulated meters keep their registers across restarts (none: in memory).
     pub meter_file: Option<std::path::PathBuf>,
-    /// OCPP security profile 0..=3: 1 and 2 send HTTP Basic credentials, 2 and 3 use TLS,
-    /// 3 presents `client_cert`.
+    /// The initial SecurityProfile key, 0..=3: 1 and 2 send HTTP Basic credentials, 2 and 3
+    /// use TLS, 3 presents the ChargePointCertificate.
     pub security_profile: u8,
-    /// The HTTP Basic password (the `AuthorizationKey` bytes), profiles 1 and 2.
+    /// The initial AuthorizationKey: the HTTP Basic password bytes, profiles 1 and 2.
     pub authorization_key: Option<Vec<u8>>,
-    /// Trusted roots for `wss://` (PEM texts).
+    /// CentralSystemRootCertificates provisioned at first start (PEM texts): trusted for
+    /// `wss://`.
     pub ca_pem: Vec<String>,
-    /// The charge point certificate (PEM) and its key, profile 3.
+    /// The ChargePointCertificate (PEM, leaf first) and its key provisioned at first start:
+    /// presented with profile 3.
     pub client_cert: Option<String>,
     pub client_key: Option<String>,
 }
@@ -49,6 +60,7 @@ impl RunOptions {
         RunOptions {
             id: id.into(),
             csms_url: csms_url.into(),
+            tls_url: None,
             initial_keys: Vec::new(),
             call_timeout: chrono::Duration::seconds(30),
             reconnect_min: chrono::Duration::seconds(1),
@@ -63,35 +75,81 @@ impl RunOptions {
         }
     }
 
-    /// HTTP Basic credentials for the handshake: id and AuthorizationKey, profiles 1 and 2.
-    pub fn basic_auth(&self) -> Option<(String, Vec<u8>)> {
-        match self.security_profile {
-            1 | 2 => self
-                .authorization_key
-                .clone()
-                .map(|key| (self.id.clone(), key)),
-            _ => None,
-        }
-    }
-
-    /// TLS settings for a `wss://` URL: the trusted roots, and the client certificate with
-    /// profile 3. `None` for `ws://` (a wss URL without them fails; it never falls back).
-    pub fn tls(&self) -> Option<net::TlsClientConfig> {
-        if !self.csms_url.to_ascii_lowercase().starts_with("wss://") {
-            return None;
-        }
-        let profile3 = self.security_profile == 3;
-        Some(net::TlsClientConfig {
-            roots_pem: self.ca_pem.clone(),
-            client_cert_pem: self.client_cert.clone().filter(|_| profile3),
-            client_key_pem: self.client_key.clone().filter(|_| profile3),
-            ..net::TlsClientConfig::default()
-        })
-    }
-
     /// `{csms_url}/{id}` with exactly one slash between.
     pub fn station_url(&self) -> String {
-        format!("{}/{}", self.csms_url.trim_end_matches('/'), self.id)
+        join_id(&self.csms_url, &self.id)
+    }
+
+    /// The Central System URL (without the id) for security profile `profile`: profiles 0
+    /// and 1 use `csms_url`; 2 and 3 need `wss://`: `tls_url` if set, else `csms_url` if it
+    /// is `wss://` already, else `csms_url` with `ws://` switched to `wss://` (same host and
+    /// port).
+    pub fn url_for_profile(&self, profile: u8) -> String {
+        if profile < 2 {
+            return self.csms_url.clone();
+        }
+        if let Some(url) = &self.tls_url {
+            return url.clone();
+        }
+        match strip_scheme(&self.csms_url, "ws://") {
+            Some(rest) => format!("wss://{rest}"),
+            None => self.csms_url.clone(),
+        }
+    }
+
+    /// `{url_for_profile(profile)}/{id}`: where the station connects with that profile.
+    pub fn station_url_for_profile(&self, profile: u8) -> String {
+        join_id(&self.url_for_profile(profile), &self.id)
+    }
+}
+
+fn join_id(url: &str, id: &str) -> String {
+    format!("{}/{}", url.trim_end_matches('/'), id)
+}
+
+/// `url` without `scheme` (compared case-insensitively), if it starts with it.
+fn strip_scheme<'a>(url: &'a str, scheme: &str) -> Option<&'a str> {
+    url.get(..scheme.len())
+        .filter(|s| s.eq_ignore_ascii_case(scheme))
+        .map(|_| &url[scheme.len()..])
+}
+
+/// The transport settings of one connection attempt, from the station's security state at
+/// that moment: the URL for its SecurityProfile, HTTP Basic credentials (profiles 1 and 2:
+/// user = id, password = AuthorizationKey), the trusted roots for `wss://` and, with
+/// profile 3, the ChargePointCertificate to present.
+pub(crate) fn connection_config(
+    opts: &RunOptions,
+    station: &station::Station,
+    now: chrono::DateTime<chrono::Utc>,
+) -> net::ClientConfig {
+    let profile = station.security_profile();
+    let url = opts.station_url_for_profile(profile);
+    let basic_auth = match profile {
+        1 | 2 => station
+            .authorization_key()
+            .map(|key| (opts.id.clone(), key)),
+        _ => None,
+    };
+    let tls = strip_scheme(&url, "wss://").map(|_| {
+        let identity = (profile == 3).then(|| station.tls_identity(now)).flatten();
+        if profile == 3 && identity.is_none() {
+            tracing::warn!("security profile 3 without a valid ChargePointCertificate");
+        }
+        let (cert, key) = identity.unzip();
+        net::TlsClientConfig {
+            roots_pem: station.tls_roots(),
+            client_cert_pem: cert,
+            client_key_pem: key,
+            ..net::TlsClientConfig::default()
+        }
+    });
+    net::ClientConfig {
+        url,
+        subprotocol: net::OCPP16.to_string(),
+        basic_auth,
+        tls,
+        ..net::ClientConfig::default()
     }
 }
 
@@ -101,6 +159,8 @@ pub(crate) enum Command {
         op: Operation,
         reply: oneshot::Sender<Result<ConnectorState, String>>,
     },
+    /// The station's security log, oldest first.
+    SecurityLog(oneshot::Sender<Vec<store::SecurityLogEntry>>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -160,6 +220,12 @@ impl StationHandle {
         self.commander.operate(connector, op).await
     }
 
+    /// The station's security log (the SecurityLog of GetLog), oldest first: every
+    /// security event it raised, including the transport failures the runner reports.
+    pub async fn security_log(&self) -> Vec<store::SecurityLogEntry> {
+        self.commander.security_log().await
+    }
+
     pub fn commander(&self) -> Commander {
         self.commander.clone()
     }
@@ -208,5 +274,50 @@ impl Commander {
             .map_err(|_| "the station has stopped".to_string())?;
         rx.await
             .unwrap_or_else(|_| Err("the station has stopped".to_string()))
+    }
+
+    /// The station's security log, oldest first (empty once the station has stopped).
+    pub async fn security_log(&self) -> Vec<store::SecurityLogEntry> {
+        let (reply, rx) = oneshot::channel();
+        if self
+            .commands
+            .send(Command::SecurityLog(reply))
+            .await
+            .is_err()
+        {
+            return Vec::new();
+        }
+        rx.await.unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_2_and_3_use_a_wss_url() {
+        let mut opts = RunOptions::new("CP1", "ws://127.0.0.1:9000/ocpp/");
+        assert_eq!(opts.station_url(), "ws://127.0.0.1:9000/ocpp/CP1");
+        assert_eq!(opts.url_for_profile(0), "ws://127.0.0.1:9000/ocpp/");
+        assert_eq!(opts.url_for_profile(1), "ws://127.0.0.1:9000/ocpp/");
+        // Derived: same host and port.
+        assert_eq!(
+            opts.station_url_for_profile(2),
+            "wss://127.0.0.1:9000/ocpp/CP1"
+        );
+        opts.csms_url = "WS://Host:1/x".into();
+        assert_eq!(opts.url_for_profile(3), "wss://Host:1/x");
+        // An explicit TLS URL wins.
+        opts.tls_url = Some("wss://127.0.0.1:9443/ocpp".into());
+        assert_eq!(
+            opts.station_url_for_profile(3),
+            "wss://127.0.0.1:9443/ocpp/CP1"
+        );
+        assert_eq!(opts.url_for_profile(1), "WS://Host:1/x");
+        // A wss:// csms_url serves every TLS profile as it is.
+        let opts = RunOptions::new("CP1", "wss://h:9443/ocpp");
+        assert_eq!(opts.url_for_profile(2), "wss://h:9443/ocpp");
+        assert_eq!(opts.url_for_profile(0), "wss://h:9443/ocpp");
     }
 }

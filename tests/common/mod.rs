@@ -30,6 +30,9 @@ pub fn t0() -> DateTime<Utc> {
     "2025-06-02T10:00:00Z".parse().expect("a valid start time")
 }
 
+/// Adjusts the station's options once the Central System runs (its URLs are known).
+pub type StationOptions = Box<dyn FnOnce(&mut RunOptions, &CentralSystem) + Send>;
+
 /// What to start; `Setup::default().start()` gives a station that is accepted at once.
 pub struct Setup {
     pub csms: CsmsConfig,
@@ -46,6 +49,12 @@ pub struct Setup {
     pub call_timeout: chrono::Duration,
     /// The simulated charger.
     pub sim: SimConfig,
+    /// Security settings and URLs of the station, e.g. a security profile.
+    pub station: Option<StationOptions>,
+    /// The station's clock at start ([`t0`] by default). Tests with certificates start it
+    /// at the real time: the test PKI's certificates are valid from (real) now, and the
+    /// station checks validity by its own clock.
+    pub clock_start: DateTime<Utc>,
 }
 
 impl Default for Setup {
@@ -60,6 +69,8 @@ impl Default for Setup {
             reconnect_max: chrono::Duration::seconds(60),
             call_timeout: chrono::Duration::minutes(30),
             sim: SimConfig::default(),
+            station: None,
+            clock_start: t0(),
         }
     }
 }
@@ -87,13 +98,23 @@ impl Setup {
         self
     }
 
+    /// Set the station's options (security profile, URLs, ...) once the Central System
+    /// runs; the station connects to `csms_url`, by default the Central System's base URL.
+    pub fn station(
+        mut self,
+        f: impl FnOnce(&mut RunOptions, &CentralSystem) + Send + 'static,
+    ) -> Self {
+        self.station = Some(Box::new(f));
+        self
+    }
+
     pub async fn start(self) -> Harness {
         let csms = CentralSystem::start(self.csms)
             .await
             .expect("start the Central System on loopback");
         // Subscribe before the station exists so that not a frame is missed.
         let events = csms.subscribe();
-        let clock = ManualClock::new(t0());
+        let clock = ManualClock::new(self.clock_start);
         let data = tempfile::tempdir().expect("a temporary data directory");
         let store: Box<dyn store::Store> = if self.sqlite {
             Box::new(
@@ -108,7 +129,10 @@ impl Setup {
         opts.reconnect_min = self.reconnect_min;
         opts.reconnect_max = self.reconnect_max;
         opts.call_timeout = self.call_timeout;
-        let sim = SimCharger::new(self.sim, t0());
+        if let Some(f) = self.station {
+            f(&mut opts, &csms);
+        }
+        let sim = SimCharger::new(self.sim, self.clock_start);
         let station = StationHandle::start(opts, sim, store, Arc::new(clock.clone()))
             .expect("start the station");
         Harness {
@@ -337,7 +361,15 @@ impl Harness {
                 .wait_for(Duration::from_secs(2), |s| s.connected)
                 .await
                 .is_ok();
-            if connected && self.csms.is_connected(&self.id) {
+            // The station may see its handshake done a moment before the Central System
+            // has registered the session.
+            if connected
+                && self
+                    .csms
+                    .wait_connected(&self.id, Duration::from_secs(2))
+                    .await
+                    .is_ok()
+            {
                 return advanced;
             }
         }
@@ -356,17 +388,16 @@ impl Harness {
             {
                 return c.payload.clone();
             }
-            if self.next_frame_until(deadline).await.is_none()
-                && !self
-                    .security_events
-                    .iter()
-                    .any(|c| c.payload["type"] == kind)
-            {
+            if Instant::now() >= deadline {
                 panic!(
                     "no SecurityEventNotification {kind} within {T:?}; got {}",
                     describe_calls(&self.security_events)
                 );
             }
+            // Short slices: the reader passes over SecurityEventNotifications (it collects
+            // them) and would otherwise wait for the next other frame or the deadline.
+            let slice = (Instant::now() + Duration::from_millis(50)).min(deadline);
+            self.next_frame_until(slice).await;
         }
     }
 
@@ -473,6 +504,32 @@ impl Harness {
             .wait_for(T, pred)
             .await
             .unwrap_or_else(|s| panic!("{what}: state is {s:?}"))
+    }
+
+    /// The station's security log: (event kind, techInfo), oldest first.
+    pub async fn security_log(&self) -> Vec<(String, Option<String>)> {
+        self.station()
+            .security_log()
+            .await
+            .into_iter()
+            .map(|e| (e.kind, e.tech_info))
+            .collect()
+    }
+
+    /// Wait (real time, at most `T`) until the security log has an entry of `kind`; the
+    /// whole log then.
+    pub async fn wait_security_log(&self, kind: &str) -> Vec<(String, Option<String>)> {
+        let deadline = Instant::now() + T;
+        loop {
+            let log = self.security_log().await;
+            if log.iter().any(|(k, _)| k == kind) {
+                return log;
+            }
+            if Instant::now() >= deadline {
+                panic!("no {kind} in the security log within {T:?}: {log:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Close the station's connection from the Central System's side and wait until the

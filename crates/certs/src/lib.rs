@@ -16,6 +16,7 @@
 //!
 //! Pure computation: no files, no network, no clock (every time is a parameter).
 
+mod der;
 pub mod pki;
 mod x509;
 

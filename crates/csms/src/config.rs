@@ -1,6 +1,7 @@
 //! How the Central System answers: registration, heartbeat interval, authorization.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -85,8 +86,8 @@ impl AuthorizePolicy {
 }
 
 /// Start-up configuration. The answer settings can also be changed while running
-/// (see `CentralSystem::set_*`).
-#[derive(Debug, Clone)]
+/// (see `CentralSystem::set_*`). Its `Debug` leaves out passwords and the signing key.
+#[derive(Clone)]
 pub struct CsmsConfig {
     /// Where to listen; port 0 picks a free port (see `CentralSystem::local_addr`).
     pub listen: SocketAddr,
@@ -97,12 +98,48 @@ pub struct CsmsConfig {
     pub authorize: AuthorizePolicy,
     /// How long an outgoing CALL waits for the station's answer once sent.
     pub call_timeout: Duration,
-    /// Serve `wss://` with this certificate (security profiles 2 and 3; with
-    /// `client_ca_pem` set, stations must present a client certificate: profile 3).
+    /// Serve `wss://` on `listen` with this certificate (security profiles 2 and 3). With
+    /// `client_ca_pem` set, a station that presents a client certificate must have one
+    /// that chains to it and names the station (CN = id): profile 3, no password needed.
+    /// When `passwords` are configured too, the certificate is optional (the CSMS turns
+    /// `client_cert_required` off): a station without one must pass Basic auth (profile 2).
     pub tls: Option<net::TlsServerConfig>,
+    /// Also serve plain `ws://` here (profiles 0 and 1), next to the TLS listener: one
+    /// Central System for every profile, sharing all state
+    /// (`CentralSystem::plain_base_url`).
+    pub plain_listen: Option<SocketAddr>,
     /// HTTP Basic auth (profiles 1 and 2): station id -> password bytes. A station whose
     /// user is not its id, or whose password differs, gets HTTP 401. `None`: no check.
     pub passwords: Option<BTreeMap<String, Vec<u8>>>,
+    /// The CA that signs the CSRs of SignCertificate.req: (certificate PEM, private key
+    /// PEM). The station gets Accepted and then CertificateSigned.req with the new
+    /// certificate. `None`: SignCertificate is Rejected.
+    pub signing_ca: Option<(String, String)>,
+}
+
+impl fmt::Debug for CsmsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CsmsConfig")
+            .field("listen", &self.listen)
+            .field("heartbeat_interval", &self.heartbeat_interval)
+            .field("boot_status", &self.boot_status)
+            .field("authorize", &self.authorize)
+            .field("call_timeout", &self.call_timeout)
+            .field("tls", &self.tls)
+            .field("plain_listen", &self.plain_listen)
+            .field(
+                "passwords",
+                &self
+                    .passwords
+                    .as_ref()
+                    .map(|p| p.keys().collect::<Vec<_>>()),
+            )
+            .field(
+                "signing_ca",
+                &self.signing_ca.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl Default for CsmsConfig {
@@ -114,7 +151,9 @@ impl Default for CsmsConfig {
             authorize: AuthorizePolicy::AcceptAll,
             call_timeout: Duration::from_secs(30),
             tls: None,
+            plain_listen: None,
             passwords: None,
+            signing_ca: None,
         }
     }
 }

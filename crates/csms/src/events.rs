@@ -41,6 +41,13 @@ pub enum CsmsEvent {
         frame: Option<ocpp::Frame>,
         at: DateTime<Utc>,
     },
+    /// How a SignCertificate.req of `station` ended: the status the station answered our
+    /// CertificateSigned.req with, or why there was none (the CSR could not be signed, the
+    /// CALL failed or timed out).
+    CertificateSigned {
+        station: String,
+        status: Result<ocpp::CertificateSignedStatus, String>,
+    },
 }
 
 impl CsmsEvent {
@@ -48,7 +55,8 @@ impl CsmsEvent {
         match self {
             CsmsEvent::Connected { station }
             | CsmsEvent::Disconnected { station }
-            | CsmsEvent::Frame { station, .. } => station,
+            | CsmsEvent::Frame { station, .. }
+            | CsmsEvent::CertificateSigned { station, .. } => station,
         }
     }
 }

@@ -15,11 +15,26 @@ use ocpp::{
     StopTransactionResponse,
 };
 
+use crate::events::CsmsEvent;
 use crate::state::Shared;
 use crate::transactions::Stop;
 
-/// The answer (CALLRESULT or CALLERROR) to `call` from `station`.
-pub(crate) fn handle(shared: &Shared, station: &str, call: &Call) -> Frame {
+/// A CALL the Central System sends on its own after answering one.
+#[derive(Debug)]
+pub(crate) enum FollowUp {
+    /// CertificateSigned.req with this chain (PEM), after SignCertificate was Accepted.
+    CertificateSigned { chain: String },
+}
+
+/// The answer (CALLRESULT or CALLERROR) to `call` from `station`, and what to send next.
+pub(crate) fn handle(shared: &Shared, station: &str, call: &Call) -> (Frame, Option<FollowUp>) {
+    if call.action == Action::SignCertificate.as_str() {
+        return sign_certificate(shared, station, call);
+    }
+    (answer_call(shared, station, call), None)
+}
+
+fn answer_call(shared: &Shared, station: &str, call: &Call) -> Frame {
     let Some(action) = Action::from_name(&call.action) else {
         return error(
             call,
@@ -68,7 +83,7 @@ pub(crate) fn handle(shared: &Shared, station: &str, call: &Call) -> Frame {
         Action::LogStatusNotification => answer(call, |_: LogStatusNotificationRequest| {
             LogStatusNotificationResponse {}
         }),
-        // No certificate authority behind this Central System yet.
+        // Answered by `sign_certificate`.
         Action::SignCertificate => {
             answer(call, |_: SignCertificateRequest| SignCertificateResponse {
                 status: GenericStatus::Rejected,
@@ -182,3 +197,53 @@ fn stop_transaction(
         id_tag_info: id_tag.map(|t| shared.settings().authorize.id_tag_info(&t)),
     }
 }
+
+/// SignCertificate.req: with a signing CA, sign the CSR and answer Accepted; the
+/// certificate follows in CertificateSigned.req. Without one, or if the CSR cannot be
+/// signed, Rejected.
+fn sign_certificate(shared: &Shared, station: &str, call: &Call) -> (Frame, Option<FollowUp>) {
+    let req = match call.decode::<SignCertificateRequest>() {
+        Ok(req) => req,
+        Err(e) => return (error(call, e.code, e.description), None),
+    };
+    let reply = |status| {
+        Frame::CallResult(CallResult::new(
+            call.unique_id.clone(),
+            &SignCertificateResponse { status },
+        ))
+    };
+    let Some((ca_cert, ca_key)) = &shared.signing_ca else {
+        tracing::info!(
+            station,
+            "SignCertificate rejected: no signing CA configured"
+        );
+        return (reply(GenericStatus::Rejected), None);
+    };
+    let not_before = Utc::now() - chrono::Duration::hours(1);
+    match certs::sign_csr(
+        req.csr.as_str(),
+        ca_cert,
+        ca_key,
+        not_before,
+        CERTIFICATE_DAYS,
+    ) {
+        Ok(chain) => {
+            tracing::info!(station, "SignCertificate accepted: CSR signed");
+            (
+                reply(GenericStatus::Accepted),
+                Some(FollowUp::CertificateSigned { chain }),
+            )
+        }
+        Err(e) => {
+            tracing::warn!(station, error = %e, "SignCertificate rejected: cannot sign the CSR");
+            shared.emit(CsmsEvent::CertificateSigned {
+                station: station.to_owned(),
+                status: Err(format!("cannot sign the CSR: {e}")),
+            });
+            (reply(GenericStatus::Rejected), None)
+        }
+    }
+}
+
+/// How long the certificates the signing CA issues are valid.
+const CERTIFICATE_DAYS: u32 = 365;

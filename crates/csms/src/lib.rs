@@ -4,6 +4,13 @@
 //! [`CentralSystem::start`] listens; stations connect to `{base_url}/{id}` (any path whose
 //! last segment is the id). It answers station-initiated CALLs as the spec says, lets the
 //! caller send CALLs ([`CentralSystem::call`]), and reports everything as [`CsmsEvent`]s.
+//!
+//! Security: TLS with optional or required client certificates and HTTP Basic passwords
+//! ([`CsmsConfig`]); a plain listener next to the TLS one serves every security profile at
+//! once ([`CentralSystem::plain_base_url`], [`CentralSystem::security_profile`] tells which
+//! one a station uses); with a signing CA, SignCertificate.req is answered with a
+//! CertificateSigned.req ([`CsmsEvent::CertificateSigned`]). The AuthorizationKey of a
+//! ChangeConfiguration.req never reaches the log.
 
 mod config;
 mod error;
@@ -35,6 +42,32 @@ use state::Shared;
 /// How long `disconnect` and `shutdown` wait for sessions to close their sockets.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
+/// How a station's live connection is secured: what tells its security profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSecurity {
+    /// Over TLS (`wss://`).
+    pub tls: bool,
+    /// The common name of the client certificate the station presented (profile 3).
+    pub certificate_cn: Option<String>,
+    /// That certificate (PEM).
+    pub certificate_pem: Option<String>,
+    /// The station passed the HTTP Basic auth check (profiles 1 and 2).
+    pub basic_auth: bool,
+}
+
+impl LinkSecurity {
+    /// The OCPP security profile this connection corresponds to: 3 with a client
+    /// certificate, 2 with TLS and Basic auth, 1 with Basic auth alone, else 0.
+    pub fn profile(&self) -> u8 {
+        match (self.tls, self.certificate_cn.is_some(), self.basic_auth) {
+            (true, true, _) => 3,
+            (true, false, true) => 2,
+            (false, _, true) => 1,
+            _ => 0,
+        }
+    }
+}
+
 /// A running Central System. Cheap to clone; all clones drive the same server.
 #[derive(Clone)]
 pub struct CentralSystem {
@@ -45,33 +78,59 @@ struct Inner {
     shared: Arc<Shared>,
     local_addr: SocketAddr,
     tls: bool,
-    accept_task: std::sync::Mutex<Option<JoinHandle<()>>>,
+    plain_addr: Option<SocketAddr>,
+    accept_tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl CentralSystem {
-    /// Bind `cfg.listen` and start accepting stations. An unusable TLS configuration is an
-    /// `InvalidInput` error.
+    /// Bind `cfg.listen` (and `cfg.plain_listen`, if set) and start accepting stations. An
+    /// unusable TLS configuration is an `InvalidInput` error.
     pub async fn start(cfg: CsmsConfig) -> std::io::Result<CentralSystem> {
-        let security = server::Security::new(&cfg)
+        let security = server::Security::tls(&cfg)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         let tls = cfg.tls.is_some();
         let listener = TcpListener::bind(cfg.listen).await?;
         let local_addr = listener.local_addr()?;
+        let plain = match cfg.plain_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await?),
+            None => None,
+        };
+        let plain_addr = plain.as_ref().map(TcpListener::local_addr).transpose()?;
         let shared = Arc::new(Shared::new(&cfg));
-        let accept_task = tokio::spawn(server::run(listener, shared.clone(), Arc::new(security)));
-        tracing::info!(%local_addr, "Central System listening");
+        let mut accept_tasks = vec![tokio::spawn(server::run(
+            listener,
+            shared.clone(),
+            Arc::new(security),
+        ))];
+        tracing::info!(%local_addr, tls, "Central System listening");
+        if let (Some(listener), Some(addr)) = (plain, plain_addr) {
+            let security = Arc::new(server::Security::plain());
+            accept_tasks.push(tokio::spawn(server::run(
+                listener,
+                shared.clone(),
+                security,
+            )));
+            tracing::info!(local_addr = %addr, "Central System listening for plain ws://");
+        }
         Ok(CentralSystem {
             inner: Arc::new(Inner {
                 shared,
                 local_addr,
                 tls,
-                accept_task: std::sync::Mutex::new(Some(accept_task)),
+                plain_addr,
+                accept_tasks: std::sync::Mutex::new(accept_tasks),
             }),
         })
     }
 
+    /// The address of the main listener (`CsmsConfig::listen`).
     pub fn local_addr(&self) -> SocketAddr {
         self.inner.local_addr
+    }
+
+    /// The address of the extra plain listener (`CsmsConfig::plain_listen`), if any.
+    pub fn plain_addr(&self) -> Option<SocketAddr> {
+        self.inner.plain_addr
     }
 
     /// `ws://HOST:PORT/ocpp` (`wss://` with TLS); a station connects to `{base_url}/{id}`.
@@ -80,12 +139,35 @@ impl CentralSystem {
         format!("{scheme}://{}/ocpp", self.inner.local_addr)
     }
 
+    /// `ws://HOST:PORT/ocpp` of the extra plain listener (`CsmsConfig::plain_listen`), if
+    /// any: profiles 0 and 1 connect here while profiles 2 and 3 use [`Self::base_url`].
+    pub fn plain_base_url(&self) -> Option<String> {
+        self.inner.plain_addr.map(|a| format!("ws://{a}/ocpp"))
+    }
+
+    /// Set (or replace) station `id`'s HTTP Basic password, e.g. after sending it a new
+    /// AuthorizationKey; used from the next connection on. The first password turns the
+    /// check on for every station.
+    pub fn set_password(&self, id: &str, password: &[u8]) {
+        self.shared().set_password(id, password.to_vec());
+    }
+
     fn shared(&self) -> &Shared {
         &self.inner.shared
     }
 
     pub fn is_connected(&self, id: &str) -> bool {
         self.shared().is_connected(id)
+    }
+
+    /// How station `id`'s live connection is secured (`None` when it is not connected).
+    pub fn link_security(&self, id: &str) -> Option<LinkSecurity> {
+        self.shared().link(id)
+    }
+
+    /// The security profile of station `id`'s live connection ([`LinkSecurity::profile`]).
+    pub fn security_profile(&self, id: &str) -> Option<u8> {
+        self.link_security(id).map(|l| l.profile())
     }
 
     /// The ids of the stations connected now.
@@ -204,13 +286,14 @@ impl CentralSystem {
     /// Stop listening and close every station connection.
     pub async fn shutdown(&self) {
         let _ = self.shared().shutdown.send(true);
-        let task = self
-            .inner
-            .accept_task
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(task) = task {
+        let tasks = std::mem::take(
+            &mut *self
+                .inner
+                .accept_tasks
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        for task in tasks {
             let _ = task.await;
         }
         // Sessions see the same signal; wait for them to let go of their sockets.

@@ -8,33 +8,65 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::session;
 use crate::state::Shared;
 use crate::CsmsConfig;
+use crate::LinkSecurity;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// The transport security of the listening socket: TLS and HTTP Basic auth.
+/// The transport security of one listening socket: TLS (or none) and client certificates;
+/// HTTP Basic passwords are shared by every listener (`Shared`).
 pub(crate) struct Security {
     tls: Option<net::TlsAcceptor>,
-    /// With client certificates required (profile 3), the certificate's CN must be the id.
+    /// Client certificates are asked for (a client CA is configured): one that is presented
+    /// must name the station (CN = id) and then stands in for the password.
     client_certs: bool,
-    passwords: Option<std::collections::BTreeMap<String, Vec<u8>>>,
 }
 
 impl Security {
-    pub(crate) fn new(cfg: &CsmsConfig) -> Result<Self, net::NetError> {
+    /// The TLS listener of `cfg` (plain if it has no TLS configuration). With passwords
+    /// configured, client certificates are optional: a station without one must pass Basic
+    /// auth (profile 2), one with one is checked by it (profile 3).
+    pub(crate) fn tls(cfg: &CsmsConfig) -> Result<Self, net::NetError> {
+        let tls = cfg.tls.as_ref().map(|t| {
+            let mut t = t.clone();
+            if cfg.passwords.is_some() {
+                t.client_cert_required = false;
+            }
+            t
+        });
         Ok(Self {
-            tls: cfg.tls.as_ref().map(net::TlsAcceptor::new).transpose()?,
-            client_certs: cfg.tls.as_ref().is_some_and(|t| t.client_ca_pem.is_some()),
-            passwords: cfg.passwords.clone(),
+            tls: tls.as_ref().map(net::TlsAcceptor::new).transpose()?,
+            client_certs: tls.as_ref().is_some_and(|t| t.client_ca_pem.is_some()),
         })
     }
 
-    /// HTTP Basic: the user must be the station id of the path, the password its own.
-    fn check(&self, path: &str, creds: Option<(&str, &[u8])>) -> bool {
-        let Some(passwords) = &self.passwords else {
+    /// A plain `ws://` listener.
+    pub(crate) fn plain() -> Self {
+        Self {
+            tls: None,
+            client_certs: false,
+        }
+    }
+
+    /// Who may connect to `path`: with a client certificate (`cn`), it must name the station
+    /// of the path; without one, HTTP Basic as configured: the user must be the station id
+    /// of the path, the password its own.
+    fn check(
+        &self,
+        shared: &Shared,
+        cn: Option<&str>,
+        path: &str,
+        creds: Option<(&str, &[u8])>,
+    ) -> bool {
+        let id = station_id(path);
+        if let Some(cn) = cn {
+            return id.as_deref() == Some(cn);
+        }
+        if !shared.checks_passwords() {
             return true;
-        };
-        let (Some(id), Some((user, password))) = (station_id(path), creds) else {
+        }
+        let (Some(id), Some((user, password))) = (id, creds) else {
             return false;
         };
-        user == id && passwords.get(&id).is_some_and(|p| p.as_slice() == password)
+        user == id && shared.password_matches(&id, password)
     }
 }
 
@@ -61,58 +93,71 @@ pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>, security: Ar
     }
 }
 
-/// TLS (if configured), then the WebSocket handshake with the Basic auth check.
+/// TLS (if configured), then the WebSocket handshake with the certificate / Basic auth
+/// check (refused with HTTP 401).
 async fn handshake(
     tcp: TcpStream,
+    shared: &Shared,
     security: &Security,
-) -> Result<(net::ServerConnection, Option<String>), net::NetError> {
+) -> Result<(net::ServerConnection, LinkSecurity), net::NetError> {
     let _ = tcp.set_nodelay(true);
-    let check = |path: &str, creds: Option<(&str, &[u8])>| security.check(path, creds);
-    let auth: Option<&net::BasicAuthCheck<'_>> = security.passwords.as_ref().map(|_| &check as _);
-    let (stream, cn): (net::ServerStream, _) = match &security.tls {
+    let (stream, peer): (net::ServerStream, _) = match &security.tls {
         Some(acceptor) => {
             let tls = acceptor.accept(tcp).await?;
-            let cn = net::peer_common_name(&tls);
-            (Box::new(tls), cn)
+            let cn = security
+                .client_certs
+                .then(|| net::peer_common_name(&tls))
+                .flatten();
+            let pem = cn.as_ref().and_then(|_| net::peer_certificate_pem(&tls));
+            (Box::new(tls), (cn, pem))
         }
-        None => (Box::new(tcp), None),
+        None => (Box::new(tcp), (None, None)),
     };
-    let conn = net::accept_stream(stream, &[net::OCPP16], auth).await?;
-    Ok((conn, cn))
+    // The client certificate's CN and PEM, if one was presented (and asked for).
+    let (cn, certificate_pem) = peer;
+    let password_checked = AtomicBool::new(false);
+    let check = |path: &str, creds: Option<(&str, &[u8])>| {
+        let ok = security.check(shared, cn.as_deref(), path, creds);
+        if ok && cn.is_none() && shared.checks_passwords() {
+            password_checked.store(true, Ordering::Relaxed);
+        }
+        if !ok && cn.is_some() {
+            tracing::warn!(
+                path,
+                certificate_cn = cn.as_deref(),
+                "client certificate does not name the station"
+            );
+        }
+        ok
+    };
+    let conn = net::accept_stream(stream, &[net::OCPP16], Some(&check)).await?;
+    let link = LinkSecurity {
+        tls: security.tls.is_some(),
+        certificate_cn: cn,
+        certificate_pem,
+        basic_auth: password_checked.load(Ordering::Relaxed),
+    };
+    Ok((conn, link))
 }
 
 async fn handle(tcp: TcpStream, shared: Arc<Shared>, security: Arc<Security>) {
     let peer = tcp.peer_addr().ok();
-    let conn = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(tcp, &security)).await {
-        Ok(Ok((conn, cn))) => {
-            if security.client_certs {
-                let id = station_id(conn.path());
-                if cn.is_none() || cn != id {
-                    tracing::warn!(
-                        ?peer,
-                        path = conn.path(),
-                        certificate_cn = ?cn,
-                        "client certificate does not name the station; closing"
-                    );
-                    conn.close().await;
-                    return;
-                }
+    let (conn, link) =
+        match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(tcp, &shared, &security)).await {
+            Ok(Ok(accepted)) => accepted,
+            Ok(Err(e @ net::NetError::Unauthorized { .. })) => {
+                tracing::warn!(?peer, error = %e, "refused with HTTP 401");
+                return;
             }
-            conn
-        }
-        Ok(Err(e @ net::NetError::Unauthorized { .. })) => {
-            tracing::warn!(?peer, error = %e, "refused with HTTP 401");
-            return;
-        }
-        Ok(Err(e)) => {
-            tracing::warn!(?peer, error = %e, "WebSocket handshake failed");
-            return;
-        }
-        Err(_) => {
-            tracing::warn!(?peer, "WebSocket handshake timed out");
-            return;
-        }
-    };
+            Ok(Err(e)) => {
+                tracing::warn!(?peer, error = %e, "WebSocket handshake failed");
+                return;
+            }
+            Err(_) => {
+                tracing::warn!(?peer, "WebSocket handshake timed out");
+                return;
+            }
+        };
     let Some(station) = station_id(conn.path()) else {
         tracing::warn!(
             ?peer,
@@ -122,7 +167,7 @@ async fn handle(tcp: TcpStream, shared: Arc<Shared>, security: Arc<Security>) {
         conn.close().await;
         return;
     };
-    session::run(shared, station, conn).await;
+    session::run(shared, station, conn, link).await;
 }
 
 /// The station id is the last path segment: `/ocpp/CP001`, `/CP001` and `/a/b/CP001` all

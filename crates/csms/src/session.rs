@@ -1,6 +1,7 @@
 //! One station's connection: reads frames, answers its CALLs, carries our CALLs out one
 //! at a time and matches their answers.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -12,9 +13,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::events::{CsmsEvent, Direction};
-use crate::handlers;
+use crate::handlers::{self, FollowUp};
 use crate::state::{SessionHandle, Shared};
-use crate::CsmsError;
+use crate::{CsmsError, LinkSecurity};
 
 pub(crate) type Reply = oneshot::Sender<Result<Value, CsmsError>>;
 
@@ -66,17 +67,29 @@ enum End {
     CloseRequested(Option<oneshot::Sender<()>>),
 }
 
-pub(crate) async fn run(shared: Arc<Shared>, station: String, conn: ServerConnection) {
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    station: String,
+    conn: ServerConnection,
+    link: LinkSecurity,
+) {
     let conn_id = shared.next_id();
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let profile = link.profile();
     shared.register(
         &station,
         SessionHandle {
             conn_id,
             commands: tx,
+            link,
         },
     );
-    tracing::info!(station, path = conn.path(), "station connected");
+    tracing::info!(
+        station,
+        path = conn.path(),
+        security_profile = profile,
+        "station connected"
+    );
     shared.emit(CsmsEvent::Connected {
         station: station.clone(),
     });
@@ -150,6 +163,34 @@ pub(crate) async fn run(shared: Arc<Shared>, station: String, conn: ServerConnec
     }
 }
 
+/// The frame for the log: the value of a ChangeConfiguration.req of the write-only
+/// AuthorizationKey replaced by `"***"` (the station's password must not reach a log).
+fn redact<'a>(text: &'a str, frame: Option<&Frame>) -> Cow<'a, str> {
+    let call = match frame {
+        Some(Frame::Call(call)) => call,
+        Some(_) => return Cow::Borrowed(text),
+        // Unparsable: it may still carry a key; keep it out of the log as a whole.
+        None if text.to_ascii_lowercase().contains("authorizationkey") => {
+            return Cow::Borrowed("<unparsable frame naming AuthorizationKey, redacted>")
+        }
+        None => return Cow::Borrowed(text),
+    };
+    let secret = call.action == ocpp::Action::ChangeConfiguration.as_str()
+        && call
+            .payload
+            .get("key")
+            .and_then(Value::as_str)
+            .is_some_and(|k| k.eq_ignore_ascii_case("AuthorizationKey"));
+    if !secret {
+        return Cow::Borrowed(text);
+    }
+    let mut call = call.clone();
+    if let Some(obj) = call.payload.as_object_mut() {
+        obj.insert("value".into(), Value::from("***"));
+    }
+    Cow::Owned(Frame::Call(call).to_text())
+}
+
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
@@ -204,8 +245,11 @@ impl Session {
                 None => tracing::warn!(station = self.station, error = %e, "invalid frame dropped"),
             },
             Ok(Frame::Call(call)) => {
-                let answer = handlers::handle(&self.shared, &self.station, &call);
+                let (answer, then) = handlers::handle(&self.shared, &self.station, &call);
                 self.send_frame(answer).await.map_err(|_| End::Failed)?;
+                if let Some(then) = then {
+                    self.follow_up(then);
+                }
             }
             Ok(Frame::CallResult(r)) => {
                 self.complete(&r.unique_id, Ok(r.payload.clone()));
@@ -216,6 +260,35 @@ impl Session {
             }
         }
         self.send_next().await
+    }
+
+    /// Queue the CALL we send on our own after an answer; its outcome becomes an event.
+    fn follow_up(&mut self, then: FollowUp) {
+        match then {
+            FollowUp::CertificateSigned { chain } => {
+                let (reply, answer) = oneshot::channel();
+                self.queue.push_back(QueuedCall {
+                    action: ocpp::Action::CertificateSigned.as_str().to_owned(),
+                    payload: serde_json::json!({ "certificateChain": chain }),
+                    reply,
+                });
+                let shared = self.shared.clone();
+                let station = self.station.clone();
+                tokio::spawn(async move {
+                    let status = match answer.await {
+                        Ok(Ok(payload)) => {
+                            ocpp::decode::<ocpp::CertificateSignedResponse>(&payload)
+                                .map(|r| r.status)
+                                .map_err(|e| format!("invalid answer: {}", e.description))
+                        }
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Err(_) => Err(CsmsError::Closed.to_string()),
+                    };
+                    tracing::info!(station, ?status, "CertificateSigned answered");
+                    shared.emit(CsmsEvent::CertificateSigned { station, status });
+                });
+            }
+        }
     }
 
     /// Hand an answer to the waiting caller, if it answers the CALL in flight.
@@ -252,7 +325,11 @@ impl Session {
     }
 
     fn log_frame(&self, direction: Direction, text: String, frame: Option<Frame>) {
-        tracing::debug!(station = self.station, "{direction} {text}");
+        tracing::debug!(
+            station = self.station,
+            "{direction} {}",
+            redact(&text, frame.as_ref())
+        );
         self.shared.count_frame(&self.station);
         self.shared.emit(CsmsEvent::Frame {
             station: self.station.clone(),
@@ -261,5 +338,41 @@ impl Session {
             frame,
             at: Utc::now(),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+    use ocpp::Frame;
+
+    fn logged(text: &str) -> String {
+        redact(text, Frame::parse(text).ok().as_ref()).into_owned()
+    }
+
+    #[test]
+    fn the_authorization_key_never_reaches_the_log() {
+        let key = "00112233445566778899aabbccddeeff";
+        let text = format!(
+            r#"[2,"cs1","ChangeConfiguration",{{"key":"AuthorizationKey","value":"{key}"}}]"#
+        );
+        let out = logged(&text);
+        assert!(!out.contains(key), "{out}");
+        assert!(out.contains("***"), "{out}");
+        let text = format!(
+            r#"[2,"cs1","ChangeConfiguration",{{"key":"authorizationkey","value":"{key}"}}]"#
+        );
+        assert!(!logged(&text).contains(key));
+        let broken =
+            format!(r#"[2,"cs1","ChangeConfiguration",{{"key":"AuthorizationKey","value":"{key}""#);
+        assert!(!logged(&broken).contains(key));
+    }
+
+    #[test]
+    fn other_frames_are_logged_as_they_are() {
+        let text = r#"[2,"cs1","ChangeConfiguration",{"key":"HeartbeatInterval","value":"60"}]"#;
+        assert_eq!(logged(text), text);
+        let text = r#"[3,"cs1",{"status":"Accepted"}]"#;
+        assert_eq!(logged(text), text);
     }
 }

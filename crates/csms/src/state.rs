@@ -1,6 +1,6 @@
 //! State shared by the accept loop, the station sessions and the `CentralSystem` handle.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -12,6 +12,7 @@ use crate::config::{AuthorizePolicy, CsmsConfig};
 use crate::events::CsmsEvent;
 use crate::session::Command;
 use crate::transactions::Transactions;
+use crate::LinkSecurity;
 
 /// Room for events not yet read by a slow subscriber before it starts losing them.
 const EVENT_CAPACITY: usize = 8192;
@@ -30,6 +31,8 @@ pub(crate) struct SessionHandle {
     /// Tells a replaced session apart from its successor under the same id.
     pub conn_id: u64,
     pub commands: mpsc::UnboundedSender<Command>,
+    /// How the connection is secured.
+    pub link: LinkSecurity,
 }
 
 /// What we remember about a station across its connections.
@@ -40,8 +43,14 @@ pub(crate) struct StationRecord {
     pub frames: usize,
 }
 
+/// HTTP Basic passwords: station id -> password bytes; `None`: no check.
+pub(crate) type Passwords = Option<BTreeMap<String, Vec<u8>>>;
+
 pub(crate) struct Shared {
     settings: Mutex<Settings>,
+    passwords: Mutex<Passwords>,
+    /// Signs the CSRs of SignCertificate.req: (CA certificate PEM, CA key PEM).
+    pub signing_ca: Option<(String, String)>,
     sessions: Mutex<HashMap<String, SessionHandle>>,
     records: Mutex<HashMap<String, StationRecord>>,
     pub events: broadcast::Sender<CsmsEvent>,
@@ -64,6 +73,8 @@ impl Shared {
                 authorize: cfg.authorize.clone(),
                 call_timeout: cfg.call_timeout,
             }),
+            passwords: Mutex::new(cfg.passwords.clone()),
+            signing_ca: cfg.signing_ca.clone(),
             sessions: Mutex::default(),
             records: Mutex::default(),
             events: broadcast::channel(EVENT_CAPACITY).0,
@@ -79,6 +90,26 @@ impl Shared {
 
     pub fn update_settings(&self, f: impl FnOnce(&mut Settings)) {
         f(&mut lock(&self.settings));
+    }
+
+    /// Whether HTTP Basic auth is checked at all.
+    pub fn checks_passwords(&self) -> bool {
+        lock(&self.passwords).is_some()
+    }
+
+    /// Whether `password` is station `id`'s (false for an unknown id).
+    pub fn password_matches(&self, id: &str, password: &[u8]) -> bool {
+        lock(&self.passwords)
+            .as_ref()
+            .and_then(|p| p.get(id))
+            .is_some_and(|p| p.as_slice() == password)
+    }
+
+    /// Set station `id`'s password (turns the check on if it was off).
+    pub fn set_password(&self, id: &str, password: Vec<u8>) {
+        lock(&self.passwords)
+            .get_or_insert_with(BTreeMap::new)
+            .insert(id.to_owned(), password);
     }
 
     /// A number unique within this Central System (connection ids, CALL unique ids).
@@ -117,6 +148,10 @@ impl Shared {
         lock(&self.sessions)
             .get(station)
             .map(|h| h.commands.clone())
+    }
+
+    pub fn link(&self, station: &str) -> Option<LinkSecurity> {
+        lock(&self.sessions).get(station).map(|h| h.link.clone())
     }
 
     pub fn connected(&self) -> Vec<String> {

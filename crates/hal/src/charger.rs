@@ -1,5 +1,7 @@
 //! The trait a station maker implements for real hardware.
 
+use std::path::Path;
+
 use chrono::{DateTime, Utc};
 
 use crate::types::{
@@ -27,5 +29,16 @@ pub trait Charger: Send {
     /// answers UnlockConnector with `NotSupported` and never sends the command.
     fn has_cable_lock(&self) -> bool {
         false
+    }
+    /// Install the firmware image at `image` (downloaded, and for a signed update verified,
+    /// by the drivers) and return the new firmware version, which [`Charger::info`] reports
+    /// from then on. The drivers restart the station afterwards, so that its next
+    /// BootNotification carries the new version. Err: the image was refused or the
+    /// installation failed, and the running firmware stays. The default: not supported.
+    fn install_firmware(&mut self, image: &Path) -> Result<String, HalError> {
+        let _ = image;
+        Err(HalError::NotSupported(
+            "this charger cannot install firmware".into(),
+        ))
     }
 }

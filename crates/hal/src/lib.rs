@@ -1,8 +1,9 @@
 //! Hardware abstraction for a DC charge point: the traits a station maker implements for real
 //! hardware, and a realistic simulator of a DC CCS charger and the EVs plugged into it.
 //!
-//! Nothing here performs IO or reads a clock: time is always passed in, so tests can simulate
-//! hours of charging in milliseconds and the station core stays deterministic.
+//! Nothing here reads a clock: time is always passed in, so tests can simulate hours of
+//! charging in milliseconds and the station core stays deterministic. The only IO is
+//! [`Charger::install_firmware`], which reads the firmware image the drivers downloaded.
 
 mod charger;
 mod error_code;

@@ -128,4 +128,10 @@ pub enum HalError {
     UnknownConnector(ConnectorId),
     #[error("{0}")]
     Refused(String),
+    /// The hardware cannot do this at all (e.g. install firmware).
+    #[error("not supported: {0}")]
+    NotSupported(String),
+    /// A firmware image was refused or its installation failed; the running firmware stays.
+    #[error("firmware installation failed: {0}")]
+    InstallationFailed(String),
 }

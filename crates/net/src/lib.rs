@@ -22,8 +22,8 @@ pub use connection::WsConnection;
 pub use error::NetError;
 pub use server::{accept, accept_stream, BasicAuthCheck, ServerConnection, ServerStream};
 pub use tls::{
-    peer_common_name, TlsAcceptor, TlsClientConfig, TlsErrorKind, TlsServerConfig,
-    OCPP_TLS12_CIPHERS, OCPP_TLS13_CIPHERSUITES,
+    peer_certificate_pem, peer_common_name, TlsAcceptor, TlsClientConfig, TlsErrorKind,
+    TlsServerConfig, OCPP_TLS12_CIPHERS, OCPP_TLS13_CIPHERSUITES,
 };
 
 /// The WebSocket subprotocol name OCPP 1.6-J requires on both sides of the handshake.

@@ -6,8 +6,9 @@
 //! TLS 1.3 the suites are restricted to the AES-GCM ones ([`OCPP_TLS13_CIPHERSUITES`]), the
 //! TLS 1.3 counterparts of the whitepaper's list.
 //!
-//! A handshake failure is classified ([`TlsErrorKind`]) so that the station can raise an
-//! `InvalidCentralSystemCertificate` security event for a certificate problem.
+//! A handshake failure is classified ([`TlsErrorKind`]) so that the station can raise the
+//! matching security event: `InvalidCentralSystemCertificate` for a certificate problem,
+//! `InvalidTLSVersion` / `InvalidTLSCipherSuite` when no version / cipher suite was common.
 
 use std::fmt;
 use std::pin::Pin;
@@ -42,8 +43,16 @@ pub enum TlsErrorKind {
     HostName,
     /// Any other certificate problem (bad signature, wrong purpose, ...).
     BadCertificate,
-    /// The handshake failed otherwise: no common cipher suite or version, the peer refused
-    /// our client certificate, a broken connection.
+    /// No TLS protocol version in common: the peer refused ours (a `protocol_version`
+    /// alert) or chose one we do not allow (below TLS 1.2).
+    Version,
+    /// No cipher suite in common: the peer answered our hello with a `handshake_failure`
+    /// alert before choosing any suite (it found none of ours acceptable; this also covers
+    /// no common key exchange group or signature algorithm, which are negotiated with the
+    /// suite), or, server side, OpenSSL found no shared cipher.
+    CipherSuite,
+    /// The handshake failed otherwise: the peer refused our client certificate, a broken
+    /// connection, a peer that does not speak TLS.
     Handshake,
     /// Our own TLS configuration is unusable (bad PEM, key not matching the certificate).
     Config,
@@ -71,6 +80,8 @@ impl fmt::Display for TlsErrorKind {
             Self::NotYetValid => "certificate not yet valid",
             Self::HostName => "certificate does not match the host name",
             Self::BadCertificate => "invalid certificate",
+            Self::Version => "no TLS version in common",
+            Self::CipherSuite => "no cipher suite in common",
             Self::Handshake => "TLS handshake failed",
             Self::Config => "TLS configuration error",
         };
@@ -123,8 +134,12 @@ pub struct TlsServerConfig {
     pub cert_pem: String,
     /// Its private key (PEM).
     pub key_pem: String,
-    /// Require a client certificate signed by one of these CAs (PEM): profile 3.
+    /// Verify client certificates against these CAs (PEM): profile 3.
     pub client_ca_pem: Option<String>,
+    /// With `client_ca_pem`: a client without a certificate is refused (default). Off: a
+    /// certificate is asked for and verified if sent, but a client may come without one
+    /// (the server then authenticates it otherwise, e.g. with HTTP Basic: profile 2).
+    pub client_cert_required: bool,
     /// OpenSSL cipher list for TLS 1.2; defaults to [`OCPP_TLS12_CIPHERS`].
     pub cipher_list: String,
     /// Offer TLS 1.3 too (default). Off: TLS 1.2 only.
@@ -137,6 +152,7 @@ impl TlsServerConfig {
             cert_pem: cert_pem.into(),
             key_pem: key_pem.into(),
             client_ca_pem: None,
+            client_cert_required: true,
             cipher_list: OCPP_TLS12_CIPHERS.to_owned(),
             tls13: true,
         }
@@ -148,6 +164,7 @@ impl fmt::Debug for TlsServerConfig {
         f.debug_struct("TlsServerConfig")
             .field("key", &"<redacted>")
             .field("client_ca", &self.client_ca_pem.is_some())
+            .field("client_cert_required", &self.client_cert_required)
             .field("cipher_list", &self.cipher_list)
             .field("tls13", &self.tls13)
             .finish()
@@ -235,7 +252,7 @@ pub(crate) async fn connect(
     let mut stream = SslStream::new(ssl, tcp).map_err(|e| config_err("TLS", e))?;
     match Pin::new(&mut stream).connect().await {
         Ok(()) => Ok(stream),
-        Err(e) => Err(classify(stream.ssl().verify_result(), &e)),
+        Err(e) => Err(classify(stream.ssl(), &e)),
     }
 }
 
@@ -251,9 +268,39 @@ const HOSTNAME_MISMATCH: i32 = 62;
 const EMAIL_MISMATCH: i32 = 63;
 const IP_ADDRESS_MISMATCH: i32 = 64;
 
-fn classify(verify: openssl::x509::X509VerifyResult, e: &openssl::ssl::Error) -> NetError {
+// SSL_R_* reason codes (ERR_GET_REASON of OpenSSL 3's errors).
+const R_NO_SHARED_CIPHER: i32 = 193;
+const R_UNSUPPORTED_PROTOCOL: i32 = 258;
+const R_WRONG_CIPHER_RETURNED: i32 = 261;
+const R_ALERT_HANDSHAKE_FAILURE: i32 = 1040;
+const R_ALERT_PROTOCOL_VERSION: i32 = 1070;
+const R_ALERT_INSUFFICIENT_SECURITY: i32 = 1071;
+
+/// A failure with a valid certificate (or none checked yet): was it the negotiation of the
+/// version or of the cipher suite? `suite_chosen`: the peer's hello with its choice was
+/// processed, so a later `handshake_failure` alert is about something else (e.g. our
+/// client certificate).
+fn negotiation_kind(e: &openssl::ssl::Error, suite_chosen: bool) -> TlsErrorKind {
+    let Some(stack) = e.ssl_error() else {
+        return TlsErrorKind::Handshake;
+    };
+    for err in stack.errors() {
+        match err.reason_code() {
+            R_UNSUPPORTED_PROTOCOL | R_ALERT_PROTOCOL_VERSION => return TlsErrorKind::Version,
+            R_NO_SHARED_CIPHER | R_WRONG_CIPHER_RETURNED | R_ALERT_INSUFFICIENT_SECURITY => {
+                return TlsErrorKind::CipherSuite
+            }
+            R_ALERT_HANDSHAKE_FAILURE if !suite_chosen => return TlsErrorKind::CipherSuite,
+            _ => {}
+        }
+    }
+    TlsErrorKind::Handshake
+}
+
+fn classify(ssl: &openssl::ssl::SslRef, e: &openssl::ssl::Error) -> NetError {
+    let verify = ssl.verify_result();
     let kind = match verify.as_raw() {
-        0 => TlsErrorKind::Handshake,
+        0 => negotiation_kind(e, ssl.current_cipher().is_some()),
         CERT_NOT_YET_VALID => TlsErrorKind::NotYetValid,
         CERT_HAS_EXPIRED => TlsErrorKind::Expired,
         DEPTH_ZERO_SELF_SIGNED_CERT
@@ -264,7 +311,7 @@ fn classify(verify: openssl::x509::X509VerifyResult, e: &openssl::ssl::Error) ->
         HOSTNAME_MISMATCH | EMAIL_MISMATCH | IP_ADDRESS_MISMATCH => TlsErrorKind::HostName,
         _ => TlsErrorKind::BadCertificate,
     };
-    let detail = if kind == TlsErrorKind::Handshake {
+    let detail = if verify.as_raw() == 0 {
         e.to_string()
     } else {
         format!("{} ({e})", verify.error_string())
@@ -325,7 +372,11 @@ impl TlsAcceptor {
             }
             b.set_verify_cert_store(store.build())
                 .map_err(|e| config_err("client CA", e))?;
-            b.set_verify(SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT);
+            if cfg.client_cert_required {
+                b.set_verify(SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT);
+            } else {
+                b.set_verify(SslVerifyMode::PEER);
+            }
         }
         Ok(Self { inner: b.build() })
     }
@@ -336,7 +387,7 @@ impl TlsAcceptor {
         let mut stream = SslStream::new(ssl, tcp).map_err(|e| config_err("TLS", e))?;
         match Pin::new(&mut stream).accept().await {
             Ok(()) => Ok(stream),
-            Err(e) => Err(classify(stream.ssl().verify_result(), &e)),
+            Err(e) => Err(classify(stream.ssl(), &e)),
         }
     }
 }
@@ -349,4 +400,11 @@ pub fn peer_common_name(stream: &SslStream<TcpStream>) -> Option<String> {
         .entries_by_nid(openssl::nid::Nid::COMMONNAME)
         .next()?;
     String::from_utf8(entry.data().as_slice().to_vec()).ok()
+}
+
+/// The certificate the peer presented (PEM), if it sent one.
+pub fn peer_certificate_pem(stream: &SslStream<TcpStream>) -> Option<String> {
+    let cert = stream.ssl().peer_certificate()?;
+    let pem = cert.to_pem().ok()?;
+    String::from_utf8(pem).ok()
 }

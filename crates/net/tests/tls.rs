@@ -8,6 +8,9 @@ use net::{
     accept_stream, connect, peer_common_name, BasicAuthCheck, ClientConfig, NetError, TlsAcceptor,
     TlsClientConfig, TlsErrorKind, TlsServerConfig, OCPP16,
 };
+use openssl::pkey::PKey;
+use openssl::ssl::{SslAcceptor, SslAcceptorBuilder, SslMethod, SslVersion};
+use openssl::x509::X509;
 use tokio::net::TcpListener;
 
 struct Server {
@@ -172,7 +175,113 @@ async fn a_server_with_only_a_disallowed_cipher_suite_is_refused() {
     tls.tls13 = false;
     let server = serve(tls, None).await;
     let (kind, detail) = tls_error(&client(&server.url, &pki.ca.root.cert_pem)).await;
+    assert_eq!(kind, TlsErrorKind::CipherSuite, "{detail}");
+    assert!(!kind.is_certificate_problem());
+    // The server saw it the same way.
+    let seen = server.result.await.unwrap().unwrap_err();
+    assert!(seen.contains("no cipher suite in common"), "{seen}");
+}
+
+#[tokio::test]
+async fn a_tls13_server_without_our_suites_is_a_cipher_suite_problem() {
+    let pki = TestPki::generate("CP001", 30).unwrap();
+    let server = raw_server(&pki, |b| {
+        b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
+        b.set_ciphersuites("TLS_CHACHA20_POLY1305_SHA256").unwrap();
+    })
+    .await;
+    let (kind, detail) = tls_error(&client(&server, &pki.ca.root.cert_pem)).await;
+    assert_eq!(kind, TlsErrorKind::CipherSuite, "{detail}");
+}
+
+#[tokio::test]
+async fn a_server_below_tls12_is_a_version_problem() {
+    let pki = TestPki::generate("CP001", 30).unwrap();
+    let server = raw_server(&pki, |b| {
+        b.set_min_proto_version(Some(SslVersion::TLS1)).unwrap();
+        b.set_max_proto_version(Some(SslVersion::TLS1_1)).unwrap();
+    })
+    .await;
+    let (kind, detail) = tls_error(&client(&server, &pki.ca.root.cert_pem)).await;
+    assert_eq!(kind, TlsErrorKind::Version, "{detail}");
+    assert!(!kind.is_certificate_problem());
+}
+
+#[tokio::test]
+async fn a_missing_client_certificate_is_no_cipher_suite_problem() {
+    let pki = TestPki::generate("CP001", 30).unwrap();
+    let mut tls = server_tls(&pki);
+    tls.client_ca_pem = Some(pki.ca.root.cert_pem.clone());
+    // TLS 1.2: the server's refusal comes in the handshake, after it chose a suite.
+    tls.tls13 = false;
+    let server = serve(tls, None).await;
+    let (kind, detail) = tls_error(&client(&server.url, &pki.ca.root.cert_pem)).await;
     assert_eq!(kind, TlsErrorKind::Handshake, "{detail}");
+}
+
+/// A bare OpenSSL server (settings our `TlsServerConfig` refuses) that runs one handshake.
+async fn raw_server(pki: &TestPki, f: impl FnOnce(&mut SslAcceptorBuilder)) -> String {
+    let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).unwrap();
+    b.set_certificate(&X509::from_pem(pki.csms.cert_pem.as_bytes()).unwrap())
+        .unwrap();
+    b.set_private_key(&PKey::private_key_from_pem(pki.csms.key_pem.as_bytes()).unwrap())
+        .unwrap();
+    f(&mut b);
+    let acceptor = b.build();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let ssl = openssl::ssl::Ssl::new(acceptor.context()).unwrap();
+        let mut stream = tokio_openssl::SslStream::new(ssl, tcp).unwrap();
+        let _ = std::pin::Pin::new(&mut stream).accept().await;
+    });
+    format!("wss://127.0.0.1:{}/ocpp/CP001", addr.port())
+}
+
+#[tokio::test]
+async fn optional_client_certificates_let_both_kinds_of_client_in() {
+    let pki = TestPki::generate("CP001", 30).unwrap();
+    let mut tls = server_tls(&pki);
+    tls.client_ca_pem = Some(pki.ca.root.cert_pem.clone());
+    tls.client_cert_required = false;
+
+    // Without a certificate (profile 2: the server checks a password instead).
+    let server = serve(tls.clone(), None).await;
+    let conn = connect(&client(&server.url, &pki.ca.root.cert_pem))
+        .await
+        .expect("connects without a client certificate");
+    conn.close().await;
+    assert_eq!(server.result.await.unwrap(), Ok(None));
+
+    // With one (profile 3): verified and seen.
+    let server = serve(tls.clone(), None).await;
+    let mut cfg = client(&server.url, &pki.ca.root.cert_pem);
+    if let Some(t) = cfg.tls.as_mut() {
+        t.client_cert_pem = Some(pki.charge_point.cert_pem.clone());
+        t.client_key_pem = Some(pki.charge_point.key_pem.clone());
+    }
+    let conn = connect(&cfg)
+        .await
+        .expect("connects with a client certificate");
+    conn.close().await;
+    assert_eq!(server.result.await.unwrap(), Ok(Some("CP001".to_owned())));
+
+    // A certificate from another CA is still refused.
+    let other = Authority::new("another root", Validity::days(30)).unwrap();
+    let stranger = other.client("CP001", Validity::days(30)).unwrap();
+    let server = serve(tls, None).await;
+    let mut cfg = client(&server.url, &pki.ca.root.cert_pem);
+    if let Some(t) = cfg.tls.as_mut() {
+        t.client_cert_pem = Some(stranger.cert_pem.clone());
+        t.client_key_pem = Some(stranger.key_pem.clone());
+    }
+    // TLS 1.3: the client may only learn of the refusal when it reads.
+    if let Ok(mut conn) = connect(&cfg).await {
+        let read = tokio::time::timeout(Duration::from_secs(5), conn.recv()).await;
+        assert!(!matches!(read, Ok(Ok(Some(_)))), "{read:?}");
+    }
+    assert!(server.result.await.unwrap().is_err());
 }
 
 #[tokio::test]

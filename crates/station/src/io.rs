@@ -40,6 +40,24 @@ pub enum Input {
     /// station sets the key back, persists it and raises a security event. `reason` is the
     /// last connection error (no secrets).
     SecurityProfileFallback { profile: u8, reason: String },
+    /// The outcome of [`Output::DownloadFirmware`] of job `job` (Err: why it failed, no
+    /// secrets). Inputs for a job that is not the current one are ignored.
+    FirmwareDownloaded {
+        job: u64,
+        result: Result<(), String>,
+    },
+    /// The outcome of [`Output::VerifyFirmware`]: whether the signature is valid.
+    FirmwareVerified { job: u64, valid: bool },
+    /// The outcome of [`Output::InstallFirmware`] (Err: why the installation failed).
+    FirmwareInstalled {
+        job: u64,
+        result: Result<(), String>,
+    },
+    /// The outcome of [`Output::Upload`] (Err: why the upload failed).
+    Uploaded {
+        job: u64,
+        result: Result<(), String>,
+    },
 }
 
 /// Something the station wants the drivers to do.
@@ -61,4 +79,49 @@ pub enum Output {
     /// BootNotification. `hard`: also restart the hardware (open the contactors). The
     /// station emits this once and does nothing more.
     Reset { hard: bool },
+    /// Download the firmware of job `job` from `url` into the drivers' firmware file
+    /// (replacing any earlier one), then report [`Input::FirmwareDownloaded`].
+    DownloadFirmware { job: u64, url: String },
+    /// Check the downloaded firmware of `job`: `signature` (base64, as received) over the
+    /// file by the key of `signing_certificate` (PEM), then report [`Input::FirmwareVerified`].
+    VerifyFirmware {
+        job: u64,
+        signing_certificate: String,
+        signature: String,
+    },
+    /// Install the downloaded firmware of `job` through the hardware
+    /// ([`hal::Charger::install_firmware`]), then report [`Input::FirmwareInstalled`]. After
+    /// a successful installation the station gives `Reset { hard: true }`.
+    InstallFirmware { job: u64 },
+    /// Build the file `file_name` with `content` and upload it to `url` (a directory URL:
+    /// the drivers upload under `file_name`), then report [`Input::Uploaded`].
+    Upload {
+        job: u64,
+        url: String,
+        file_name: String,
+        content: UploadContent,
+    },
+}
+
+/// What an [`Output::Upload`] carries: the drivers build the file from it. A bound that is
+/// `None` is open (everything available on that side).
+#[derive(Debug, Clone, PartialEq)]
+pub enum UploadContent {
+    /// GetDiagnostics: the station's diagnostics (its logs) from `start` to `stop`, as an
+    /// archive (the file name ends in `.tar.gz`).
+    Diagnostics {
+        start: Option<DateTime<Utc>>,
+        stop: Option<DateTime<Utc>>,
+    },
+    /// GetLog DiagnosticsLog: the station's operational log from `oldest` to `latest`.
+    DiagnosticsLog {
+        oldest: Option<DateTime<Utc>>,
+        latest: Option<DateTime<Utc>>,
+    },
+    /// GetLog SecurityLog: the security log ([`crate::Station::security_log`]) entries from
+    /// `oldest` to `latest`.
+    SecurityLog {
+        oldest: Option<DateTime<Utc>>,
+        latest: Option<DateTime<Utc>>,
+    },
 }

@@ -9,11 +9,14 @@
 //! Modules follow the OCPP feature profiles: `core` holds the Core profile (boot,
 //! heartbeat, status notifications, transactions, metering, configuration); `local_auth`,
 //! `reservation` and `remote_trigger` hold theirs; `security` the security extension's
-//! events, keys and ExtendedTriggerMessage.
+//! events, keys and ExtendedTriggerMessage; `firmware` the Firmware Management profile
+//! (UpdateFirmware, GetDiagnostics) with the security extension's SignedUpdateFirmware and
+//! GetLog.
 
 pub mod config;
 mod connector;
 mod core;
+mod firmware;
 mod io;
 mod local_auth;
 mod outbox;
@@ -26,6 +29,6 @@ mod station;
 pub use crate::core::data_transfer::{DataTransferHandler, DataTransferVendors};
 pub use config::{Config, ConfigError};
 pub use connector::ConnectorView;
-pub use io::{Input, Output};
+pub use io::{Input, Output, UploadContent};
 pub use security::SecurityEvent;
 pub use station::{BootStatus, Station, StationConfig, StationError};

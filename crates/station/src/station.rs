@@ -43,6 +43,10 @@ pub struct StationConfig {
     /// The ChargePointCertificate provisioned at manufacture: (chain PEM leaf first,
     /// private key PEM). Installed in the store at the first start that finds none there.
     pub charge_point_certificate: Option<(String, String)>,
+    /// The charge point identity (the last part of the Central System URL, the Basic auth
+    /// user): the common name of the CSRs of SignCertificate. Empty: the common name of the
+    /// installed ChargePointCertificate is used.
+    pub identity: String,
 }
 
 impl StationConfig {
@@ -59,6 +63,7 @@ impl StationConfig {
             nominal_voltage_v: 400.0,
             central_system_roots: Vec::new(),
             charge_point_certificate: None,
+            identity: String::new(),
         }
     }
 }
@@ -119,6 +124,8 @@ pub struct Station {
     pub(crate) smart: crate::smart_charging::SmartCharging,
     /// Security events of this run (`security/`).
     pub(crate) security: crate::security::SecurityState,
+    /// Firmware updates and diagnostics/log uploads (`firmware/`).
+    pub(crate) firmware: crate::firmware::FirmwareState,
     next_message_id: u64,
 }
 
@@ -165,6 +172,7 @@ impl Station {
             unlocks: Vec::new(),
             deauthorized: std::collections::BTreeSet::new(),
             security: crate::security::SecurityState::new(now),
+            firmware: crate::firmware::FirmwareState::default(),
         };
         station.load_boot_reason();
         station.schedule_aligned(now);
@@ -173,6 +181,8 @@ impl Station {
         station.recover_interrupted();
         station.load_charging_profiles();
         station.apply_limits(now);
+        station.load_firmware(now);
+        station.load_certificates(now);
         Ok(station)
     }
 
@@ -203,6 +213,10 @@ impl Station {
             Input::SecurityProfileFallback { profile, reason } => {
                 self.fall_back_security_profile(profile, &reason, now)
             }
+            input @ (Input::FirmwareDownloaded { .. }
+            | Input::FirmwareVerified { .. }
+            | Input::FirmwareInstalled { .. }
+            | Input::Uploaded { .. }) => self.on_transfer_input(input, now),
         }
         self.on_time(now);
         self.refresh_statuses(now);
@@ -235,6 +249,8 @@ impl Station {
             self.next_aligned,
             self.status_deadline(),
             self.smart_charging_deadline(),
+            self.firmware_deadline(),
+            self.certificate_deadline(),
         ];
         if self.boot == BootStatus::Accepted {
             deadlines.push(self.next_heartbeat);
@@ -531,6 +547,8 @@ impl Station {
         self.sample_timers(now);
         self.aligned_timer(now);
         self.charging_limit_timer(now);
+        self.firmware_timers(now);
+        self.certificate_timers(now);
     }
 }
 

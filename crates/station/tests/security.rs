@@ -1,6 +1,6 @@
 //! The security extension's station-side bookkeeping on the bare state machine: security
 //! events (log, durable notification of the critical ones), the security keys and
-//! ExtendedTriggerMessage.
+//! ExtendedTriggerMessage. Certificates and SignCertificate: tests/certificates.rs.
 
 mod harness;
 
@@ -224,9 +224,30 @@ fn the_security_log_keeps_the_newest_entries() {
     );
 }
 
+/// A self-signed root to provision as CentralSystemRootCertificate (profile 2 needs one).
+fn root_pem() -> String {
+    certs::pki::Authority::new("CSMS root", certs::pki::Validity::days(36_500))
+        .unwrap()
+        .root
+        .cert_pem
+}
+
+/// A station provisioned with a CentralSystemRootCertificate.
+fn config_with_root() -> StationConfig {
+    let mut cfg = StationConfig::new(info(), 2);
+    cfg.central_system_roots = vec![root_pem()];
+    cfg
+}
+
 #[test]
 fn security_profile_is_only_raised_and_needs_an_authorization_key() {
-    let mut h = booted();
+    let mut h = Harness::with_config(
+        config_with_root(),
+        Box::new(store::MemoryStore::new()),
+        t0(),
+        [1000.0, 5000.0],
+    );
+    h.boot();
     assert_eq!(h.station.config().int("SecurityProfile"), 0);
     assert_eq!(
         change(&mut h, "SecurityProfile", "1"),
@@ -264,14 +285,25 @@ fn security_profile_is_only_raised_and_needs_an_authorization_key() {
     );
     assert_eq!(change(&mut h, "SecurityProfile", "3"), "Rejected");
     assert_eq!(h.station.config().int("SecurityProfile"), 2);
+
+    // Profile 2 verifies the server: not without a CentralSystemRootCertificate.
+    let mut h = booted();
+    assert_eq!(change(&mut h, "AuthorizationKey", KEY), "Accepted");
+    assert_eq!(
+        change(&mut h, "SecurityProfile", "2"),
+        "Rejected",
+        "no root"
+    );
+    assert_eq!(change(&mut h, "SecurityProfile", "1"), "Accepted");
 }
 
 #[test]
 fn an_accepted_raise_tells_the_drivers_to_reconnect_and_is_persisted() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("station.db");
+    let cfg = config_with_root();
     let mut station = Station::new(
-        StationConfig::new(info(), 2),
+        cfg.clone(),
         Box::new(store::SqliteStore::open(&path).unwrap()),
         t0(),
     )
@@ -309,13 +341,18 @@ fn an_accepted_raise_tells_the_drivers_to_reconnect_and_is_persisted() {
     assert_eq!(changed, [("SecurityProfile".to_string(), "2".to_string())]);
     drop(station);
     let station = Station::new(
-        StationConfig::new(info(), 2),
+        cfg,
         Box::new(store::SqliteStore::open(&path).unwrap()),
         t0(),
     )
     .unwrap();
     assert_eq!(station.config().int("SecurityProfile"), 2);
+    assert_eq!(station.security_profile(), 2);
     assert_eq!(station.config().get("AuthorizationKey").unwrap().1, KEY);
+    assert_eq!(
+        station.authorization_key().unwrap(),
+        (0..16u8).map(|i| i * 0x11).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -512,7 +549,10 @@ fn extended_trigger_message_for_each_type() {
         &mut h,
         json!({"requestedMessage": "SignChargePointCertificate"}),
     );
-    assert_eq!(status, "NotImplemented", "no certificate management yet");
+    assert_eq!(
+        status, "Rejected",
+        "CpoName is empty (tests/certificates.rs has the rest)"
+    );
     assert!(calls.is_empty());
 
     let (status, calls) = extended(&mut h, json!({"requestedMessage": "Bogus"}));

@@ -8,6 +8,7 @@ use store::{
     TransactionRecord,
 };
 use store::{LocalListApplied, LocalListEntry, LocalListUpdate, SecurityLogEntry};
+use store::{StoredCertificate, PENDING_CHARGE_POINT_KEY};
 use tempfile::TempDir;
 
 fn t0() -> DateTime<Utc> {
@@ -520,6 +521,73 @@ mod suite {
         assert_eq!(all[1].tech_info, None);
     }
 
+    fn certificate(use_: &str, pem: &str, key: Option<&str>, minutes: i64) -> StoredCertificate {
+        StoredCertificate {
+            id: 999,
+            use_: use_.into(),
+            pem: pem.into(),
+            private_key_pem: key.map(str::to_string),
+            installed_at: t0() + Duration::minutes(minutes),
+        }
+    }
+
+    /// (id, use, pem, key, installed_at) of every stored certificate: StoredCertificate has
+    /// no Debug (it holds private keys), so compare its fields.
+    type CertificateRow = (u64, String, String, Option<String>, DateTime<Utc>);
+
+    fn certificates(s: &dyn Store) -> Vec<CertificateRow> {
+        s.certificates_all()
+            .expect("all")
+            .into_iter()
+            .map(|c| (c.id, c.use_, c.pem, c.private_key_pem, c.installed_at))
+            .collect()
+    }
+
+    pub fn certificates_add_list_remove_and_ids_are_never_reused(s: &mut dyn Store) {
+        assert!(s.certificates_all().expect("all").is_empty());
+        let root = certificate("CentralSystemRootCertificate", "ROOT PEM\n", None, 0);
+        let cp = certificate(
+            "ChargePointCertificate",
+            "LEAF\nINTERMEDIATE\n",
+            Some("KEY ünïcode"),
+            1,
+        );
+        let pending = certificate(PENDING_CHARGE_POINT_KEY, "", Some("PENDING KEY"), 2);
+        let a = s.certificate_add(&root).expect("add");
+        let b = s.certificate_add(&cp).expect("add");
+        let c = s.certificate_add(&pending).expect("add");
+        assert!(a < b && b < c, "{a} {b} {c}");
+        let row = |id: u64, c: &StoredCertificate| {
+            (
+                id,
+                c.use_.clone(),
+                c.pem.clone(),
+                c.private_key_pem.clone(),
+                c.installed_at,
+            )
+        };
+        // The id given is ignored; rows come in the order added.
+        assert_eq!(
+            certificates(s),
+            vec![row(a, &root), row(b, &cp), row(c, &pending)]
+        );
+        s.certificate_remove(b).expect("remove from the middle");
+        s.certificate_remove(b).expect("removing twice is fine");
+        s.certificate_remove(c + 100)
+            .expect("removing an absent one is fine");
+        assert_eq!(certificates(s), vec![row(a, &root), row(c, &pending)]);
+        s.certificate_remove(c).expect("remove the last");
+        // Never reused, even for the id just removed.
+        let d = s.certificate_add(&cp).expect("add");
+        assert!(d > c, "{d} <= {c}");
+        assert_eq!(certificates(s), vec![row(a, &root), row(d, &cp)]);
+        s.certificate_remove(a).expect("remove");
+        s.certificate_remove(d).expect("remove");
+        assert!(s.certificates_all().expect("all").is_empty());
+        let e = s.certificate_add(&root).expect("add to an empty table");
+        assert!(e > d, "{e} <= {d}");
+    }
+
     pub fn kv_round_trip(s: &mut dyn Store) {
         assert_eq!(s.kv_get("firmware_version").expect("get"), None);
         s.kv_set("firmware_version", "0.1.0").expect("set");
@@ -633,6 +701,10 @@ macro_rules! conformance {
             fn security_log_appends_in_order_and_drops_the_oldest() {
                 run(suite::security_log_appends_in_order_and_drops_the_oldest);
             }
+            #[test]
+            fn certificates_add_list_remove_and_ids_are_never_reused() {
+                run(suite::certificates_add_list_remove_and_ids_are_never_reused);
+            }
         }
     };
 }
@@ -666,10 +738,11 @@ fn sqlite_in_memory_passes_the_suite_too() {
 
 #[test]
 fn sqlite_in_memory_passes_the_local_list_suite_too() {
-    let cases: [fn(&mut dyn Store); 3] = [
+    let cases: [fn(&mut dyn Store); 4] = [
         suite::local_list_full_and_differential_updates,
         suite::local_list_too_long_changes_nothing,
         suite::security_log_appends_in_order_and_drops_the_oldest,
+        suite::certificates_add_list_remove_and_ids_are_never_reused,
     ];
     for case in cases {
         let mut s = SqliteStore::open_in_memory().expect("open");

@@ -274,3 +274,66 @@ fn local_list_survives_reopen_and_a_failed_update_changes_nothing() {
         Some(entry("Card-1", "Accepted"))
     );
 }
+
+/// The database holds private keys and the AuthorizationKey: owner only, its WAL files too,
+/// even if the file was created with a wider mode.
+#[cfg(unix)]
+#[test]
+fn the_database_files_are_mode_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("station.db");
+    let mut s = SqliteStore::open(&path).expect("open");
+    s.config_set("AuthorizationKey", "00112233445566778899aabbccddeeff")
+        .expect("write");
+    assert_eq!(mode(&path), 0o600, "database");
+    // SQLite gives its WAL and shared-memory files the database file's mode.
+    for suffix in ["-wal", "-shm"] {
+        let side = dir.path().join(format!("station.db{suffix}"));
+        assert_eq!(mode(&side), 0o600, "{suffix}");
+    }
+    drop(s);
+    // An existing file with a wider mode is narrowed when opened.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let _s = SqliteStore::open(&path).expect("reopen");
+    assert_eq!(mode(&path), 0o600, "narrowed");
+}
+
+#[test]
+fn certificates_survive_reopen_and_ids_are_not_reused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("station.db");
+    let t = Utc
+        .with_ymd_and_hms(2025, 3, 1, 8, 30, 0)
+        .single()
+        .expect("valid date");
+    let cert = store::StoredCertificate {
+        id: 0,
+        use_: "ChargePointCertificate".into(),
+        pem: "LEAF\nCA\n".into(),
+        private_key_pem: Some("KEY".into()),
+        installed_at: t,
+    };
+    let last = {
+        let mut s = SqliteStore::open(&path).expect("open");
+        s.certificate_add(&cert).expect("add");
+        let second = s.certificate_add(&cert).expect("add");
+        s.certificate_remove(second).expect("remove the newest");
+        second
+    };
+    let mut s = SqliteStore::open(&path).expect("reopen");
+    let all = s.certificates_all().expect("all");
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].pem, cert.pem);
+    assert_eq!(all[0].private_key_pem.as_deref(), Some("KEY"));
+    assert_eq!(all[0].installed_at, t);
+    let next = s.certificate_add(&cert).expect("add");
+    assert!(next > last, "{next} <= {last}");
+}

@@ -30,6 +30,11 @@ impl FakeStation {
         FakeStation { conn, next_id: 1 }
     }
 
+    /// A fake station on a connection opened elsewhere (e.g. with TLS or credentials).
+    pub fn from_conn(conn: Connection) -> FakeStation {
+        FakeStation { conn, next_id: 1 }
+    }
+
     /// Connect to `{base_url}/{id}` and wait until the CSMS registered the session.
     pub async fn join(cs: &CentralSystem, id: &str) -> FakeStation {
         let st = Self::connect(&format!("{}/{id}", cs.base_url())).await;

@@ -23,6 +23,8 @@ mod operator;
 mod power_module;
 
 use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
@@ -105,6 +107,15 @@ impl SimCharger {
             }
         }
         self.refresh();
+    }
+
+    /// Report `version` as the firmware version from now on: the drivers give back what
+    /// [`Charger::install_firmware`] installed before a restart of the process (like the
+    /// meter registers). An invalid version (see [`firmware_image_version`]) is ignored.
+    pub fn restore_firmware_version(&mut self, version: &str) {
+        if valid_firmware_version(version) {
+            self.cfg.firmware_version = version.to_string();
+        }
     }
 
     /// The limit currently applied to a connector.
@@ -269,6 +280,43 @@ impl SimCharger {
     }
 }
 
+/// The first line of a simulated firmware image: `chargepoint-firmware <version>`.
+pub const FIRMWARE_IMAGE_MAGIC: &str = "chargepoint-firmware";
+
+/// The version a simulated firmware image installs: its first line must be
+/// `chargepoint-firmware <version>`, the version 1 to 50 printable ASCII characters without
+/// spaces (it goes into BootNotification's firmwareVersion, a CiString50). Reads only the
+/// first line (at most 256 bytes), never the whole image.
+pub fn firmware_image_version(image: &Path) -> Result<String, HalError> {
+    let failed = |why: String| HalError::InstallationFailed(why);
+    let file = std::fs::File::open(image)
+        .map_err(|e| failed(format!("cannot open {}: {e}", image.display())))?;
+    let mut first = Vec::new();
+    BufReader::new(file)
+        .take(256)
+        .read_until(b'\n', &mut first)
+        .map_err(|e| failed(format!("cannot read {}: {e}", image.display())))?;
+    let line = std::str::from_utf8(&first)
+        .map_err(|_| failed("the image does not start with a text line".into()))?
+        .trim_end_matches(['\r', '\n']);
+    let version = line
+        .strip_prefix(FIRMWARE_IMAGE_MAGIC)
+        .and_then(|rest| rest.strip_prefix(' '))
+        .ok_or_else(|| {
+            failed(format!(
+                "not a firmware image for this charger (no \"{FIRMWARE_IMAGE_MAGIC} <version>\" line)"
+            ))
+        })?;
+    if !valid_firmware_version(version) {
+        return Err(failed(format!("invalid firmware version {version:?}")));
+    }
+    Ok(version.to_string())
+}
+
+fn valid_firmware_version(version: &str) -> bool {
+    (1..=50).contains(&version.len()) && version.bytes().all(|b| b.is_ascii_graphic())
+}
+
 fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     let d = to - from;
     match d.num_nanoseconds() {
@@ -309,6 +357,16 @@ impl Charger for SimCharger {
 
     fn meter(&self, connector: ConnectorId) -> Option<MeterReading> {
         self.index(connector).ok().map(|i| self.reading(i))
+    }
+
+    /// Installs an image whose first line is `chargepoint-firmware <version>`
+    /// ([`firmware_image_version`]) by recording the version: `info()` reports it from now
+    /// on, through the in-process restart that follows (the simulator lives on). Any other
+    /// image is a failed installation and changes nothing.
+    fn install_firmware(&mut self, image: &Path) -> Result<String, HalError> {
+        let version = firmware_image_version(image)?;
+        self.cfg.firmware_version = version.clone();
+        Ok(version)
     }
 
     fn command(&mut self, cmd: HardwareCommand, now: DateTime<Utc>) -> Result<(), HalError> {

@@ -581,3 +581,90 @@ fn meter_registers_survive_a_restart_and_never_run_backwards() {
     sim.restore_meter_registers(&[1000.0]);
     assert_eq!(sim.meter(1).unwrap().energy_wh, 1234.0);
 }
+
+fn image(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> std::path::PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).expect("write image");
+    path
+}
+
+#[test]
+fn installing_a_firmware_image_changes_the_reported_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut sim = SimCharger::new(SimConfig::default(), t0());
+    assert_eq!(sim.info().firmware_version, "0.1.0");
+    let mut content = b"chargepoint-firmware 2.0.0-rc1\r\n".to_vec();
+    content.extend(std::iter::repeat_n(0xffu8, 10_000));
+    let path = image(&dir, "fw.bin", &content);
+    assert_eq!(sim.install_firmware(&path), Ok("2.0.0-rc1".to_string()));
+    assert_eq!(sim.info().firmware_version, "2.0.0-rc1");
+    // Without a final newline too.
+    let path = image(&dir, "fw2.bin", b"chargepoint-firmware 3");
+    assert_eq!(sim.install_firmware(&path), Ok("3".to_string()));
+    assert_eq!(sim.info().firmware_version, "3");
+}
+
+#[test]
+fn a_foreign_or_broken_image_fails_and_keeps_the_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut sim = SimCharger::new(SimConfig::default(), t0());
+    let long = format!("chargepoint-firmware {}\n", "9".repeat(51));
+    let bad: [&[u8]; 6] = [
+        b"",
+        b"some other firmware 1.0\n",
+        b"chargepoint-firmware\n",
+        b"chargepoint-firmware \n",
+        b"chargepoint-firmware 1.0 beta\n",
+        long.as_bytes(),
+    ];
+    for (i, content) in bad.iter().enumerate() {
+        let path = image(&dir, &format!("bad{i}"), content);
+        let result = sim.install_firmware(&path);
+        assert!(
+            matches!(result, Err(HalError::InstallationFailed(_))),
+            "{content:?}: {result:?}"
+        );
+    }
+    let missing = dir.path().join("missing");
+    assert!(sim.install_firmware(&missing).is_err());
+    assert_eq!(sim.info().firmware_version, "0.1.0");
+}
+
+#[test]
+fn a_restored_firmware_version_is_reported() {
+    let mut sim = SimCharger::new(SimConfig::default(), t0());
+    sim.restore_firmware_version("1.2.3");
+    assert_eq!(sim.info().firmware_version, "1.2.3");
+    sim.restore_firmware_version("not valid");
+    assert_eq!(sim.info().firmware_version, "1.2.3");
+}
+
+/// A charger that does not implement firmware installation.
+struct Plain;
+
+impl Charger for Plain {
+    fn info(&self) -> ChargerInfo {
+        SimCharger::new(SimConfig::default(), t0()).info()
+    }
+    fn connector_count(&self) -> u32 {
+        1
+    }
+    fn poll(&mut self, _now: DateTime<Utc>) -> Vec<HardwareEvent> {
+        Vec::new()
+    }
+    fn meter(&self, _connector: ConnectorId) -> Option<MeterReading> {
+        None
+    }
+    fn command(&mut self, _cmd: HardwareCommand, _now: DateTime<Utc>) -> Result<(), HalError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn firmware_installation_is_not_supported_by_default() {
+    let result = Plain.install_firmware(std::path::Path::new("/nonexistent"));
+    assert!(
+        matches!(result, Err(HalError::NotSupported(_))),
+        "{result:?}"
+    );
+}

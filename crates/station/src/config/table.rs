@@ -218,9 +218,17 @@ pub static KEYS: &[KeyDef] = &[
         "SupportedFeatureProfiles",
         R,
         Kind::Text,
-        "Core,LocalAuthListManagement,Reservation,RemoteTrigger,SmartCharging",
+        "Core,FirmwareManagement,LocalAuthListManagement,Reservation,RemoteTrigger,SmartCharging",
     ),
     key("SupportedFeatureProfilesMaxLength", R, COUNT, "6"),
+    // ORS-16: the schemes UpdateFirmware, GetDiagnostics and the security extension's
+    // SignedUpdateFirmware and GetLog accept (`firmware/`).
+    key(
+        "SupportedFileTransferProtocols",
+        R,
+        Kind::Text,
+        "HTTP,HTTPS,FTP,FTPS",
+    ),
     key(
         "TransactionMessageAttempts",
         RW,

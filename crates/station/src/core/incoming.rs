@@ -55,6 +55,10 @@ impl Station {
             Action::GetInstalledCertificateIds => handle!(on_get_installed_certificate_ids),
             Action::DeleteCertificate => handle!(on_delete_certificate),
             Action::CertificateSigned => handle!(on_certificate_signed),
+            Action::UpdateFirmware => handle!(on_update_firmware),
+            Action::SignedUpdateFirmware => handle!(on_signed_update_firmware),
+            Action::GetDiagnostics => handle!(on_get_diagnostics),
+            Action::GetLog => handle!(on_get_log),
             a if a.initiated_by_charge_point() => {
                 let text = format!("{} is sent by a charge point, not to it", a.as_str());
                 self.reply_error(&id, ErrorCode::NotSupported, &text);

@@ -6,7 +6,8 @@
 //! - BootNotification: a registration round, as after a start (section 4.2 allows it only
 //!   when triggered); its answer governs what the station may send from then on.
 //! - DiagnosticsStatusNotification / FirmwareStatusNotification: the state of the upload or
-//!   update (`Station::diagnostics_status`, `Station::firmware_status`); Idle for now.
+//!   update (`Station::diagnostics_status`, `Station::firmware_status`, from `firmware/`);
+//!   Idle while none runs.
 //! - Heartbeat.
 //! - MeterValues: the latest reading of every measurand in MeterValuesSampledData, context
 //!   Trigger, for the connector asked for, or for each connector when connectorId is absent
@@ -101,16 +102,15 @@ impl Station {
         true
     }
 
-    /// Where the firmware issue will put the real state of a diagnostics upload: Idle
-    /// while none runs (the only time Idle may be sent, section 4.4).
+    /// The state of a diagnostics upload (`firmware/`): Idle while none runs (the only
+    /// time Idle may be sent, section 4.4).
     pub(crate) fn diagnostics_status(&self) -> DiagnosticsStatus {
-        DiagnosticsStatus::Idle
+        self.diagnostics_upload_status()
     }
 
-    /// Where the firmware issue will put the real state of a firmware update: Idle while
-    /// none runs (section 4.5).
+    /// The state of a firmware update (`firmware/`): Idle while none runs (section 4.5).
     pub(crate) fn firmware_status(&self) -> FirmwareStatus {
-        FirmwareStatus::Idle
+        self.firmware_update_status()
     }
 
     /// The connectors named by a connectorId that is relevant to the message; None when

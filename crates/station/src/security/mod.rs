@@ -1,6 +1,10 @@
 //! The security extension ("Improved security for OCPP 1.6-J"), station side: security
-//! events and the security log, the security configuration keys, ExtendedTriggerMessage.
-//! (The transport, TLS and Basic auth, is the drivers' business; certificates come later.)
+//! events and the security log, the security configuration keys and the SecurityProfile
+//! (`profile`), certificate management and SignCertificate (`certificates`),
+//! ExtendedTriggerMessage (`trigger`). The transport itself (TLS, Basic auth) is the
+//! drivers' business: they take what to use from [`Station::tls_roots`],
+//! [`Station::tls_identity`], [`Station::security_profile`] and
+//! [`Station::authorization_key`] at every connection.
 //!
 //! # Security events
 //! [`Station::raise_security_event`] writes every event to the security log in the store
@@ -9,14 +13,19 @@
 //! also sent as SecurityEventNotification, queued durably like transaction messages: they
 //! survive a power loss and go out after (re)connection and registration, in order with the
 //! transaction messages, retried like them (TransactionMessageAttempts /
-//! TransactionMessageRetryInterval). Non-critical events are only logged.
+//! TransactionMessageRetryInterval). Non-critical events are only logged, except where a
+//! use case asks for the notification explicitly (`raise_and_notify_security_event`):
+//! InvalidChargePointCertificate when a CertificateSigned.req is rejected (TC_077).
 //!
 //! What raises which event here:
 //! - StartupOfTheDevice when the first BootNotification of a power-up run is accepted;
 //!   ResetOrReboot instead when the run started after a Reset (techInfo SoftReset /
 //!   HardReset). The timestamp is when the run started.
 //! - ReconfigurationOfSecurityParameters when SecurityProfile or AuthorizationKey changes
-//!   (techInfo names the key, never the AuthorizationKey's value).
+//!   (techInfo names the key, never the AuthorizationKey's value), and when the drivers
+//!   fall back to the previous SecurityProfile ([`crate::Input::SecurityProfileFallback`]).
+//! - InvalidChargePointCertificate (logged and sent) when a CertificateSigned.req is
+//!   rejected; techInfo says why.
 //! - The drivers raise transport events (InvalidCentralSystemCertificate, InvalidTLSVersion,
 //!   FailedToAuthenticateAtCentralSystem on an HTTP 401, ...) with
 //!   [`crate::Input::SecurityEvent`].
@@ -26,33 +35,43 @@
 //! - SettingSystemTime is *not* raised by the core: it only passes the Central System's
 //!   time on ([`crate::Output::ClockSync`]) and does not know whether the drivers actually
 //!   step a system clock; a driver that does raises it with `Input::SecurityEvent`.
+//! - Installing or deleting a certificate raises no event (the whitepaper lists none); both
+//!   are written to the trace log.
 //!
 //! # Keys
 //! - SecurityProfile (0..3): ChangeConfiguration may only raise it; lowering is Rejected.
-//!   Raising to 1 or 2 needs an AuthorizationKey (Basic auth password); raising to 3 is
-//!   Rejected until certificate management exists (no client certificate to present).
-//!   A TLS root for profile 2 cannot be checked yet either. An accepted raise is persisted,
-//!   raises ReconfigurationOfSecurityParameters and is announced with
+//!   Raising to 1 needs an AuthorizationKey (the Basic auth password); to 2 an
+//!   AuthorizationKey and an installed CentralSystemRootCertificate (to verify the server);
+//!   to 3 an installed CentralSystemRootCertificate and a ChargePointCertificate valid now
+//!   (the client certificate). An accepted raise is persisted, raises
+//!   ReconfigurationOfSecurityParameters and is announced with
 //!   `Output::ConfigChanged { key: "SecurityProfile", value }`: the drivers reconnect with
-//!   the new profile. (A dedicated Output variant would break the drivers' exhaustive
-//!   match; the fallback to the previous profile when the new one fails is the drivers'.)
-//!   Setting the current value again is Accepted and changes nothing.
+//!   the new profile. If the new profile fails to connect, the drivers go back to the
+//!   previous one and tell the station with `Input::SecurityProfileFallback`: the key is set
+//!   back (the only way it is lowered), persisted, and ReconfigurationOfSecurityParameters
+//!   raised; no ConfigChanged (the drivers already switched). Setting the current value
+//!   again is Accepted and changes nothing.
 //! - AuthorizationKey is write-only: GetConfiguration lists it (readonly false) without a
 //!   value, whether set or not, so the Central System knows it exists and never learns it.
 //!   ChangeConfiguration takes 16..40 bytes as hex (32..80 hex digits); it is persisted and
-//!   never logged (the drivers read it from [`crate::Config`] when they connect; no Output
-//!   carries it). [`redact_frame`] hides it in a frame before the frame is logged.
-//! - CpoName (RW), CertificateStoreMaxLength, AdditionalRootCertificateCheck,
-//!   CertificateSignedMaxChainSize (R).
+//!   never logged (the drivers read its bytes with [`Station::authorization_key`] when they
+//!   connect; no Output carries it). [`redact_frame`] hides it in a frame before the frame is
+//!   logged.
+//! - CpoName (RW): the organization of the CSRs (SignCertificate is refused while it is
+//!   empty). CertificateStoreMaxLength (R): how many root certificates (Central System and
+//!   manufacturer together) InstallCertificate may hold. CertificateSignedMaxChainSize (R):
+//!   the largest CertificateSigned.req chain accepted, in bytes.
+//!   AdditionalRootCertificateCheck (R) is false: a new CentralSystemRootCertificate needs
+//!   no signature by the old one.
 
 mod certificates;
 mod events;
+mod profile;
 mod trigger;
 
 pub use events::{SecurityEvent, UnknownSecurityEvent};
 
 use crate::station::{ci, Station};
-use crate::Output;
 use chrono::{DateTime, Utc};
 use ocpp::{ConfigurationStatus, SecurityEventNotificationRequest};
 use std::borrow::Cow;
@@ -64,6 +83,9 @@ pub(crate) struct SecurityState {
     pub started_at: DateTime<Utc>,
     /// StartupOfTheDevice / ResetOrReboot was raised in this run.
     pub startup_raised: bool,
+    /// When to check next whether the ChargePointCertificate needs renewing (None: at the
+    /// next opportunity while registered; see `certificates`).
+    pub certificate_check_at: Option<DateTime<Utc>>,
 }
 
 impl SecurityState {
@@ -71,6 +93,7 @@ impl SecurityState {
         SecurityState {
             started_at: now,
             startup_raised: false,
+            certificate_check_at: None,
         }
     }
 }
@@ -116,6 +139,27 @@ impl Station {
         }
     }
 
+    /// Raise a security event and send it to the Central System even if the whitepaper does
+    /// not flag it critical, for the use cases that ask for the notification explicitly
+    /// (InvalidChargePointCertificate on a rejected CertificateSigned.req, TC_077).
+    pub(crate) fn raise_and_notify_security_event(
+        &mut self,
+        kind: SecurityEvent,
+        tech_info: &str,
+        now: DateTime<Utc>,
+    ) {
+        let tech_info = tech_info_text(tech_info);
+        self.raise_security_event(kind, Some(&tech_info), now);
+        if !kind.is_critical() {
+            let req = SecurityEventNotificationRequest {
+                r#type: ci(kind.as_str()),
+                timestamp: now,
+                tech_info: (!tech_info.is_empty()).then(|| ci(&tech_info)),
+            };
+            self.queue_durable(&req, None);
+        }
+    }
+
     /// The security log, oldest first (empty if the store cannot be read).
     pub fn security_log(&self) -> Vec<store::SecurityLogEntry> {
         self.store.security_log_all().unwrap_or_else(|e| {
@@ -127,6 +171,8 @@ impl Station {
     /// Called when a BootNotification is accepted: the first time in a run, raise
     /// StartupOfTheDevice (power-up) or ResetOrReboot (after a Reset).
     pub(crate) fn on_registered_security(&mut self) {
+        // Every registration checks the ChargePointCertificate's expiry (whitepaper A03).
+        self.security.certificate_check_at = None;
         if self.security.startup_raised {
             return;
         }
@@ -155,53 +201,6 @@ impl Station {
         } else {
             None
         }
-    }
-
-    fn change_security_profile(&mut self, value: &str, now: DateTime<Utc>) -> ConfigurationStatus {
-        let current = self.config.int("SecurityProfile");
-        let refuse = |why: String| {
-            tracing::info!("ChangeConfiguration SecurityProfile refused: {why}");
-            ConfigurationStatus::Rejected
-        };
-        let Ok(new) = value.trim().parse::<i64>() else {
-            return refuse(format!("{value:?} is not an integer"));
-        };
-        if !(0..=3).contains(&new) {
-            return refuse(format!("{new} is outside 0..=3"));
-        }
-        if new < current {
-            return refuse(format!("lowering from {current} to {new} is not allowed"));
-        }
-        if new == current {
-            return ConfigurationStatus::Accepted;
-        }
-        if new == 3 {
-            return refuse("profile 3 needs a charge point certificate, not supported yet".into());
-        }
-        if self
-            .config
-            .get("AuthorizationKey")
-            .is_none_or(|(_, k)| k.is_empty())
-        {
-            return refuse(format!("profile {new} needs an AuthorizationKey first"));
-        }
-        if let Err(e) = self.config.set("SecurityProfile", &new.to_string()) {
-            return refuse(e.to_string());
-        }
-        if let Err(e) = self.store.config_set("SecurityProfile", &new.to_string()) {
-            tracing::error!("cannot persist SecurityProfile: {e}");
-        }
-        let info = format!("SecurityProfile raised from {current} to {new}");
-        self.raise_security_event(
-            SecurityEvent::ReconfigurationOfSecurityParameters,
-            Some(&info),
-            now,
-        );
-        self.outputs.push_back(Output::ConfigChanged {
-            key: "SecurityProfile".into(),
-            value: new.to_string(),
-        });
-        ConfigurationStatus::Accepted
     }
 
     fn change_authorization_key(&mut self, value: &str, now: DateTime<Utc>) -> ConfigurationStatus {
@@ -255,4 +254,12 @@ pub fn redact_frame(text: &str) -> Cow<'_, str> {
         obj.insert("value".into(), serde_json::Value::from("***"));
     }
     Cow::Owned(ocpp::Frame::Call(call).to_text())
+}
+
+/// The longest techInfo of SecurityEventNotification (CiString255).
+pub(crate) const TECH_INFO_MAX: usize = 255;
+
+/// `text` cut to the techInfo limit, so that the security log holds what was sent.
+pub(crate) fn tech_info_text(text: &str) -> String {
+    text.chars().take(TECH_INFO_MAX).collect()
 }

@@ -1,13 +1,14 @@
 //! ExtendedTriggerMessage (security extension): TriggerMessage's machinery
 //! (`remote_trigger`) for the message types both know, plus:
-//! - LogStatusNotification: the state of a log upload, Idle while none runs (GetLog comes
-//!   later).
+//! - LogStatusNotification: the state of the GetLog upload (`firmware`) with its requestId,
+//!   Idle while none runs.
 //! - FirmwareStatusNotification: here it means SignedFirmwareStatusNotification, the
-//!   signed-firmware status, Idle while no signed update runs.
-//! - SignChargePointCertificate: NotImplemented until certificate management exists (the
-//!   station cannot make a key pair and CSR yet). The status enum allows Accepted, Rejected
-//!   and NotImplemented; Rejected would say "not now" about something it can do, while
-//!   NotImplemented tells the Central System exactly that it cannot.
+//!   last status of the firmware update with its requestId, Idle while none runs.
+//! - SignChargePointCertificate: the station makes a new key pair and CSR and sends
+//!   SignCertificate.req (`certificates`) after the answer, as a triggered message (so also
+//!   while the registration is Pending); Accepted, or Rejected when it cannot (CpoName
+//!   empty, identity unknown, key generation or the store failed; the reason is logged).
+//!   Other unknown types are NotImplemented.
 //!
 //! ExtendedTriggerMessage.conf and TriggerMessage.conf have the same payload
 //! (`{"status": ...}` with the same three values), so the shared code answers both.
@@ -17,9 +18,8 @@ use crate::station::Station;
 use chrono::{DateTime, Utc};
 use ocpp::{
     ExtendedTriggerMessageRequest, ExtendedTriggerMessageResponse, LogStatusNotificationRequest,
-    MessageTrigger, MessageTriggerExtended, SignedFirmwareStatus,
-    SignedFirmwareStatusNotificationRequest, TriggerMessageRequest, TriggerMessageStatus,
-    UploadLogStatus,
+    MessageTrigger, MessageTriggerExtended, SignedFirmwareStatusNotificationRequest,
+    TriggerMessageRequest, TriggerMessageStatus,
 };
 
 impl Station {
@@ -47,21 +47,30 @@ impl Station {
         let status = match req.requested_message {
             MessageTriggerExtended::LogStatusNotification => {
                 self.reply_extended_trigger(unique_id, TriggerMessageStatus::Accepted);
-                let req = LogStatusNotificationRequest {
-                    status: self.log_upload_status(),
-                    request_id: None,
-                };
+                let (status, request_id) = self.log_status();
+                let req = LogStatusNotificationRequest { status, request_id };
                 self.queue_triggered(&req, Context::None);
                 TriggerMessageStatus::Accepted
             }
             MessageTriggerExtended::FirmwareStatusNotification => {
                 self.reply_extended_trigger(unique_id, TriggerMessageStatus::Accepted);
-                let req = SignedFirmwareStatusNotificationRequest {
-                    status: self.signed_firmware_status(),
-                    request_id: None,
-                };
+                let (status, request_id) = self.signed_update_status();
+                let req = SignedFirmwareStatusNotificationRequest { status, request_id };
                 self.queue_triggered(&req, Context::None);
                 TriggerMessageStatus::Accepted
+            }
+            MessageTriggerExtended::SignChargePointCertificate => {
+                // The key pair and CSR are made before the answer, which says whether they
+                // could be; the SignCertificate.req goes out after it.
+                let status = match self.request_certificate(true, now) {
+                    Ok(()) => TriggerMessageStatus::Accepted,
+                    Err(why) => {
+                        tracing::warn!("cannot start SignCertificate: {why}");
+                        TriggerMessageStatus::Rejected
+                    }
+                };
+                self.reply_extended_trigger(unique_id, status);
+                status
             }
             _ => {
                 self.reply_extended_trigger(unique_id, TriggerMessageStatus::NotImplemented);
@@ -78,15 +87,5 @@ impl Station {
 
     fn reply_extended_trigger(&mut self, unique_id: &str, status: TriggerMessageStatus) {
         self.reply(unique_id, &ExtendedTriggerMessageResponse { status });
-    }
-
-    /// Where GetLog will put the state of a log upload: Idle while none runs.
-    pub(crate) fn log_upload_status(&self) -> UploadLogStatus {
-        UploadLogStatus::Idle
-    }
-
-    /// Where SignedUpdateFirmware will put the state of a signed update: Idle while none runs.
-    pub(crate) fn signed_firmware_status(&self) -> SignedFirmwareStatus {
-        SignedFirmwareStatus::Idle
     }
 }

@@ -1,0 +1,212 @@
+//! An axum server: GET /files/{name} from a directory, multipart POST /upload into another,
+//! plus routes that fail on purpose. Plain or TLS (tokio-openssl), on 127.0.0.1:0.
+
+use super::{PASSWORD, USER};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Multipart, Path as UrlPath, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::Engine;
+use openssl::ssl::{SslAcceptor, SslMethod};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_openssl::SslStream;
+
+pub struct HttpServer {
+    pub addr: SocketAddr,
+    /// Served by GET /files/{name}.
+    pub files: TempDir,
+    /// Where POST /upload puts the parts named "file".
+    pub uploads: TempDir,
+}
+
+impl HttpServer {
+    /// `http://127.0.0.1:PORT` or `https://localhost:PORT`.
+    pub fn base(&self, tls: bool) -> String {
+        if tls {
+            format!("https://localhost:{}", self.addr.port())
+        } else {
+            format!("http://127.0.0.1:{}", self.addr.port())
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Dirs {
+    files: PathBuf,
+    uploads: PathBuf,
+}
+
+/// Starts the server; with `tls` = (cert PEM, key PEM) it speaks https.
+pub async fn start(tls: Option<(&str, &str)>) -> HttpServer {
+    let files = tempfile::tempdir().unwrap();
+    let uploads = tempfile::tempdir().unwrap();
+    let dirs = Dirs {
+        files: files.path().to_path_buf(),
+        uploads: uploads.path().to_path_buf(),
+    };
+    let app = Router::new()
+        .route("/files/{name}", get(serve_file))
+        .route("/private/{name}", get(serve_private))
+        .route(
+            "/error",
+            get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
+        )
+        .route("/stall", get(stall))
+        .route("/upload", post(receive))
+        .route("/private/upload", post(receive_private))
+        .layer(DefaultBodyLimit::disable())
+        .with_state(dirs);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    match tls {
+        None => {
+            tokio::spawn(async move { axum::serve(listener, app).await });
+        }
+        Some((cert, key)) => {
+            let acceptor = acceptor(cert, key);
+            let listener = TlsListener { listener, acceptor };
+            tokio::spawn(async move { axum::serve(listener, app).await });
+        }
+    }
+    HttpServer {
+        addr,
+        files,
+        uploads,
+    }
+}
+
+async fn serve_file(State(d): State<Dirs>, UrlPath(name): UrlPath<String>) -> Response {
+    match tokio::fs::read(d.files.join(&name)).await {
+        Ok(bytes) => bytes.into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn serve_private(headers: HeaderMap, state: State<Dirs>, name: UrlPath<String>) -> Response {
+    if !authorized(&headers) {
+        return unauthorized();
+    }
+    serve_file(state, name).await
+}
+
+/// Headers and the first 64 KiB of a 1 MiB body, then nothing, forever.
+async fn stall() -> Response {
+    let first = futures_util::stream::once(async {
+        Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![7u8; 64 * 1024]))
+    });
+    let body = futures_util::StreamExt::chain(first, futures_util::stream::pending());
+    Response::builder()
+        .header(header::CONTENT_LENGTH, 1024 * 1024)
+        .body(Body::from_stream(body))
+        .unwrap()
+}
+
+/// Streams each part named "file" to `uploads/{its file name}`.
+async fn receive(State(d): State<Dirs>, mut form: Multipart) -> Response {
+    loop {
+        let mut field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => return StatusCode::CREATED.into_response(),
+            Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let Some(name) = field.file_name().map(str::to_owned) else {
+            return (StatusCode::BAD_REQUEST, "part without file name").into_response();
+        };
+        if name.contains('/') {
+            return StatusCode::BAD_REQUEST.into_response();
+        }
+        let mut out = tokio::fs::File::create(d.uploads.join(&name))
+            .await
+            .unwrap();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => out.write_all(&chunk).await.unwrap(),
+                Ok(None) => break,
+                Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+            }
+        }
+        out.flush().await.unwrap();
+    }
+}
+
+async fn receive_private(headers: HeaderMap, state: State<Dirs>, form: Multipart) -> Response {
+    if !authorized(&headers) {
+        return unauthorized();
+    }
+    receive(state, form).await
+}
+
+fn authorized(headers: &HeaderMap) -> bool {
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"))
+    );
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        == Some(expected.as_str())
+}
+
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Basic realm=\"test\"")],
+    )
+        .into_response()
+}
+
+fn acceptor(cert_pem: &str, key_pem: &str) -> Arc<SslAcceptor> {
+    let cert = openssl::x509::X509::from_pem(cert_pem.as_bytes()).unwrap();
+    let key = openssl::pkey::PKey::private_key_from_pem(key_pem.as_bytes()).unwrap();
+    let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).unwrap();
+    b.set_certificate(&cert).unwrap();
+    b.set_private_key(&key).unwrap();
+    b.check_private_key().unwrap();
+    Arc::new(b.build())
+}
+
+/// A TCP listener that completes the TLS handshake before handing a connection to axum;
+/// connections whose handshake fails (an untrusting client) are dropped.
+struct TlsListener {
+    listener: TcpListener,
+    acceptor: Arc<SslAcceptor>,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = SslStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((tcp, addr)) = self.listener.accept().await else {
+                continue;
+            };
+            let Ok(ssl) = openssl::ssl::Ssl::new(self.acceptor.context()) else {
+                continue;
+            };
+            let Ok(mut stream) = SslStream::new(ssl, tcp) else {
+                continue;
+            };
+            let handshake = Pin::new(&mut stream).accept();
+            if let Ok(Ok(())) = tokio::time::timeout(Duration::from_secs(5), handshake).await {
+                return (stream, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.listener.local_addr()
+    }
+}
