@@ -5,42 +5,37 @@ mod harness;
 
 use chrono::{DateTime, Duration, Utc};
 use harness::*;
-use ocpp::{Call, Frame};
+use ocpp::Call;
 use serde_json::{json, Value};
 use station::{Input, Output, Station, StationConfig, UploadContent};
 use store::Store;
 
 const DIR: &str = "ftp://cp:secret@logs.example.com/uploads/";
 
-/// The harness plus the upload outputs it does not keep.
+/// The harness with what the upload tests do over and over.
 struct Up {
     h: Harness,
-    uploads: Vec<Output>,
 }
 
 impl Up {
+    fn input(&mut self, input: Input) {
+        self.h.input(input);
+    }
+
+    fn answer_all(&mut self) -> Vec<Call> {
+        self.h.answer_all()
+    }
+
+    /// A CALL from the Central System; the payload of the station's answer.
+    fn call(&mut self, action: &str, payload: Value) -> Value {
+        result_payload(self.h.csms_call(action, payload))
+    }
+
     fn booted() -> Up {
-        let mut u = Up {
-            h: Harness::new(),
-            uploads: Vec::new(),
-        };
+        let mut u = Up { h: Harness::new() };
         u.input(Input::Connected);
         u.answer_all();
         u
-    }
-
-    fn input(&mut self, input: Input) {
-        self.h.station.handle(input, self.h.now);
-        while let Some(out) = self.h.station.poll_output() {
-            match out {
-                Output::Send(text) => self.h.sent.push(Frame::parse(&text).expect("valid frame")),
-                o @ Output::Upload { .. } => self.uploads.push(o),
-                Output::DownloadFirmware { .. }
-                | Output::VerifyFirmware { .. }
-                | Output::InstallFirmware { .. } => panic!("no firmware here: {out:?}"),
-                _ => {}
-            }
-        }
     }
 
     fn advance(&mut self, seconds: i64) {
@@ -48,45 +43,9 @@ impl Up {
         self.input(Input::Tick);
     }
 
-    fn answer_all(&mut self) -> Vec<Call> {
-        let mut all = Vec::new();
-        loop {
-            let calls = self.h.take_calls();
-            let Some(call) = calls.first() else {
-                return all;
-            };
-            assert_eq!(calls.len(), 1, "more than one CALL in flight: {calls:?}");
-            let payload = self.h.default_answer(call);
-            let text = Frame::CallResult(ocpp::CallResult {
-                unique_id: call.unique_id.clone(),
-                payload,
-            })
-            .to_text();
-            self.input(Input::Received(text));
-            all.push(call.clone());
-        }
-    }
-
-    fn call(&mut self, action: &str, payload: Value) -> Value {
-        let text = Frame::Call(Call {
-            unique_id: "cs-1".into(),
-            action: action.into(),
-            payload,
-        })
-        .to_text();
-        self.input(Input::Received(text));
-        let pos = self
-            .h
-            .sent
-            .iter()
-            .position(|f| !matches!(f, Frame::Call(_)))
-            .expect("an answer");
-        result_payload(Some(self.h.sent.remove(pos)))
-    }
-
     /// The one Upload given: (job, url, file name, content).
     fn expect_upload(&mut self) -> (u64, String, String, UploadContent) {
-        match std::mem::take(&mut self.uploads).as_slice() {
+        match std::mem::take(&mut self.h.transfers).as_slice() {
             [Output::Upload {
                 job,
                 url,
@@ -98,7 +57,7 @@ impl Up {
     }
 
     fn no_upload(&mut self) {
-        assert!(self.uploads.is_empty(), "{:?}", self.uploads);
+        assert!(self.h.transfers.is_empty(), "{:?}", self.h.transfers);
     }
 
     fn uploaded(&mut self, job: u64, result: Result<(), &str>) {
@@ -279,10 +238,7 @@ fn an_upload_interrupted_by_a_power_loss_starts_again() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("station.db");
     let open = || -> Box<dyn Store> { Box::new(store::SqliteStore::open(&path).unwrap()) };
-    let mut u = Up {
-        h: Harness::new(),
-        uploads: Vec::new(),
-    };
+    let mut u = Up { h: Harness::new() };
     u.h.station = Station::new(StationConfig::new(info(), 2), open(), u.h.now).unwrap();
     u.input(Input::Connected);
     u.answer_all();
@@ -292,22 +248,19 @@ fn an_upload_interrupted_by_a_power_loss_starts_again() {
         json!({"logType": "SecurityLog", "requestId": 3, "log": {"remoteLocation": DIR}}),
     );
     u.answer_all();
-    let (diagnostics, log) = match std::mem::take(&mut u.uploads).as_slice() {
+    let (diagnostics, log) = match std::mem::take(&mut u.h.transfers).as_slice() {
         [Output::Upload { job: a, .. }, Output::Upload { job: b, .. }] => (*a, *b),
         other => panic!("{other:?}"),
     };
     drop(u);
 
-    let mut u = Up {
-        h: Harness::new(),
-        uploads: Vec::new(),
-    };
+    let mut u = Up { h: Harness::new() };
     u.h.station = Station::new(StationConfig::new(info(), 2), open(), u.h.now).unwrap();
     u.input(Input::Connected);
     let calls = u.answer_all();
     assert!(diagnostics_statuses(&calls).is_empty(), "{calls:?}");
     assert!(log_statuses(&calls).is_empty(), "{calls:?}");
-    let jobs: Vec<u64> = match std::mem::take(&mut u.uploads).as_slice() {
+    let jobs: Vec<u64> = match std::mem::take(&mut u.h.transfers).as_slice() {
         [Output::Upload { job: a, .. }, Output::Upload { job: b, .. }] => vec![*a, *b],
         other => panic!("{other:?}"),
     };
@@ -437,7 +390,7 @@ fn a_second_get_log_cancels_the_first() {
     let third = json!({"logType": "SecurityLog", "requestId": 3, "log": {"remoteLocation": DIR}});
     assert_eq!(u.call("GetLog", third)["status"], "Accepted");
     u.call("GetDiagnostics", json!({"location": DIR}));
-    assert_eq!(u.uploads.len(), 2);
+    assert_eq!(u.h.transfers.len(), 2);
 }
 
 #[test]

@@ -6,34 +6,53 @@ mod harness;
 
 use chrono::{DateTime, Duration, Utc};
 use harness::*;
-use ocpp::{Call, Frame};
+use ocpp::Call;
 use serde_json::{json, Value};
 use station::{Input, Output, Station, StationConfig};
 use store::Store;
 
 const URL: &str = "https://firmware.example.com/cp/fw-2.0.0.bin";
 
-/// The harness plus what it does not keep: the transfer outputs (download, verify,
-/// install, upload), which the drivers carry out.
+/// The harness with what the firmware tests do over and over.
 struct Fw {
     h: Harness,
-    transfers: Vec<Output>,
 }
 
 impl Fw {
+    fn input(&mut self, input: Input) {
+        self.h.input(input);
+    }
+
+    fn answer(&mut self, call: &Call, payload: Value) {
+        self.h.answer(call, payload);
+    }
+
+    fn answer_all(&mut self) -> Vec<Call> {
+        self.h.answer_all()
+    }
+
+    fn boot(&mut self) -> Vec<Call> {
+        self.h.boot()
+    }
+
+    /// A CALL from the Central System; the payload of the station's answer.
+    fn call(&mut self, action: &str, payload: Value) -> Value {
+        result_payload(self.h.csms_call(action, payload))
+    }
+
+    fn hw(&mut self, event: hal::HardwareEvent) {
+        self.h.hw(event);
+    }
+
     fn new() -> Fw {
         Fw::from(Harness::new())
     }
 
     fn from(h: Harness) -> Fw {
-        Fw {
-            h,
-            transfers: Vec::new(),
-        }
+        Fw { h }
     }
 
-    /// A station on `store` reporting firmware `version`. (Not `Harness::with_config`: its
-    /// first inputs would swallow the transfer outputs of a job resumed from the store.)
+    /// A station on `store` reporting firmware `version`.
     fn on_store(store: Box<dyn Store>, now: DateTime<Utc>, version: &str) -> Fw {
         let mut info = info();
         info.firmware_version = version.into();
@@ -48,22 +67,6 @@ impl Fw {
             });
         }
         f
-    }
-
-    fn input(&mut self, input: Input) {
-        self.h.station.handle(input, self.h.now);
-        while let Some(out) = self.h.station.poll_output() {
-            match out {
-                Output::Send(text) => self.h.sent.push(Frame::parse(&text).expect("valid frame")),
-                Output::Hardware(cmd) => self.h.hardware.push(cmd),
-                Output::Reset { hard } => self.h.resets.push(hard),
-                o @ (Output::DownloadFirmware { .. }
-                | Output::VerifyFirmware { .. }
-                | Output::InstallFirmware { .. }
-                | Output::Upload { .. }) => self.transfers.push(o),
-                _ => {}
-            }
-        }
     }
 
     fn advance(&mut self, seconds: i64) {
@@ -87,57 +90,6 @@ impl Fw {
         }
     }
 
-    fn answer(&mut self, call: &Call, payload: Value) {
-        let text = Frame::CallResult(ocpp::CallResult {
-            unique_id: call.unique_id.clone(),
-            payload,
-        })
-        .to_text();
-        self.input(Input::Received(text));
-    }
-
-    /// Answer every CALL as a plain Central System would, until none is left; all of them.
-    fn answer_all(&mut self) -> Vec<Call> {
-        let mut all = Vec::new();
-        loop {
-            let calls = self.h.take_calls();
-            let Some(call) = calls.first() else {
-                return all;
-            };
-            assert_eq!(calls.len(), 1, "more than one CALL in flight: {calls:?}");
-            let payload = self.h.default_answer(call);
-            self.answer(call, payload);
-            all.push(call.clone());
-        }
-    }
-
-    fn boot(&mut self) -> Vec<Call> {
-        self.input(Input::Connected);
-        self.answer_all()
-    }
-
-    /// A CALL from the Central System; the station's answer.
-    fn call(&mut self, action: &str, payload: Value) -> Value {
-        let text = Frame::Call(Call {
-            unique_id: "cs-1".into(),
-            action: action.into(),
-            payload,
-        })
-        .to_text();
-        self.input(Input::Received(text));
-        let pos = self
-            .h
-            .sent
-            .iter()
-            .position(|f| !matches!(f, Frame::Call(_)))
-            .expect("an answer");
-        result_payload(Some(self.h.sent.remove(pos)))
-    }
-
-    fn hw(&mut self, event: hal::HardwareEvent) {
-        self.input(Input::Hardware(event));
-    }
-
     /// Plug in and present a card at `connector`: a transaction runs.
     fn start_transaction(&mut self, connector: u32) {
         self.hw(hal::HardwareEvent::CablePlugged { connector });
@@ -157,7 +109,7 @@ impl Fw {
 
     /// The transfer outputs given since the last look.
     fn take_transfers(&mut self) -> Vec<Output> {
-        std::mem::take(&mut self.transfers)
+        std::mem::take(&mut self.h.transfers)
     }
 
     /// The one DownloadFirmware given: its job and URL.

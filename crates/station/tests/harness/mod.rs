@@ -46,6 +46,8 @@ pub struct Harness {
     pub hardware: Vec<HardwareCommand>,
     /// Output::Reset given by the station: `hard` of each.
     pub resets: Vec<bool>,
+    /// Firmware and upload outputs (download, verify, install, upload), in order.
+    pub transfers: Vec<Output>,
     /// What the station was built from (used again by `restart`).
     cfg: StationConfig,
     next_tx_id: i32,
@@ -97,6 +99,7 @@ impl Harness {
             sent: Vec::new(),
             hardware: Vec::new(),
             resets: Vec::new(),
+            transfers: Vec::new(),
             cfg,
             next_tx_id: 100,
         };
@@ -124,6 +127,10 @@ impl Harness {
                 Output::Send(text) => self.sent.push(Frame::parse(&text).expect("valid frame")),
                 Output::Hardware(cmd) => self.hardware.push(cmd),
                 Output::Reset { hard } => self.resets.push(hard),
+                o @ (Output::DownloadFirmware { .. }
+                | Output::VerifyFirmware { .. }
+                | Output::InstallFirmware { .. }
+                | Output::Upload { .. }) => self.transfers.push(o),
                 _ => {}
             }
         }
