@@ -1,7 +1,9 @@
 //! `chargepoint bench`: round trips of Central-System requests answered by a station over
 //! loopback, the station process's memory, and how long remote starts and stops take to
 //! become StartTransaction / StopTransaction requests. The station runs as its own process
-//! (`chargepoint run`) so its memory is measured alone.
+//! (`chargepoint run`) so its memory is measured alone. Also a firmware-sized download
+//! (100 MiB over http on loopback, through the station's transfer code) in this process:
+//! its throughput and how much the process's peak memory grows while it runs.
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
@@ -30,6 +32,8 @@ const COMPOSITE_PROFILES: i32 = 10;
 const COMPOSITE_PERIODS: i32 = 12;
 /// How long one step of a remote session may take before the bench gives up.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+/// The size of the downloaded file.
+const DOWNLOAD_BYTES: u64 = 100 * 1024 * 1024;
 
 pub struct BenchReport {
     pub requests: usize,
@@ -48,6 +52,33 @@ pub struct BenchReport {
     pub trigger_meter_values: Latency,
     /// GetCompositeSchedule round trip over 10 TxDefaultProfiles x 12 periods.
     pub composite: Latency,
+    /// A 100 MiB firmware download over http on loopback.
+    pub download: DownloadReport,
+}
+
+/// A download through `transfer::download` from a server in this process.
+#[derive(Debug, Clone, Copy)]
+pub struct DownloadReport {
+    pub bytes: u64,
+    pub elapsed: Duration,
+    /// The process's resident memory before the download (VmRSS), KiB.
+    pub rss_before_kib: Option<u64>,
+    /// The process's peak resident memory during the download (VmHWM, reset before it
+    /// started where the kernel allows), KiB.
+    pub peak_kib: Option<u64>,
+    /// Whether the peak was reset before the download (else it may predate it).
+    pub peak_reset: bool,
+}
+
+impl DownloadReport {
+    pub fn mib_per_s(&self) -> f64 {
+        self.bytes as f64 / 1024.0 / 1024.0 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// How far the peak rose above the memory in use before, KiB.
+    pub fn peak_growth_kib(&self) -> Option<u64> {
+        Some(self.peak_kib?.saturating_sub(self.rss_before_kib?))
+    }
 }
 
 /// A latency measured over `samples` repetitions.
@@ -130,10 +161,100 @@ pub async fn run(requests: usize) -> anyhow::Result<()> {
     );
     println!("  p50  {:>9.0} us", us(report.composite.p50));
     println!("  max  {:>9.0} us", us(report.composite.max));
+    let d = report.download;
+    println!(
+        "Firmware download over http on loopback ({} MiB, streamed to disk by transfer::download)",
+        d.bytes / 1024 / 1024
+    );
+    println!(
+        "  throughput  {:>9.1} MiB/s ({:.2} s)",
+        d.mib_per_s(),
+        d.elapsed.as_secs_f64()
+    );
+    match (d.peak_growth_kib(), d.rss_before_kib, d.peak_kib) {
+        (Some(growth), Some(before), Some(peak)) => println!(
+            "  peak RSS growth  {:.1} MiB (VmRSS before {:.1} MiB, VmHWM during {:.1} MiB{}; \
+             the server runs in the same process)",
+            growth as f64 / 1024.0,
+            before as f64 / 1024.0,
+            peak as f64 / 1024.0,
+            if d.peak_reset {
+                ""
+            } else {
+                ", peak not resettable: may predate the download"
+            }
+        ),
+        _ => println!("  peak RSS growth  unavailable on this platform"),
+    }
     Ok(())
 }
 
+/// Download `bytes` over http on loopback from a server in this process into a temporary
+/// file, through the station's transfer code; time it and watch this process's memory.
+pub async fn measure_download(bytes: u64) -> anyhow::Result<DownloadReport> {
+    use axum::body::{Body, Bytes};
+    use futures_util::StreamExt;
+    const CHUNK: usize = 256 * 1024;
+    static DATA: [u8; CHUNK] = [0x5a; CHUNK];
+    let app = axum::Router::new().route(
+        "/firmware.bin",
+        axum::routing::get(move || async move {
+            let chunks = bytes.div_ceil(CHUNK as u64);
+            let body = futures_util::stream::iter(0..chunks).map(move |i| {
+                let len = (bytes - i * CHUNK as u64).min(CHUNK as u64) as usize;
+                Ok::<_, std::io::Error>(Bytes::from_static(&DATA[..len]))
+            });
+            axum::response::Response::builder()
+                .header(axum::http::header::CONTENT_LENGTH, bytes)
+                .body(Body::from_stream(body))
+                .map_err(|e| e.to_string())
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/firmware.bin", listener.local_addr()?);
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let dir = tempfile::tempdir()?;
+    let dest = dir.path().join("firmware.bin");
+    let cfg = transfer::TransferConfig {
+        system_roots: false,
+        ..transfer::TransferConfig::default()
+    };
+    // The peak (VmHWM) starts again from the present use: "5" to clear_refs (Linux).
+    let peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let rss_before_kib = own_status_kib("VmRSS:");
+    let started = Instant::now();
+    let result = transfer::download(&url, &dest, &cfg, &mut |_| {}).await;
+    let elapsed = started.elapsed();
+    let peak_kib = own_status_kib("VmHWM:");
+    server.abort();
+    let got = result.map_err(|e| anyhow::anyhow!("the download failed: {e}"))?;
+    if got != bytes || std::fs::metadata(&dest)?.len() != bytes {
+        bail!("downloaded {got} bytes, expected {bytes}");
+    }
+    Ok(DownloadReport {
+        bytes,
+        elapsed,
+        rss_before_kib,
+        peak_kib,
+        peak_reset,
+    })
+}
+
+/// A `Vm...:` line of this process's /proc status, KiB.
+fn own_status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
 pub async fn measure(requests: usize) -> anyhow::Result<BenchReport> {
+    // First, while the process is small and quiet.
+    let download = measure_download(DOWNLOAD_BYTES).await?;
     let csms = CentralSystem::start(CsmsConfig::default()).await?;
     let data = tempfile::tempdir()?;
     let exe = std::env::current_exe().context("cannot find the chargepoint binary")?;
@@ -181,6 +302,7 @@ pub async fn measure(requests: usize) -> anyhow::Result<BenchReport> {
         trigger_status: Latency::of(trigger_status),
         trigger_meter_values: Latency::of(trigger_meter_values),
         composite: Latency::of(composite),
+        download,
     })
 }
 

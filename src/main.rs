@@ -1,6 +1,7 @@
 //! The `chargepoint` command line.
 
 use chargepoint::commands::{self, CsmsOptions};
+use chargepoint::runner::LogCapture;
 use chargepoint::settings::{self, FileSettings, FlagSettings, Settings};
 use chargepoint::{bench, demo};
 use clap::{Parser, Subcommand};
@@ -181,10 +182,26 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    // The log goes to stderr as filtered; the newest lines at info and above are also kept
+    // in memory for GetLog DiagnosticsLog and GetDiagnostics.
+    let capture = LogCapture::default();
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        use tracing_subscriber::Layer;
+        tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_filter(filter),
+            )
+            .with(
+                capture
+                    .clone()
+                    .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+            )
+            .init();
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -192,7 +209,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(dispatch(cli.command)) {
+    match runtime.block_on(dispatch(cli.command, capture)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -201,7 +218,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn dispatch(command: Command) -> anyhow::Result<()> {
+async fn dispatch(command: Command, capture: LogCapture) -> anyhow::Result<()> {
     match command {
         Command::Run(args) => {
             let file = match &args.config {
@@ -216,7 +233,8 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
                 ca_file: args.ca_file,
                 tls_url: args.csms_tls_url,
             };
-            let settings = Settings::resolve(file, flags).map_err(anyhow::Error::msg)?;
+            let mut settings = Settings::resolve(file, flags).map_err(anyhow::Error::msg)?;
+            settings.run.log_capture = Some(capture);
             commands::run_station(settings).await
         }
         Command::Demo(args) => {

@@ -28,6 +28,17 @@ pub struct FileSettings {
     pub simulator: SimConfig,
     /// Transport security (OCPP security profiles).
     pub security: SecuritySettings,
+    /// File transfers (firmware downloads, log and diagnostics uploads).
+    pub transfer: TransferSettings,
+}
+
+/// The `[transfer]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TransferSettings {
+    /// Trust the system's root certificates for https/ftps besides the installed
+    /// CentralSystemRootCertificates and ManufacturerRootCertificates (default true).
+    pub system_roots: Option<bool>,
 }
 
 /// The `[security]` table.
@@ -110,6 +121,12 @@ impl Settings {
             .unwrap_or_else(|| PathBuf::from("data").join(&id));
         let mut run = RunOptions::new(id, csms_url);
         run.initial_keys = initial_keys;
+        // Firmware images and uploads go next to the database; the installed firmware
+        // version is kept there across restarts.
+        run.work_dir = Some(data_dir.clone());
+        if let Some(system_roots) = file.transfer.system_roots {
+            run.transfer_system_roots = system_roots;
+        }
         security(&mut run, file.security, flags.ca_file, flags.tls_url)?;
         if let Some(s) = file.call_timeout_s {
             if s == 0 {
@@ -309,6 +326,15 @@ mod tests {
         assert_eq!(s.run.id, "CP001");
         assert_eq!(s.run.station_url(), "ws://127.0.0.1:9000/ocpp/CP001");
         assert_eq!(s.data_dir, PathBuf::from("data/CP001"));
+        assert_eq!(s.run.work_dir, Some(PathBuf::from("data/CP001")));
+        assert!(s.run.transfer_system_roots);
+    }
+
+    #[test]
+    fn system_roots_for_transfers_can_be_switched_off() {
+        let file = parse_file("[transfer]\nsystem_roots = false\n").unwrap();
+        let s = Settings::resolve(file, flags()).unwrap();
+        assert!(!s.run.transfer_system_roots);
     }
 
     #[test]

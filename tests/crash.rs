@@ -183,7 +183,18 @@ async fn tc_032_2_power_loss_at_random_points_loses_nothing() {
     post(&http, &station.control, "stop", Value::Null).await;
     let mut quiet_for = 0;
     let mut last = 0;
+    // Bounded: a transaction the station never stops must fail the test, not hang it.
+    let give_up = tokio::time::Instant::now() + Duration::from_secs(120);
     while quiet_for < 10 {
+        let open: Vec<_> = csms
+            .transactions()
+            .into_iter()
+            .filter(|t| !t.is_stopped())
+            .collect();
+        assert!(
+            tokio::time::Instant::now() < give_up,
+            "the station never settled; open transactions: {open:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
         let n = received.lock().unwrap().len();
         let open = csms.transactions().iter().any(|t| !t.is_stopped());

@@ -2,9 +2,14 @@
 //! (mobilityhouse, 2.1.0) acting as the Central System (`tests/interop/central_system.py`).
 //! The library validates every frame in both directions against the official JSON schemas;
 //! the script also checks every date-time the station sends is RFC 3339, tests
-//! GetConfiguration / ChangeConfiguration, and drives one transaction through the control API.
+//! GetConfiguration / ChangeConfiguration, drives one transaction through the control API,
+//! and tests the security extension (certificates, SignCertificate with the CSR signed by the
+//! script with the test CA generated here, SecurityEventNotification) and Firmware Management
+//! (GetDiagnostics and UpdateFirmware against an HTTP server the script runs itself; the
+//! firmware update restarts the station, so the script sees a second connection).
 //!
-//! Needs the virtualenv made by `scripts/python-env` (`.venv` at the workspace root).
+//! Needs the virtualenv made by `scripts/python-env` (`.venv` at the workspace root, with
+//! `ocpp`, `websockets` and `cryptography`).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -16,9 +21,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// How long the Python Central System may take for all its checks (it has its own timeout).
-const SCRIPT_TIMEOUT_S: u64 = 40;
+const SCRIPT_TIMEOUT_S: u64 = 60;
 /// How long this test waits for the script to exit.
-const WAIT_LIMIT: Duration = Duration::from_secs(60);
+const WAIT_LIMIT: Duration = Duration::from_secs(90);
 
 /// Kills and reaps the child process when dropped, so a failing assertion leaves nothing behind.
 struct ChildGuard {
@@ -97,6 +102,12 @@ fn interop_python_ocpp_central_system() {
     let control_url = format!("http://127.0.0.1:{control_port}");
     let script_stderr = tmp.path().join("central_system.stderr");
     let station_log = tmp.path().join("station.log");
+    // The CA the script signs the station's CSR with (and installs as its
+    // CentralSystemRootCertificate): ca.pem, ca-key.pem, ...
+    let pki = certs::pki::TestPki::generate("CP-INTEROP", 365).expect("a test PKI");
+    let pki_files = pki
+        .write(&tmp.path().join("pki"))
+        .expect("write the test PKI");
 
     // The Python Central System; its first stdout line is `PORT <n>`.
     let mut csms = ChildGuard::spawn(
@@ -114,6 +125,10 @@ fn interop_python_ocpp_central_system() {
             ])
             .args(["--timeout", &SCRIPT_TIMEOUT_S.to_string()])
             .args(["--control", &control_url])
+            .arg("--ca-cert")
+            .arg(&pki_files[0])
+            .arg("--ca-key")
+            .arg(&pki_files[1])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(File::create(&script_stderr).expect("stderr file")),

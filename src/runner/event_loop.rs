@@ -1,6 +1,7 @@
 //! One station's event loop: WebSocket, hardware, operator commands and the clock in; the
 //! station's outputs out.
 
+use super::file_jobs::{FileJobs, Slot};
 use super::meter_file::MeterFile;
 use super::operation::Operate;
 use super::state::{ConnectorState, StationState};
@@ -11,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use hal::sim::SimCharger;
 use hal::{Charger, HardwareCommand, HardwareEvent};
 use net::{Backoff, Connection, NetError};
-use station::{Input, Output, SecurityEvent, Station, StationConfig};
+use station::{Input, Output, SecurityEvent, Station, StationConfig, UploadContent};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -70,6 +71,8 @@ pub(crate) struct EventLoop {
     /// Restarts after a Reset so far.
     restarts: u64,
     meter_file: Option<MeterFile>,
+    /// Firmware downloads, signature checks and uploads under way.
+    jobs: FileJobs,
 }
 
 impl EventLoop {
@@ -84,6 +87,14 @@ impl EventLoop {
         let mut meter_file = opts.meter_file.clone().map(MeterFile::new);
         if let Some(file) = meter_file.as_mut() {
             charger.restore_meter_registers(&file.load());
+        }
+        let jobs = FileJobs::new(opts.work_dir.clone()).map_err(StartError::WorkDir)?;
+        // What an earlier run installed is what the charger runs now.
+        if let Some(version) = jobs.saved_firmware_version() {
+            charger.restore_firmware_version(&version);
+        }
+        if let Some(capture) = &opts.log_capture {
+            capture.set_clock(clock.clone());
         }
         let station = build_station(&opts, &charger, store, now, 0)?;
         let ping = station.config().int("WebSocketPingInterval");
@@ -116,6 +127,7 @@ impl EventLoop {
             reset: None,
             restarts: 0,
             meter_file,
+            jobs,
         };
         event_loop.publish();
         Ok((event_loop, rx))
@@ -134,6 +146,8 @@ impl EventLoop {
                 if hard {
                     self.charger.power_cycle(now);
                 }
+                // The new station resumes what it persisted, under new job ids.
+                self.jobs.abort_all();
                 self.restarts += 1;
                 let store = self.station.into_store();
                 match build_station(&self.opts, &self.charger, store, now, self.restarts) {
@@ -178,15 +192,21 @@ impl EventLoop {
                         let _ = reply.send(self.station.security_log());
                     }
                     Some(Command::Shutdown(done)) => {
+                        self.jobs.abort_all();
                         self.close().await;
                         let _ = done.send(());
                         return;
                     }
                     None => {
+                        self.jobs.abort_all();
                         self.close().await;
                         return;
                     }
                 },
+                input = self.jobs.next() => {
+                    let now = self.clock.now();
+                    self.step(now, Some(input)).await;
+                }
                 received = recv(&mut self.conn) => {
                     let now = self.clock.now();
                     match received {
@@ -373,11 +393,55 @@ impl EventLoop {
                     // on (each attempt asks the station for it).
                     _ => {}
                 },
-                // Outputs of features this runner does not carry out yet (firmware
-                // download, verification, installation; log upload).
-                #[allow(unreachable_patterns)]
-                other => tracing::warn!("output not carried out by this runner: {other:?}"),
+                Output::DownloadFirmware { job, url } => {
+                    let cfg = self.transfer_config();
+                    self.jobs.download(job, url, cfg);
+                }
+                Output::VerifyFirmware {
+                    job,
+                    signing_certificate,
+                    signature,
+                } => self.jobs.verify(job, signing_certificate, signature),
+                Output::InstallFirmware { job } => {
+                    let result = self.jobs.install(job, &mut self.charger);
+                    self.station
+                        .handle(Input::FirmwareInstalled { job, result }, now);
+                }
+                Output::Upload {
+                    job,
+                    url,
+                    file_name,
+                    content,
+                } => {
+                    let slot = match content {
+                        UploadContent::Diagnostics { .. } => Slot::Diagnostics,
+                        UploadContent::DiagnosticsLog { .. }
+                        | UploadContent::SecurityLog { .. } => Slot::Log,
+                    };
+                    let file = super::upload_file::snapshot(
+                        &content,
+                        &self.station,
+                        &self.opts.id,
+                        &self.charger.info(),
+                        self.opts.log_capture.as_ref(),
+                        now,
+                    );
+                    let cfg = self.transfer_config();
+                    self.jobs.upload(slot, job, url, file_name, file, cfg);
+                }
             }
+        }
+    }
+
+    /// How transfers connect: trusting the installed Central System and manufacturer roots
+    /// (and the system's, unless switched off).
+    fn transfer_config(&self) -> transfer::TransferConfig {
+        let mut roots = self.station.tls_roots();
+        roots.extend(self.station.manufacturer_roots());
+        transfer::TransferConfig {
+            roots_pem: roots,
+            system_roots: self.opts.transfer_system_roots,
+            ..transfer::TransferConfig::default()
         }
     }
 

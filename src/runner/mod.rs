@@ -2,10 +2,14 @@
 //! clock, feeds the station its inputs and carries out its outputs.
 
 mod event_loop;
+mod file_jobs;
+mod log_capture;
 mod meter_file;
 mod operation;
 mod state;
+mod upload_file;
 
+pub use log_capture::LogCapture;
 pub use operation::{Operate, Operation};
 pub use state::{ConnectorState, StationState};
 
@@ -53,6 +57,16 @@ pub struct RunOptions {
     /// presented with profile 3.
     pub client_cert: Option<String>,
     pub client_key: Option<String>,
+    /// Where firmware images and files being uploaded go, and the installed firmware
+    /// version is kept across restarts of the process (`chargepoint run`: the data dir).
+    /// None: a temporary directory of the runner, removed when it stops.
+    pub work_dir: Option<std::path::PathBuf>,
+    /// The process's captured log lines, uploaded by GetLog DiagnosticsLog and
+    /// GetDiagnostics (none: those files say the log is not captured).
+    pub log_capture: Option<LogCapture>,
+    /// Trust the system's root certificates for https/ftps transfers besides the installed
+    /// CentralSystemRootCertificates and ManufacturerRootCertificates (default true).
+    pub transfer_system_roots: bool,
 }
 
 impl RunOptions {
@@ -72,6 +86,9 @@ impl RunOptions {
             ca_pem: Vec::new(),
             client_cert: None,
             client_key: None,
+            work_dir: None,
+            log_capture: None,
+            transfer_system_roots: true,
         }
     }
 
@@ -174,6 +191,8 @@ pub struct StationHandle {
 pub enum StartError {
     #[error(transparent)]
     Station(#[from] station::StationError),
+    #[error("cannot use the work directory: {0}")]
+    WorkDir(std::io::Error),
 }
 
 impl StationHandle {

@@ -125,6 +125,8 @@ impl Setup {
             Box::new(store::MemoryStore::new())
         };
         let mut opts = RunOptions::new(ID, csms.base_url());
+        // Beside the store, so a restarted station finds its files (firmware version).
+        opts.work_dir = Some(data.path().join("work"));
         opts.initial_keys = self.keys;
         opts.reconnect_min = self.reconnect_min;
         opts.reconnect_max = self.reconnect_max;
@@ -132,8 +134,8 @@ impl Setup {
         if let Some(f) = self.station {
             f(&mut opts, &csms);
         }
-        let sim = SimCharger::new(self.sim, self.clock_start);
-        let station = StationHandle::start(opts, sim, store, Arc::new(clock.clone()))
+        let sim = SimCharger::new(self.sim.clone(), self.clock_start);
+        let station = StationHandle::start(opts.clone(), sim, store, Arc::new(clock.clone()))
             .expect("start the station");
         Harness {
             csms,
@@ -143,6 +145,9 @@ impl Setup {
             id: ID.to_string(),
             seen: Vec::new(),
             security_events: Vec::new(),
+            opts,
+            sim: self.sim,
+            sqlite: self.sqlite,
             _data: data,
         }
     }
@@ -162,12 +167,42 @@ pub struct Harness {
     /// reading helpers pass over them, so that tests of other features need not expect
     /// StartupOfTheDevice after every boot; tests/security_events.rs looks here.
     pub security_events: Vec<Call>,
+    /// What the station was started with, for [`Harness::restart_station`].
+    opts: RunOptions,
+    sim: SimConfig,
+    sqlite: bool,
     _data: tempfile::TempDir,
 }
 
 impl Harness {
     pub fn station(&self) -> &StationHandle {
         self.station.as_ref().expect("the station is running")
+    }
+
+    /// The station's work directory (firmware images, files being uploaded).
+    pub fn work_dir(&self) -> std::path::PathBuf {
+        self.opts.work_dir.clone().expect("a work directory")
+    }
+
+    /// A power loss: the station stops (its transfers with it) and starts again, with a
+    /// new simulated charger, on the same SQLite store and work directory, the same
+    /// options and clock. Needs [`Setup::sqlite`].
+    pub async fn restart_station(&mut self) {
+        assert!(self.sqlite, "restart_station needs Setup::sqlite()");
+        if let Some(station) = self.station.take() {
+            station.shutdown().await;
+        }
+        let store = store::SqliteStore::open(&self._data.path().join("station.db"))
+            .expect("open the SQLite store again");
+        let sim = SimCharger::new(self.sim.clone(), self.now());
+        let station = StationHandle::start(
+            self.opts.clone(),
+            sim,
+            Box::new(store),
+            Arc::new(self.clock.clone()),
+        )
+        .expect("restart the station");
+        self.station = Some(station);
     }
 
     /// Move the station's clock forward.
@@ -267,6 +302,33 @@ impl Harness {
                 _ => None,
             })
             .collect()
+    }
+
+    /// Every CALL the station initiates until one satisfies `last` (included), within
+    /// `within` of real time; panics if none does.
+    pub async fn calls_until(
+        &mut self,
+        within: Duration,
+        mut last: impl FnMut(&Call) -> bool,
+    ) -> Vec<Call> {
+        let deadline = Instant::now() + within;
+        let mut calls = Vec::new();
+        loop {
+            match self.next_frame_until(deadline).await {
+                Some(Frame::Call(call)) => {
+                    let done = last(&call);
+                    calls.push(call);
+                    if done {
+                        return calls;
+                    }
+                }
+                Some(_) => continue,
+                None => panic!(
+                    "the awaited CALL did not come within {within:?}; got {}",
+                    describe_calls(&calls)
+                ),
+            }
+        }
     }
 
     /// Assert the station initiates no CALL within the quiet window.

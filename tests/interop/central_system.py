@@ -7,9 +7,24 @@ JSON schemas. This script counts every failure of that validation (and every CAL
 either direction), and additionally checks that every date-time field the station sends is
 an RFC 3339 date-time (the library's validator does not check `format`).
 
+Besides Core (configuration, one transaction, heartbeats), one exchange each of Local
+Authorization List, Reservation, Remote Trigger and Smart Charging, it tests the security
+extension (InstallCertificate, GetInstalledCertificateIds with the RFC 6960 hash data computed
+here independently, DeleteCertificate, ExtendedTriggerMessage SignChargePointCertificate ->
+SignCertificate, the CSR signed here with the `cryptography` package, CertificateSigned with
+a chain from an unknown CA (Rejected, SecurityEventNotification InvalidChargePointCertificate)
+and with the right one (Accepted)) and Firmware Management: GetDiagnostics uploading to, and
+UpdateFirmware downloading from, an HTTP server this script runs in a thread. The firmware
+update is the last step: the station installs the image, restarts and connects again with
+the new firmwareVersion.
+
 Usage:
     central_system.py [--port 0] [--heartbeat-interval 1] [--timeout 30]
                       [--control http://127.0.0.1:8180] [--id CP-INTEROP] [--verbose]
+                      [--ca-cert ca.pem --ca-key ca-key.pem]
+
+`--ca-cert` / `--ca-key`: the CA (PEM) that signs the station's CSR and is installed on the
+station as its CentralSystemRootCertificate; without them the script makes its own.
 
 Prints `PORT <n>` as its first stdout line once listening, then, when all checks are done or
 the timeout expires, one line per check (`PASS ...` / `FAIL ...`) and finally
@@ -20,16 +35,23 @@ Run it with the virtualenv of scripts/python-env (.venv/bin/python).
 
 import argparse
 import asyncio
+import email.parser
+import email.policy
+import hashlib
+import http.server as http_server
+import io
 import json
 import logging
 import pathlib
 import re
 import sys
+import tarfile
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 try:
     import ocpp
@@ -42,8 +64,13 @@ try:
         ChargePointStatus,
         ConfigurationStatus,
         DataTransferStatus,
+        GenericStatus,
         RegistrationStatus,
     )
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 except ImportError as e:  # pragma: no cover - environment problem
     print(
         f"error: {e}; run scripts/python-env and use .venv/bin/python",
@@ -61,6 +88,8 @@ RFC3339 = re.compile(
 )
 
 ID_TAG = "INTEROP-TAG-1"
+CPO_NAME = "Interop CPO"
+FIRMWARE_VERSION = "9.9.9"
 
 
 def now_iso() -> str:
@@ -128,6 +157,234 @@ def date_time_problems(schema: dict, root: dict, value, path: str, out: list):
                 date_time_problems(items, root, v, f"{path}[{i}]", out)
 
 
+# -- a small PKI (the `cryptography` package) ----------------------------------------------
+
+
+def new_root(cn: str, days: int = 365):
+    """A self-signed root CA (RSA 2048, SHA-256): (certificate, private key)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "interop test"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
+    now = datetime.now(timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return cert, key
+
+
+def load_ca(cert_path: str, key_path: str):
+    cert = x509.load_pem_x509_certificate(pathlib.Path(cert_path).read_bytes())
+    key = serialization.load_pem_private_key(pathlib.Path(key_path).read_bytes(), password=None)
+    return cert, key
+
+
+def pem(cert) -> str:
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def sign_csr(csr, ca_cert, ca_key, days: int = 365):
+    """The CA signs the CSR: a TLS client certificate with the CSR's subject and key."""
+    now = datetime.now(timezone.utc)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(csr.subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(csr.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(csr.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+
+def hash_data(cert, issuer=None) -> dict:
+    """RFC 6960 CertID of `cert` as OCPP's CertificateHashData (SHA256), snake_case as the
+    library hands payloads over: the hash of the issuer's DER name, of the issuer's public key
+    (the BIT STRING's contents: for RSA the PKCS#1 RSAPublicKey) and the serial number."""
+    issuer = issuer or cert
+    key_bits = issuer.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.PKCS1
+    )
+    return {
+        "hash_algorithm": "SHA256",
+        "issuer_name_hash": hashlib.sha256(cert.issuer.public_bytes()).hexdigest(),
+        "issuer_key_hash": hashlib.sha256(key_bits).hexdigest(),
+        "serial_number": format(cert.serial_number, "x"),
+    }
+
+
+def same_hash(got: dict, want: dict) -> bool:
+    def norm(h: dict):
+        serial = str(h.get("serial_number", "")).lower().lstrip("0") or "0"
+        return (
+            str(h.get("hash_algorithm", "")).upper(),
+            str(h.get("issuer_name_hash", "")).lower(),
+            str(h.get("issuer_key_hash", "")).lower(),
+            serial,
+        )
+
+    return isinstance(got, dict) and norm(got) == norm(want)
+
+
+def subject_attr(name, oid) -> str | None:
+    values = name.get_attributes_for_oid(oid)
+    return values[0].value if values else None
+
+
+# -- the file server (firmware download, diagnostics upload) ------------------------------
+
+
+def firmware_image(version: str) -> bytes:
+    """A simulated firmware image: first line `chargepoint-firmware <version>`."""
+    return f"chargepoint-firmware {version}\n".encode() + b"interop firmware image\n" * 4096
+
+
+def read_chunked(rfile) -> bytes:
+    out = bytearray()
+    while True:
+        size = int(rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return bytes(out)
+        out += rfile.read(size)
+        rfile.readline()  # the CRLF after the chunk
+
+
+def multipart_parts(content_type: str, body: bytes) -> list[tuple[str | None, str | None, bytes]]:
+    """The (field name, file name, bytes) of each part of a multipart/form-data body."""
+    m = re.search(r'boundary="?([^";]+)"?', content_type or "")
+    if not content_type.lower().startswith("multipart/form-data") or not m:
+        raise ValueError(f"not multipart/form-data: {content_type!r}")
+    delimiter = b"--" + m.group(1).encode("latin-1")
+    parts = []
+    for chunk in body.split(delimiter)[1:]:
+        if chunk.startswith(b"--"):
+            break
+        chunk = chunk[2:] if chunk.startswith(b"\r\n") else chunk
+        head, sep, data = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            raise ValueError("a part without a blank line after its headers")
+        if data.endswith(b"\r\n"):
+            data = data[:-2]
+        headers = head.decode("latin-1")
+        name = re.search(r'\bname="([^"]*)"', headers)
+        filename = re.search(r'\bfilename="([^"]*)"', headers)
+        parts.append((name and name.group(1), filename and filename.group(1), data))
+    return parts
+
+
+class FileServer:
+    """An HTTP server in a thread: GET /firmware/<name> serves the firmware image, a
+    multipart/form-data POST to /upload is kept in `uploads` as (field, file name, bytes)."""
+
+    FIRMWARE_PATH = f"/firmware/chargepoint-{FIRMWARE_VERSION}.bin"
+
+    def __init__(self, image: bytes):
+        self.image = image
+        self.downloads = 0
+        self.uploads: list[tuple[str | None, str | None, bytes]] = []
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+        files = self
+
+        class Handler(http_server.BaseHTTPRequestHandler):
+            def log_message(self, fmt, *args):
+                LOG.info("http: " + fmt, *args)
+
+            def reply(self, code: int, body: bytes, ctype: str = "text/plain"):
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                if self.path != FileServer.FIRMWARE_PATH:
+                    self.reply(404, b"not found\n")
+                    return
+                with files.lock:
+                    files.downloads += 1
+                self.reply(200, files.image, "application/octet-stream")
+
+            def do_POST(self):
+                if self.path != "/upload":
+                    self.reply(404, b"not found\n")
+                    return
+                try:
+                    if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                        body = read_chunked(self.rfile)
+                    else:
+                        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                    parts = multipart_parts(self.headers.get("Content-Type", ""), body)
+                except (ValueError, OSError) as e:
+                    with files.lock:
+                        files.errors.append(f"upload: {e}")
+                    self.reply(400, f"{e}\n".encode())
+                    return
+                with files.lock:
+                    files.uploads.extend(parts)
+                self.reply(200, b"stored\n")
+
+        self.server = http_server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class Results:
     def __init__(self):
         self.lines: list[tuple[bool, str]] = []
@@ -154,6 +411,11 @@ class Observed:
         self.meter_values: list[dict] = []
         self.other_calls: list[str] = []
         self.security_events: list[dict] = []  # SecurityEventNotification payloads
+        self.sign_requests: list[dict] = []  # SignCertificate payloads
+        self.firmware_status: list[str] = []
+        self.diagnostics_status: list[str] = []
+        # (action, detail) of boots and status notifications in arrival order.
+        self.sequence: list[tuple[str, str]] = []
         # Problems: validation failures / CALLERRORs in either direction, bad date-times,
         # frames that are not OCPP-J at all.
         self.protocol_errors: list[str] = []
@@ -251,6 +513,7 @@ class CentralSystemSide(ChargePoint):
     @on(Action.boot_notification)
     def on_boot_notification(self, **kwargs):
         self.obs.boots.append(kwargs)
+        self.obs.sequence.append(("BootNotification", str(kwargs.get("firmware_version"))))
         return call_result.BootNotification(
             current_time=now_iso(),
             interval=self.heartbeat_interval,
@@ -302,18 +565,36 @@ class CentralSystemSide(ChargePoint):
 
     @on(Action.diagnostics_status_notification)
     def on_diagnostics_status_notification(self, **kwargs):
-        self.obs.other_calls.append("DiagnosticsStatusNotification")
+        self.obs.diagnostics_status.append(kwargs.get("status"))
+        self.obs.sequence.append(("DiagnosticsStatusNotification", kwargs.get("status")))
         return call_result.DiagnosticsStatusNotification()
 
     @on(Action.firmware_status_notification)
     def on_firmware_status_notification(self, **kwargs):
-        self.obs.other_calls.append("FirmwareStatusNotification")
+        self.obs.firmware_status.append(kwargs.get("status"))
+        self.obs.sequence.append(("FirmwareStatusNotification", kwargs.get("status")))
         return call_result.FirmwareStatusNotification()
 
     @on(Action.security_event_notification)
     def on_security_event_notification(self, **kwargs):
         self.obs.security_events.append(kwargs)
+        self.obs.sequence.append(("SecurityEventNotification", kwargs.get("type")))
         return call_result.SecurityEventNotification()
+
+    @on(Action.sign_certificate)
+    def on_sign_certificate(self, **kwargs):
+        self.obs.sign_requests.append(kwargs)
+        return call_result.SignCertificate(status=GenericStatus.accepted)
+
+    @on(Action.signed_firmware_status_notification)
+    def on_signed_firmware_status_notification(self, **kwargs):
+        self.obs.other_calls.append("SignedFirmwareStatusNotification")
+        return call_result.SignedFirmwareStatusNotification()
+
+    @on(Action.log_status_notification)
+    def on_log_status_notification(self, **kwargs):
+        self.obs.other_calls.append("LogStatusNotification")
+        return call_result.LogStatusNotification()
 
 
 # -- control API (the person at the station) --------------------------------------------
@@ -354,13 +635,17 @@ async def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
 
 
 class Tester:
-    def __init__(self, args, obs: Observed, res: Results):
+    def __init__(self, args, obs: Observed, res: Results, ca, files: FileServer):
         self.args = args
         self.obs = obs
         self.res = res
+        self.ca = ca  # (certificate, private key): signs the station's CSR
+        self.files = files
         self.cp: CentralSystemSide | None = None
         self.cp_ready = asyncio.Event()
         self.step = "waiting for the station to connect"
+        # Connections the station is expected to make: one more for the firmware restart.
+        self.expected_connections = 1
 
     async def on_connect(self, websocket):
         path = websocket.request.path if websocket.request else ""
@@ -423,6 +708,239 @@ class Tester:
         self.step = "waiting for 2 Heartbeats"
         ok = await wait_until(lambda: obs.heartbeats >= 2, max(5, 3 * self.args.heartbeat_interval))
         res.check(ok, f"at least 2 Heartbeats ({obs.heartbeats} received)")
+
+        await self.security_tests(cp)
+        await self.diagnostics_test(cp)
+        # Last: the station restarts to install the firmware.
+        await self.firmware_test(cp)
+
+    async def security_tests(self, cp: CentralSystemSide):
+        """Security extension: certificates (install, list with the hash data computed here,
+        delete, the last-root rule), SignCertificate / CertificateSigned with the CSR signed
+        here, and the SecurityEventNotification of a rejected certificate."""
+        obs, res = self.obs, self.res
+        ca_cert, ca_key = self.ca
+        cs_root, mf_root = "CentralSystemRootCertificate", "ManufacturerRootCertificate"
+
+        self.step = "InstallCertificate CentralSystemRootCertificate"
+        r = await cp.request(
+            call.InstallCertificate(certificate_type=cs_root, certificate=pem(ca_cert)),
+            "InstallCertificate(CentralSystemRootCertificate)",
+        )
+        res.check(r is not None and r.status == "Accepted",
+                  "InstallCertificate CentralSystemRootCertificate -> Accepted",
+                  f"got {getattr(r, 'status', None)}")
+
+        self.step = "GetInstalledCertificateIds CentralSystemRootCertificate"
+        r = await cp.request(
+            call.GetInstalledCertificateIds(certificate_type=cs_root),
+            "GetInstalledCertificateIds(CentralSystemRootCertificate)",
+        )
+        want = hash_data(ca_cert)
+        listed = (r.certificate_hash_data or []) if r is not None else []
+        res.check(
+            r is not None and r.status == "Accepted" and any(same_hash(h, want) for h in listed),
+            "GetInstalledCertificateIds CentralSystemRootCertificate lists the CA "
+            "with its RFC 6960 hash data",
+            f"got {r}, expected {want}",
+        )
+
+        self.step = "ManufacturerRootCertificate: install, list, delete"
+        mf_cert, _ = new_root("interop manufacturer root")
+        mf_hash = hash_data(mf_cert)
+        r = await cp.request(
+            call.InstallCertificate(certificate_type=mf_root, certificate=pem(mf_cert)),
+            "InstallCertificate(ManufacturerRootCertificate)",
+        )
+        res.check(r is not None and r.status == "Accepted",
+                  "InstallCertificate ManufacturerRootCertificate -> Accepted",
+                  f"got {getattr(r, 'status', None)}")
+        r = await cp.request(
+            call.GetInstalledCertificateIds(certificate_type=mf_root),
+            "GetInstalledCertificateIds(ManufacturerRootCertificate)",
+        )
+        listed = (r.certificate_hash_data or []) if r is not None else []
+        res.check(
+            r is not None and r.status == "Accepted" and len(listed) == 1
+            and same_hash(listed[0], mf_hash),
+            "GetInstalledCertificateIds ManufacturerRootCertificate lists it",
+            f"got {r}, expected {mf_hash}",
+        )
+        r = await cp.request(
+            call.DeleteCertificate(certificate_hash_data=mf_hash), "DeleteCertificate(MF root)"
+        )
+        res.check(r is not None and r.status == "Accepted",
+                  "DeleteCertificate ManufacturerRootCertificate -> Accepted",
+                  f"got {getattr(r, 'status', None)}")
+        r = await cp.request(
+            call.GetInstalledCertificateIds(certificate_type=mf_root),
+            "GetInstalledCertificateIds(ManufacturerRootCertificate) after delete",
+        )
+        res.check(r is not None and r.status == "NotFound",
+                  "GetInstalledCertificateIds ManufacturerRootCertificate -> NotFound after delete",
+                  f"got {r}")
+        r = await cp.request(
+            call.DeleteCertificate(certificate_hash_data=want), "DeleteCertificate(last CS root)"
+        )
+        res.check(r is not None and r.status == "Failed",
+                  "DeleteCertificate of the last CentralSystemRootCertificate -> Failed",
+                  f"got {getattr(r, 'status', None)}")
+
+        self.step = "ChangeConfiguration CpoName"
+        r = await cp.request(
+            call.ChangeConfiguration(key="CpoName", value=CPO_NAME), "ChangeConfiguration(CpoName)"
+        )
+        res.check(r is not None and r.status == ConfigurationStatus.accepted,
+                  "ChangeConfiguration CpoName -> Accepted", f"got {getattr(r, 'status', None)}")
+
+        self.step = "ExtendedTriggerMessage SignChargePointCertificate"
+        before = len(obs.sign_requests)
+        r = await cp.request(
+            call.ExtendedTriggerMessage(requested_message="SignChargePointCertificate"),
+            "ExtendedTriggerMessage(SignChargePointCertificate)",
+        )
+        res.check(r is not None and r.status == "Accepted",
+                  "ExtendedTriggerMessage SignChargePointCertificate -> Accepted",
+                  f"got {getattr(r, 'status', None)}")
+        self.step = "waiting for SignCertificate"
+        ok = await wait_until(lambda: len(obs.sign_requests) > before, 10)
+        if not res.check(ok, "SignCertificate.req received (answered Accepted)"):
+            return
+        csr_pem = obs.sign_requests[-1].get("csr", "")
+        try:
+            csr = x509.load_pem_x509_csr(csr_pem.encode())
+        except ValueError as e:
+            res.check(False, "SignCertificate.req carries a PEM CSR", f"{e}: {csr_pem!r}")
+            return
+        cn = subject_attr(csr.subject, NameOID.COMMON_NAME)
+        org = subject_attr(csr.subject, NameOID.ORGANIZATION_NAME)
+        res.check(
+            csr.is_signature_valid and cn == self.args.id and org == CPO_NAME,
+            f"CSR signed by its key, CN={self.args.id}, O={CPO_NAME}",
+            f"signature valid {csr.is_signature_valid}, CN {cn!r}, O {org!r}",
+        )
+
+        self.step = "CertificateSigned from an unknown CA"
+        rogue_cert, rogue_key = new_root("interop rogue CA")
+        chain = pem(sign_csr(csr, rogue_cert, rogue_key)) + pem(rogue_cert)
+        r = await cp.request(
+            call.CertificateSigned(certificate_chain=chain), "CertificateSigned(unknown CA)"
+        )
+        res.check(r is not None and r.status == "Rejected",
+                  "CertificateSigned with a chain of an unknown CA -> Rejected",
+                  f"got {getattr(r, 'status', None)}")
+        ok = await wait_until(
+            lambda: any(e.get("type") == "InvalidChargePointCertificate"
+                        for e in obs.security_events), 5
+        )
+        res.check(ok, "SecurityEventNotification InvalidChargePointCertificate",
+                  f"got {obs.security_events!r}")
+
+        self.step = "CertificateSigned from the CA"
+        r = await cp.request(
+            call.CertificateSigned(certificate_chain=pem(sign_csr(csr, ca_cert, ca_key))),
+            "CertificateSigned(CA)",
+        )
+        res.check(r is not None and r.status == "Accepted",
+                  "CertificateSigned with the certificate of the installed root -> Accepted",
+                  f"got {getattr(r, 'status', None)}")
+
+    async def diagnostics_test(self, cp: CentralSystemSide):
+        """GetDiagnostics: the station uploads its diagnostics archive to our HTTP server."""
+        obs, res, files = self.obs, self.res, self.files
+
+        self.step = "GetDiagnostics"
+        r = await cp.request(
+            call.GetDiagnostics(location=f"{files.base}/upload", retries=1, retry_interval=5),
+            "GetDiagnostics",
+        )
+        file_name = getattr(r, "file_name", None)
+        res.check(r is not None and bool(file_name), "GetDiagnostics -> fileName",
+                  f"got {r}")
+        self.step = "waiting for DiagnosticsStatusNotification Uploading"
+        ok = await wait_until(lambda: "Uploading" in obs.diagnostics_status, 10)
+        res.check(ok, "DiagnosticsStatusNotification Uploading",
+                  f"got {obs.diagnostics_status}")
+        self.step = "waiting for DiagnosticsStatusNotification Uploaded"
+        ok = await wait_until(
+            lambda: any(st in ("Uploaded", "UploadFailed") for st in obs.diagnostics_status), 20
+        )
+        res.check(ok and obs.diagnostics_status == ["Uploading", "Uploaded"],
+                  "DiagnosticsStatusNotification Uploading -> Uploaded",
+                  f"got {obs.diagnostics_status}; upload errors {files.errors}")
+        with files.lock:
+            uploads = list(files.uploads)
+        got = [(field, name, len(data)) for field, name, data in uploads]
+        upload = next((u for u in uploads if u[0] == "file" and u[1] == file_name), None)
+        if not res.check(upload is not None and len(upload[2]) > 0,
+                         f"the upload arrived: multipart part 'file' named {file_name!r}",
+                         f"got parts {got}; errors {files.errors}"):
+            return
+        try:
+            with tarfile.open(fileobj=io.BytesIO(upload[2]), mode="r:gz") as tar:
+                names = tar.getnames()
+        except (tarfile.TarError, OSError, EOFError) as e:
+            res.check(False, "the diagnostics file is a gzip tar archive", str(e))
+            return
+        res.check(bool(names), "the diagnostics file is a gzip tar archive",
+                  "the archive is empty")
+        print(f"INFO diagnostics archive {file_name}: {', '.join(names)}", flush=True)
+
+    async def firmware_test(self, cp: CentralSystemSide):
+        """UpdateFirmware: the station downloads the image from our HTTP server, installs it,
+        restarts and reports Installed after the BootNotification with the new version."""
+        obs, res, files = self.obs, self.res, self.files
+        boots_before = len(obs.boots)
+
+        self.step = "UpdateFirmware"
+        r = await cp.request(
+            call.UpdateFirmware(
+                location=files.base + FileServer.FIRMWARE_PATH,
+                retrieve_date=now_iso(),
+                retries=1,
+                retry_interval=5,
+            ),
+            "UpdateFirmware",
+        )
+        res.check(r is not None, "UpdateFirmware -> (empty) conf", "no valid answer")
+        self.step = "waiting for FirmwareStatusNotification Downloading"
+        ok = await wait_until(lambda: "Downloading" in obs.firmware_status, 10)
+        res.check(ok, "FirmwareStatusNotification Downloading", f"got {obs.firmware_status}")
+        if "Downloaded" in obs.firmware_status or await wait_until(
+            lambda: bool(set(obs.firmware_status) & {"Downloaded", "DownloadFailed"}), 10
+        ):
+            # The station restarts from here on: a second connection is fine.
+            self.expected_connections = 2
+        self.step = "waiting for FirmwareStatusNotification Installed"
+        ok = await wait_until(
+            lambda: bool(set(obs.firmware_status)
+                         & {"Installed", "InstallationFailed", "DownloadFailed"}), 30
+        )
+        res.check(
+            ok and obs.firmware_status == ["Downloading", "Downloaded", "Installing", "Installed"],
+            "FirmwareStatusNotification Downloading -> Downloaded -> Installing -> Installed",
+            f"got {obs.firmware_status}",
+        )
+        res.check(files.downloads >= 1, f"the image was downloaded ({files.downloads} GET)")
+        new_boots = obs.boots[boots_before:]
+        res.check(
+            len(new_boots) == 1 and new_boots[0].get("firmware_version") == FIRMWARE_VERSION,
+            f"BootNotification after the restart reports firmwareVersion {FIRMWARE_VERSION}",
+            f"got {[b.get('firmware_version') for b in new_boots]}",
+        )
+        seq = obs.sequence
+        boot_at = max((i for i, (a, _) in enumerate(seq) if a == "BootNotification"), default=-1)
+        installed_at = next(
+            (i for i, e in enumerate(seq) if e == ("FirmwareStatusNotification", "Installed")), -1
+        )
+        res.check(boots_before < len(obs.boots) and 0 <= boot_at < installed_at,
+                  "Installed is reported after the new BootNotification",
+                  f"sequence {seq[-8:]}")
+        ok = await wait_until(
+            lambda: any(e.get("type") == "FirmwareUpdated" for e in obs.security_events), 5
+        )
+        res.check(ok, "SecurityEventNotification FirmwareUpdated (critical) after the update",
+                  f"got {[e.get('type') for e in obs.security_events]}")
 
     async def configuration_tests(self, cp: CentralSystemSide):
         obs, res = self.obs, self.res
@@ -687,7 +1205,12 @@ class Tester:
 
 async def main_async(args) -> int:
     obs, res = Observed(), Results()
-    tester = Tester(args, obs, res)
+    if args.ca_cert and args.ca_key:
+        ca = load_ca(args.ca_cert, args.ca_key)
+    else:
+        ca = new_root("interop test CA")
+    files = FileServer(firmware_image(FIRMWARE_VERSION))
+    tester = Tester(args, obs, res, ca, files)
     server = await websockets.serve(
         tester.on_connect, "127.0.0.1", args.port, subprotocols=["ocpp1.6"]
     )
@@ -704,8 +1227,21 @@ async def main_async(args) -> int:
     if timed_out:
         res.check(False, f"finished within {args.timeout:g} s", f"timed out while {tester.step}")
 
-    res.check(len(obs.connections) == 1, f"one WebSocket connection ({len(obs.connections)})")
-    res.check(len(obs.boots) == 1, f"exactly one BootNotification ({len(obs.boots)})")
+    want = tester.expected_connections
+    res.check(
+        len(obs.connections) == want,
+        f"{want} WebSocket connection(s), the second after the firmware restart "
+        f"({len(obs.connections)})",
+    )
+    res.check(
+        all(c == obs.connections[0] for c in obs.connections),
+        "every connection on the same path and subprotocol",
+        f"{obs.connections}",
+    )
+    res.check(
+        len(obs.boots) == len(obs.connections),
+        f"exactly one BootNotification per connection ({len(obs.boots)})",
+    )
     res.check(
         not obs.protocol_errors,
         "no schema validation errors or CALLERRORs in either direction "
@@ -723,6 +1259,7 @@ async def main_async(args) -> int:
         await asyncio.wait_for(server.wait_closed(), 3)
     except asyncio.TimeoutError:
         pass
+    files.close()
 
     passed = sum(1 for ok, _ in res.lines if ok)
     failed = len(res.lines) - passed
@@ -740,6 +1277,8 @@ def main() -> int:
     p.add_argument("--control", help="the station's control API, e.g. http://127.0.0.1:8180")
     p.add_argument("--id", help="expected charge point id (the station connects to /ocpp/ID)")
     p.add_argument("--verbose", action="store_true", help="log every frame on stderr")
+    p.add_argument("--ca-cert", help="CA certificate (PEM) that signs the station's CSR")
+    p.add_argument("--ca-key", help="that CA's private key (PEM)")
     args = p.parse_args()
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

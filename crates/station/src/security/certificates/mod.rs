@@ -96,6 +96,16 @@ impl Station {
             .collect()
     }
 
+    /// The ManufacturerRootCertificates (PEM) installed, in the order installed: the drivers
+    /// trust them (with the Central System roots) for firmware downloads over https/ftps.
+    pub fn manufacturer_roots(&self) -> Vec<String> {
+        self.stored_certificates()
+            .into_iter()
+            .filter(|r| r.use_ == MF_ROOT)
+            .map(|r| r.pem)
+            .collect()
+    }
+
     /// The ChargePointCertificate the drivers present with security profile 3 at `now`:
     /// (chain PEM leaf first, private key PEM). The most recently installed one valid at
     /// `now`; if none is, the most recently installed one.

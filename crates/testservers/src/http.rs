@@ -1,7 +1,19 @@
 //! An axum server: GET /files/{name} from a directory, multipart POST /upload into another,
-//! plus routes that fail on purpose. Plain or TLS (tokio-openssl), on 127.0.0.1:0.
+//! plus routes that fail or stall on purpose. Plain or TLS (tokio-openssl), on 127.0.0.1:0.
+//! It counts the requests per path ([`HttpServer::hits`]).
+//!
+//! Routes:
+//! - `GET /files/{name}`: the file `files/{name}` (404 if absent);
+//! - `GET /private/{name}`: the same behind HTTP Basic auth ([`USER`], [`PASSWORD`]);
+//! - `GET /error`: 500;
+//! - `GET /stall`: headers and the first 64 KiB of a 1 MiB body, then nothing, forever;
+//! - `GET /stall-once/{name}`: the first request for a name gets the headers and the first
+//!   half (at most 64 KiB) of `files/{name}`, then nothing, forever; later ones the file;
+//! - `POST /upload`: the multipart parts named `file` into `uploads/` under their file name;
+//! - `POST /private/upload`: the same behind HTTP Basic auth;
+//! - anything else: 404 (405 for a known path), after reading the request body.
 
-use super::{PASSWORD, USER};
+use crate::{PASSWORD, USER};
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart, Path as UrlPath, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -10,10 +22,11 @@ use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine;
 use openssl::ssl::{SslAcceptor, SslMethod};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tempfile::TempDir;
 use tokio::io::AsyncWriteExt;
@@ -22,11 +35,17 @@ use tokio_openssl::SslStream;
 
 pub struct HttpServer {
     pub addr: SocketAddr,
+    /// Whether it speaks https.
+    pub tls: bool,
     /// Served by GET /files/{name}.
     pub files: TempDir,
     /// Where POST /upload puts the parts named "file".
     pub uploads: TempDir,
+    hits: Hits,
 }
+
+/// Requests per path (the URL's path, without the query).
+type Hits = Arc<Mutex<HashMap<String, usize>>>;
 
 impl HttpServer {
     /// `http://127.0.0.1:PORT` or `https://localhost:PORT`.
@@ -37,21 +56,35 @@ impl HttpServer {
             format!("http://127.0.0.1:{}", self.addr.port())
         }
     }
+
+    /// `path` (starting with `/`) on this server, with the scheme it speaks.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base(self.tls))
+    }
+
+    /// How many requests for `path` (e.g. "/files/fw.bin") arrived so far.
+    pub fn hits(&self, path: &str) -> usize {
+        let hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
+        hits.get(path).copied().unwrap_or(0)
+    }
 }
 
 #[derive(Clone)]
 struct Dirs {
     files: PathBuf,
     uploads: PathBuf,
+    hits: Hits,
 }
 
 /// Starts the server; with `tls` = (cert PEM, key PEM) it speaks https.
 pub async fn start(tls: Option<(&str, &str)>) -> HttpServer {
     let files = tempfile::tempdir().unwrap();
     let uploads = tempfile::tempdir().unwrap();
+    let hits = Hits::default();
     let dirs = Dirs {
         files: files.path().to_path_buf(),
         uploads: uploads.path().to_path_buf(),
+        hits: hits.clone(),
     };
     let app = Router::new()
         .route("/files/{name}", get(serve_file))
@@ -61,12 +94,21 @@ pub async fn start(tls: Option<(&str, &str)>) -> HttpServer {
             get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
         )
         .route("/stall", get(stall))
+        .route("/stall-once/{name}", get(stall_once))
         .route("/upload", post(receive))
         .route("/private/upload", post(receive_private))
+        // Refusals read the request first: closing a connection with unread bytes resets
+        // it, and the client could see the reset instead of the answer.
+        .fallback(|_: axum::body::Bytes| async { StatusCode::NOT_FOUND })
+        .method_not_allowed_fallback(|_: axum::body::Bytes| async {
+            StatusCode::METHOD_NOT_ALLOWED
+        })
         .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(hits.clone(), count))
         .with_state(dirs);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let is_tls = tls.is_some();
     match tls {
         None => {
             tokio::spawn(async move { axum::serve(listener, app).await });
@@ -79,9 +121,25 @@ pub async fn start(tls: Option<(&str, &str)>) -> HttpServer {
     }
     HttpServer {
         addr,
+        tls: is_tls,
         files,
         uploads,
+        hits,
     }
+}
+
+async fn count(
+    State(hits): State<Hits>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    *hits
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(path)
+        .or_default() += 1;
+    next.run(req).await
 }
 
 async fn serve_file(State(d): State<Dirs>, UrlPath(name): UrlPath<String>) -> Response {
@@ -106,6 +164,34 @@ async fn stall() -> Response {
     let body = futures_util::StreamExt::chain(first, futures_util::stream::pending());
     Response::builder()
         .header(header::CONTENT_LENGTH, 1024 * 1024)
+        .body(Body::from_stream(body))
+        .unwrap()
+}
+
+/// The first request for a name: half of the file (at most 64 KiB), then nothing; later
+/// requests: the whole file.
+async fn stall_once(State(d): State<Dirs>, UrlPath(name): UrlPath<String>) -> Response {
+    let Ok(bytes) = tokio::fs::read(d.files.join(&name)).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let path = format!("/stall-once/{name}");
+    let first = d
+        .hits
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&path)
+        .copied()
+        .unwrap_or(0)
+        <= 1;
+    if !first {
+        return bytes.into_response();
+    }
+    let len = bytes.len();
+    let part = axum::body::Bytes::from(bytes).slice(..(len / 2).min(64 * 1024));
+    let head = futures_util::stream::once(async move { Ok::<_, std::io::Error>(part) });
+    let body = futures_util::StreamExt::chain(head, futures_util::stream::pending());
+    Response::builder()
+        .header(header::CONTENT_LENGTH, len)
         .body(Body::from_stream(body))
         .unwrap()
 }
@@ -141,8 +227,12 @@ async fn receive(State(d): State<Dirs>, mut form: Multipart) -> Response {
     }
 }
 
-async fn receive_private(headers: HeaderMap, state: State<Dirs>, form: Multipart) -> Response {
+async fn receive_private(headers: HeaderMap, state: State<Dirs>, mut form: Multipart) -> Response {
     if !authorized(&headers) {
+        // Read the upload first (see the fallbacks in `start`).
+        while let Ok(Some(mut field)) = form.next_field().await {
+            while let Ok(Some(_)) = field.chunk().await {}
+        }
         return unauthorized();
     }
     receive(state, form).await

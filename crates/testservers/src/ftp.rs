@@ -2,7 +2,7 @@
 //! passive mode, optionally explicit FTPS with the test PKI's server certificate. It listens
 //! on 127.0.0.1:0 and hands each accepted connection to libunftp.
 
-use super::{PASSWORD, USER};
+use crate::{PASSWORD, USER};
 use async_trait::async_trait;
 use libunftp::ServerBuilder;
 use std::path::{Path, PathBuf};
@@ -14,6 +14,8 @@ use unftp_sbe_fs::Filesystem;
 
 pub struct FtpServer {
     pub port: u16,
+    /// Whether it offers explicit FTPS (`AUTH TLS`).
+    pub tls: bool,
     /// The FTP root (the login directory of every user).
     pub root: TempDir,
 }
@@ -67,6 +69,7 @@ pub async fn start(tls: Option<(&Path, &Path)>) -> FtpServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let dir = root.path().to_path_buf();
+    let is_tls = tls.is_some();
     let tls = tls.map(|(c, k)| (c.to_path_buf(), k.to_path_buf()));
     tokio::spawn(async move {
         loop {
@@ -85,5 +88,9 @@ pub async fn start(tls: Option<(&Path, &Path)>) -> FtpServer {
             tokio::spawn(server.service(tcp));
         }
     });
-    FtpServer { port, root }
+    FtpServer {
+        port,
+        tls: is_tls,
+        root,
+    }
 }
