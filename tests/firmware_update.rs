@@ -547,6 +547,16 @@ fn signed(calls: &[Call]) -> Vec<(String, i64)> {
         .collect()
 }
 
+/// The SignedFirmwareStatusNotifications of a signed update that succeeds.
+const SIGNED_SUCCESS: &[&str] = &[
+    "Downloading",
+    "Downloaded",
+    "SignatureVerified",
+    "Installing",
+    "InstallRebooting",
+    "Installed",
+];
+
 fn with_id(statuses: &[&str], id: i64) -> Vec<(String, i64)> {
     statuses.iter().map(|s| (s.to_string(), id)).collect()
 }
@@ -569,20 +579,7 @@ async fn tc_080_signed_update_with_a_valid_signature() {
     let calls = h
         .calls_until(UPDATE, |c| is_status(c, SIGNED, "Installed"))
         .await;
-    assert_eq!(
-        signed(&calls),
-        with_id(
-            &[
-                "Downloading",
-                "Downloaded",
-                "SignatureVerified",
-                "Installing",
-                "InstallRebooting",
-                "Installed"
-            ],
-            7
-        )
-    );
+    assert_eq!(signed(&calls), with_id(SIGNED_SUCCESS, 7));
     assert_installed_after_boot(&calls, SIGNED, NEW);
     assert_clean_and_kept(&h, Some(NEW));
     h.shutdown().await;
@@ -680,20 +677,7 @@ async fn tc_080_a_second_signed_update_cancels_the_first() {
     let calls = h
         .calls_until(UPDATE, |c| is_status(c, SIGNED, "Installed"))
         .await;
-    assert_eq!(
-        signed(&calls),
-        with_id(
-            &[
-                "Downloading",
-                "Downloaded",
-                "SignatureVerified",
-                "Installing",
-                "InstallRebooting",
-                "Installed"
-            ],
-            2
-        )
-    );
+    assert_eq!(signed(&calls), with_id(SIGNED_SUCCESS, 2));
     assert_installed_after_boot(&calls, SIGNED, "3.0.0");
     assert_eq!(server.http().hits("/stall-once/first.bin"), 1);
     assert_clean_and_kept(&h, Some("3.0.0"));

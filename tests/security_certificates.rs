@@ -370,24 +370,6 @@ async fn extended_trigger(h: &Harness, payload: Value) -> String {
         .to_string()
 }
 
-/// The next CALL, which must be `action` and must come right after the station's Accepted
-/// answer to the ExtendedTriggerMessage.
-async fn triggered(h: &mut Harness, action: &str) -> Value {
-    let call = h.next_call(action).await;
-    let at = h
-        .seen
-        .iter()
-        .position(|f| matches!(f, Frame::Call(c) if c.unique_id == call.unique_id))
-        .expect("the CALL was seen");
-    let before = at.checked_sub(1).map(|i| &h.seen[i]);
-    assert!(
-        matches!(before, Some(Frame::CallResult(r)) if r.payload == json!({"status": "Accepted"})),
-        "the ExtendedTriggerMessage.conf must arrive just before the triggered {action}, \
-         got {before:?}"
-    );
-    call.payload
-}
-
 /// ExtendedTriggerMessage for every requestedMessage of the security extension: Accepted,
 /// then the message (SignedFirmwareStatusNotification for FirmwareStatusNotification,
 /// SignCertificate for SignChargePointCertificate); MeterValues and StatusNotification for
@@ -404,7 +386,7 @@ async fn extended_trigger_message_for_each_requested_message() {
         "LogStatusNotification",
         extended_trigger(&h, json!({"requestedMessage": "LogStatusNotification"})).await,
     );
-    let log = triggered(&mut h, "LogStatusNotification").await;
+    let log = h.triggered("LogStatusNotification").await;
     assert_eq!(log, json!({"status": "Idle"}));
 
     accepted(
@@ -415,14 +397,14 @@ async fn extended_trigger_message_for_each_requested_message() {
         )
         .await,
     );
-    let fw = triggered(&mut h, "SignedFirmwareStatusNotification").await;
+    let fw = h.triggered("SignedFirmwareStatusNotification").await;
     assert_eq!(fw["status"], "Idle", "{fw}");
 
     accepted(
         "Heartbeat",
         extended_trigger(&h, json!({"requestedMessage": "Heartbeat"})).await,
     );
-    assert_eq!(triggered(&mut h, "Heartbeat").await, json!({}));
+    assert_eq!(h.triggered("Heartbeat").await, json!({}));
 
     // MeterValues: of connector 2, then of every connector.
     accepted(
@@ -433,7 +415,7 @@ async fn extended_trigger_message_for_each_requested_message() {
         )
         .await,
     );
-    let mv = triggered(&mut h, "MeterValues").await;
+    let mv = h.triggered("MeterValues").await;
     assert_eq!(mv["connectorId"], 2, "{mv}");
     let values = mv["meterValue"][0]["sampledValue"]
         .as_array()
@@ -446,7 +428,7 @@ async fn extended_trigger_message_for_each_requested_message() {
         "MeterValues",
         extended_trigger(&h, json!({"requestedMessage": "MeterValues"})).await,
     );
-    let first = triggered(&mut h, "MeterValues").await;
+    let first = h.triggered("MeterValues").await;
     let second = h.next_call("MeterValues").await.payload;
     assert_eq!(
         (first["connectorId"].clone(), second["connectorId"].clone()),
@@ -462,7 +444,7 @@ async fn extended_trigger_message_for_each_requested_message() {
         )
         .await,
     );
-    let s = triggered(&mut h, "StatusNotification").await;
+    let s = h.triggered("StatusNotification").await;
     assert_eq!(
         (s["connectorId"].clone(), s["status"].clone()),
         (json!(1), json!("Available"))
@@ -502,7 +484,7 @@ async fn extended_trigger_message_for_each_requested_message() {
         )
         .await,
     );
-    let sign = triggered(&mut h, "SignCertificate").await;
+    let sign = h.triggered("SignCertificate").await;
     let csr = sign["csr"].as_str().expect("a CSR");
     assert!(csr.contains("BEGIN CERTIFICATE REQUEST"), "{csr}");
 
@@ -512,7 +494,7 @@ async fn extended_trigger_message_for_each_requested_message() {
         "BootNotification",
         extended_trigger(&h, json!({"requestedMessage": "BootNotification"})).await,
     );
-    let boot = triggered(&mut h, "BootNotification").await;
+    let boot = h.triggered("BootNotification").await;
     assert!(boot["chargePointVendor"].is_string(), "{boot}");
     assert_eq!(h.csms.registration(ID), Some(RegistrationStatus::Accepted));
     // Neither the triggered registration nor anything else repeats the startup event.

@@ -6,7 +6,7 @@ mod common;
 
 use chargepoint::runner::Operation;
 use common::*;
-use ocpp::{Frame, RegistrationStatus};
+use ocpp::RegistrationStatus;
 use serde_json::{json, Value};
 
 /// TriggerMessage.req; the status answered.
@@ -16,23 +16,6 @@ async fn trigger(h: &Harness, payload: Value) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("TriggerMessage {payload}: answer without status: {answer}"))
         .to_string()
-}
-
-/// The next CALL, which must be `action` and must have arrived after the station's answer
-/// to the TriggerMessage (an Accepted CALLRESULT).
-async fn triggered(h: &mut Harness, action: &str) -> Value {
-    let call = h.next_call(action).await;
-    let at = h
-        .seen
-        .iter()
-        .position(|f| matches!(f, Frame::Call(c) if c.unique_id == call.unique_id))
-        .expect("the CALL was seen");
-    let before = at.checked_sub(1).map(|i| &h.seen[i]);
-    assert!(
-        matches!(before, Some(Frame::CallResult(r)) if r.payload == json!({"status": "Accepted"})),
-        "the TriggerMessage.conf must arrive just before the triggered {action}, got {before:?}"
-    );
-    call.payload
 }
 
 /// TC_054_CS Trigger Message: every message type the station can be asked for.
@@ -50,7 +33,7 @@ async fn tc_054_trigger_message() {
     )
     .await;
     assert_eq!(status, "Accepted");
-    let s = triggered(&mut h, "StatusNotification").await;
+    let s = h.triggered("StatusNotification").await;
     assert_eq!(
         (s["connectorId"].clone(), s["status"].clone()),
         (json!(1), json!("Preparing"))
@@ -74,7 +57,7 @@ async fn tc_054_trigger_message() {
         .await,
         "Accepted"
     );
-    let mv = triggered(&mut h, "MeterValues").await;
+    let mv = h.triggered("MeterValues").await;
     assert_eq!(mv["connectorId"], 1, "{mv}");
     let values = mv["meterValue"][0]["sampledValue"]
         .as_array()
@@ -105,7 +88,7 @@ async fn tc_054_trigger_message() {
         trigger(&h, json!({"requestedMessage": "Heartbeat"})).await,
         "Accepted"
     );
-    assert_eq!(triggered(&mut h, "Heartbeat").await, json!({}));
+    assert_eq!(h.triggered("Heartbeat").await, json!({}));
     for message in [
         "DiagnosticsStatusNotification",
         "FirmwareStatusNotification",
@@ -114,7 +97,7 @@ async fn tc_054_trigger_message() {
             trigger(&h, json!({ "requestedMessage": message })).await,
             "Accepted"
         );
-        assert_eq!(triggered(&mut h, message).await, json!({"status": "Idle"}));
+        assert_eq!(h.triggered(message).await, json!({"status": "Idle"}));
     }
 
     // BootNotification: registered again, then every status.
@@ -122,7 +105,7 @@ async fn tc_054_trigger_message() {
         trigger(&h, json!({"requestedMessage": "BootNotification"})).await,
         "Accepted"
     );
-    let boot = triggered(&mut h, "BootNotification").await;
+    let boot = h.triggered("BootNotification").await;
     assert_eq!(boot["chargePointVendor"], "Chargepoint", "{boot}");
     h.next_statuses(3).await;
     h.expect_no_calls("after the triggered messages").await;
@@ -174,7 +157,7 @@ async fn trigger_message_while_pending() {
         .await,
         "Accepted"
     );
-    let s = triggered(&mut h, "StatusNotification").await;
+    let s = h.triggered("StatusNotification").await;
     assert_eq!(s["connectorId"], 2, "{s}");
     h.expect_no_calls("still Pending").await;
     assert_eq!(h.csms.registration(ID), Some(RegistrationStatus::Pending));
@@ -184,7 +167,7 @@ async fn trigger_message_while_pending() {
         trigger(&h, json!({"requestedMessage": "BootNotification"})).await,
         "Accepted"
     );
-    triggered(&mut h, "BootNotification").await;
+    h.triggered("BootNotification").await;
     h.next_statuses(3).await;
     assert_eq!(h.csms.registration(ID), Some(RegistrationStatus::Accepted));
     h.shutdown().await;

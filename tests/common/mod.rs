@@ -351,6 +351,24 @@ impl Harness {
         );
     }
 
+    /// The next CALL, which must be `action` and must come right after the station's
+    /// Accepted answer to a (Extended)TriggerMessage; its payload.
+    pub async fn triggered(&mut self, action: &str) -> Value {
+        let call = self.next_call(action).await;
+        let at = self
+            .seen
+            .iter()
+            .position(|f| matches!(f, Frame::Call(c) if c.unique_id == call.unique_id))
+            .expect("the CALL was seen");
+        let before = at.checked_sub(1).map(|i| &self.seen[i]);
+        assert!(
+            matches!(before, Some(Frame::CallResult(r)) if r.payload == json!({"status": "Accepted"})),
+            "the trigger's Accepted answer must arrive just before the triggered {action}, \
+             got {before:?}"
+        );
+        call.payload
+    }
+
     /// The next CALL the station initiates, which must be `action`. Answers to our CALLs
     /// in between are skipped; any other CALL fails the test.
     pub async fn next_call(&mut self, action: &str) -> Call {
