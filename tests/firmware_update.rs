@@ -195,6 +195,14 @@ async fn tc_044_1_over(protocol: &str) {
         ["Downloading", "Downloaded", "Installing", "Installed"],
         "{protocol}"
     );
+    // The station is Unavailable while it installs: reported before the restart.
+    let reboot = position(&calls, |c| c.action == "BootNotification");
+    assert!(
+        calls[..reboot]
+            .iter()
+            .any(|c| is_status(c, "StatusNotification", "Unavailable")),
+        "{protocol}: no Unavailable before the restart"
+    );
     assert_installed_after_boot(&calls, "FirmwareStatusNotification", NEW);
     assert_clean_and_kept(&h, Some(NEW));
     h.shutdown().await;

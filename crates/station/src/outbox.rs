@@ -71,6 +71,11 @@ impl Outbox {
         self.in_flight.is_none()
     }
 
+    /// Nothing in flight and nothing waiting.
+    pub fn is_empty(&self) -> bool {
+        self.in_flight.is_none() && self.queue.is_empty()
+    }
+
     /// Where in the queue the next item to send is, if nothing is in flight. Durable
     /// messages keep their order; while the first one waits out its retry interval, the
     /// volatile messages behind it (heartbeats, status) still go.

@@ -89,6 +89,9 @@ fn reset_with_transaction(kind: &str, hard: bool) {
     assert_eq!(stop.payload["meterStop"], 2500);
     assert!(h.resets.is_empty());
     h.answer(&stop, json!({}));
+    // The status notifications of the stop go out before the restart too.
+    let after: Vec<_> = h.answer_all().into_iter().map(|c| c.action).collect();
+    assert!(after.iter().all(|a| a == "StatusNotification"), "{after:?}");
     assert_eq!(h.resets, vec![hard]);
 
     h.restart([2500.0, 5000.0]);

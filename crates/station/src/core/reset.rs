@@ -82,13 +82,18 @@ impl Station {
             return;
         };
         let hard = reset.hard;
-        let delivered = match self.store.queue_len() {
+        let durable_delivered = match self.store.queue_len() {
             Ok(n) => n == 0,
             Err(e) => {
                 tracing::error!("cannot read the message queue: {e}");
                 false
             }
         };
+        // Online and registered, the other messages go first too (e.g. the Unavailable
+        // status of a firmware installation), within the same deadline; offline they wait
+        // for the next run like anything volatile.
+        let sending = self.online && self.boot == crate::station::BootStatus::Accepted;
+        let delivered = durable_delivered && (!sending || self.outbox.is_empty());
         if !delivered && now < reset.deadline {
             return;
         }
