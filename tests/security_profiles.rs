@@ -108,11 +108,11 @@ async fn tc_085_basic_authentication_valid_credentials_profile_1() {
     h.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tc_086_tls_server_certificate_valid_profile_2() {
+/// A station on profile 2 (Basic auth over TLS) at a Central System with TLS and passwords.
+async fn profile_2_station() -> Harness {
     let pki = TestPki::generate(ID, 365).unwrap();
     let root = pki.ca.root.cert_pem.clone();
-    let mut h = setup(CsmsConfig {
+    setup(CsmsConfig {
         tls: Some(server_tls(&pki)),
         passwords: passwords(KEY),
         ..CsmsConfig::default()
@@ -123,7 +123,12 @@ async fn tc_086_tls_server_certificate_valid_profile_2() {
         o.ca_pem = vec![root];
     })
     .start()
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tc_086_tls_server_certificate_valid_profile_2() {
+    let mut h = profile_2_station().await;
     assert!(h.csms.base_url().starts_with("wss://"));
     h.booted().await;
     assert_eq!(h.csms.security_profile(ID), Some(2));
@@ -305,20 +310,7 @@ async fn tc_083_fallback_when_no_tls_listener_answers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tc_084_downgrade_security_profile_rejected() {
-    let pki = TestPki::generate(ID, 365).unwrap();
-    let root = pki.ca.root.cert_pem.clone();
-    let mut h = setup(CsmsConfig {
-        tls: Some(server_tls(&pki)),
-        passwords: passwords(KEY),
-        ..CsmsConfig::default()
-    })
-    .station(move |o, _| {
-        o.security_profile = 2;
-        o.authorization_key = Some(KEY.to_vec());
-        o.ca_pem = vec![root];
-    })
-    .start()
-    .await;
+    let mut h = profile_2_station().await;
     h.booted().await;
     let mut events = h.csms.subscribe();
     assert_eq!(h.change_config("SecurityProfile", "1").await, "Rejected");
