@@ -120,6 +120,19 @@ impl Fw {
         }
     }
 
+    /// An UpdateFirmware for now, downloaded: the job at its InstallFirmware output.
+    fn update_until_install(&mut self) -> u64 {
+        self.update_firmware(self.h.now, json!({}));
+        self.answer_all();
+        let (job, _) = self.expect_download();
+        self.input(Input::FirmwareDownloaded {
+            job,
+            result: Ok(()),
+        });
+        self.answer_all();
+        self.expect_install()
+    }
+
     fn expect_install(&mut self) -> u64 {
         match self.take_transfers().as_slice() {
             [Output::InstallFirmware { job }] => *job,
@@ -321,15 +334,7 @@ fn tc_044_1_firmware_update_download_and_install() {
 #[test]
 fn installed_is_not_sent_before_the_boot_notification_is_accepted() {
     let mut f = booted();
-    f.update_firmware(f.h.now, json!({}));
-    f.answer_all();
-    let (job, _) = f.expect_download();
-    f.input(Input::FirmwareDownloaded {
-        job,
-        result: Ok(()),
-    });
-    f.answer_all();
-    let job = f.expect_install();
+    let job = f.update_until_install();
     f.input(Input::FirmwareInstalled {
         job,
         result: Ok(()),
@@ -454,15 +459,7 @@ fn an_inoperative_station_stays_inoperative_after_a_failed_installation() {
     );
     assert_eq!(conf["status"], "Accepted");
     f.answer_all();
-    f.update_firmware(f.h.now, json!({}));
-    f.answer_all();
-    let (job, _) = f.expect_download();
-    f.input(Input::FirmwareDownloaded {
-        job,
-        result: Ok(()),
-    });
-    f.answer_all();
-    let job = f.expect_install();
+    let job = f.update_until_install();
     f.input(Input::FirmwareInstalled {
         job,
         result: Err("flash write error".into()),
@@ -954,15 +951,7 @@ fn an_unsupported_location_is_rejected_for_a_signed_update() {
 #[test]
 fn change_availability_during_the_installation_applies_afterwards() {
     let mut f = booted();
-    f.update_firmware(f.h.now, json!({}));
-    f.answer_all();
-    let (job, _) = f.expect_download();
-    f.input(Input::FirmwareDownloaded {
-        job,
-        result: Ok(()),
-    });
-    f.answer_all();
-    let job = f.expect_install();
+    let job = f.update_until_install();
     let conf = f.call(
         "ChangeAvailability",
         json!({"connectorId": 0, "type": "Operative"}),
