@@ -65,6 +65,13 @@ fn cases() -> Vec<(&'static str, String, Expect)> {
         ("integer beyond 32 bits", r#"[2, "c34", "UnlockConnector", {"connectorId": 99999999999}]"#.into(), Error("c34", PropertyConstraintViolation)),
         ("extra property", r#"[2, "c35", "GetConfiguration", {"color": "red"}]"#.into(), Error("c35", FormationViolation)),
         ("extra property next to valid ones", r#"[2, "c36", "ChangeConfiguration", {"key": "HeartbeatInterval", "value": "77", "force": true}]"#.into(), Error("c36", FormationViolation)),
+        // --- null for an optional field: no 1.6 schema allows null (these were once taken as absent) ---
+        ("null connectorId on RemoteStartTransaction", r#"[2, "c41", "RemoteStartTransaction", {"connectorId": null, "idTag": "X"}]"#.into(), Error("c41", TypeConstraintViolation)),
+        ("null key list on GetConfiguration", r#"[2, "c42", "GetConfiguration", {"key": null}]"#.into(), Error("c42", TypeConstraintViolation)),
+        ("null chargingRateUnit on GetCompositeSchedule", r#"[2, "c43", "GetCompositeSchedule", {"connectorId": 1, "duration": 60, "chargingRateUnit": null}]"#.into(), Error("c43", TypeConstraintViolation)),
+        ("null startSchedule in a charging profile", r#"[2, "c44", "SetChargingProfile", {"connectorId": 1, "csChargingProfiles": {"chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile", "chargingProfileKind": "Absolute", "chargingSchedule": {"chargingRateUnit": "A", "startSchedule": null, "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}}}]"#.into(), Error("c44", TypeConstraintViolation)),
+        ("null idTagInfo in a local list entry", r#"[2, "c45", "SendLocalList", {"listVersion": 1, "updateType": "Full", "localAuthorizationList": [{"idTag": "A", "idTagInfo": null}]}]"#.into(), Error("c45", TypeConstraintViolation)),
+        ("null retries on GetDiagnostics", r#"[2, "c46", "GetDiagnostics", {"location": "ftp://127.0.0.1/", "retries": null}]"#.into(), Error("c46", TypeConstraintViolation)),
         // --- answers: never answered ---
         ("CALLRESULT for no CALL", r#"[3, "c37", {}]"#.into(), Nothing),
         ("CALLERROR for no CALL", r#"[4, "c38", "GenericError", "", {}]"#.into(), Nothing),

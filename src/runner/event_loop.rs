@@ -544,6 +544,8 @@ fn build_station(
     cfg.data_transfer = opts.data_transfer.clone();
     // Smart Charging converts A <-> W with it while no EV voltage is measured.
     cfg.nominal_voltage_v = charger.config().ev.nominal_voltage_v;
+    cfg.max_current_a = charger.config().max_current_a;
+    cfg.max_power_w = charger.config().max_power_w;
     cfg.message_id_seed =
         (now.timestamp_millis() as u64 % 1_000_000) * 1000 + restarts.wrapping_mul(1_000_000_000);
     let mut station = Station::new(cfg, store, now)?;

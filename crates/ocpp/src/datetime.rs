@@ -65,7 +65,7 @@ pub mod option {
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<DateTime<Utc>>, D::Error> {
-        // A wrapper so `Option`'s own deserializer handles null.
+        // A wrapper so `Option`'s own deserializer handles a present value (and refuses null).
         #[derive(Deserialize)]
         struct Wrapped(#[serde(deserialize_with = "super::deserialize")] DateTime<Utc>);
         Ok(Option::<Wrapped>::deserialize(deserializer)?.map(|Wrapped(dt)| dt))

@@ -43,8 +43,10 @@
 //!   not a multiple of 0.1 where required, integer out of `i32` range:
 //!   `PropertyConstraintViolation`.
 //!
-//! Known leniencies: `null` for an optional field reads as absent, and `uri`
-//! formats are not checked.
+//! `null` is a `TypeConstraintViolation` wherever it appears: no OCPP 1.6
+//! schema allows it, and an optional field is left out, not set to `null`.
+//!
+//! Known leniency: `uri` formats are not checked.
 //!
 //! # Example
 //! ```

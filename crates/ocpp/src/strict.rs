@@ -9,6 +9,9 @@ use serde::de::{
 };
 use serde_json::{Error, Value};
 
+use crate::payload::constraint_error;
+use crate::ErrorCode;
+
 /// Strict view of a JSON value.
 #[derive(Clone, Copy)]
 pub(crate) struct Strict<'de>(pub(crate) &'de Value);
@@ -79,9 +82,13 @@ impl<'de> Deserializer<'de> for Strict<'de> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        // Lenient on purpose: `null` for an optional field reads as absent.
+        // An absent optional field never gets here (serde fills it in as `None`); a present
+        // one must have its own type, and no OCPP 1.6 schema allows `null` anywhere.
         match self.0 {
-            Value::Null => visitor.visit_none(),
+            Value::Null => Err(constraint_error::<Error>(
+                ErrorCode::TypeConstraintViolation,
+                format_args!("null is not allowed for an optional field; leave it out instead"),
+            )),
             _ => visitor.visit_some(self),
         }
     }

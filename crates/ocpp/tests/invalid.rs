@@ -86,7 +86,7 @@ fn malformed_frames_and_payloads_get_the_right_code() {
         ("array for nested object", r#"[2, "1", "RemoteStartTransaction", {"idTag": "T", "chargingProfile": [1, null, 0, "TxProfile", "Absolute", null, null, null, {"chargingRateUnit": "A", "chargingSchedulePeriod": []}]}]"#.into(), Err(TypeConstraintViolation)),
         ("array for array item object", r#"[2, "1", "MeterValues", {"connectorId": 1, "meterValue": [["2026-01-01T00:00:00Z", [{"value": "1"}]]]}]"#.into(), Err(TypeConstraintViolation)),
         ("number for enum", r#"[2, "1", "StatusNotification", {"connectorId": 1, "errorCode": 3, "status": "Available"}]"#.into(), Err(TypeConstraintViolation)),
-        ("null optional reads as absent", r#"[2, "1", "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 0, "reservationId": null, "timestamp": "2026-01-01T00:00:00Z"}]"#.into(), Ok(())),
+        ("null for an optional field", r#"[2, "1", "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 0, "reservationId": null, "timestamp": "2026-01-01T00:00:00Z"}]"#.into(), Err(TypeConstraintViolation)),
         ("bad date", r#"[2, "1", "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": "yesterday"}]"#.into(), Err(TypeConstraintViolation)),
         ("date without zone", r#"[2, "1", "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": "2026-01-01T00:00:00"}]"#.into(), Err(TypeConstraintViolation)),
         ("date with offset is fine", r#"[2, "1", "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": "2026-01-01T02:00:00+02:00"}]"#.into(), Ok(())),

@@ -1,8 +1,9 @@
 //! Schema conformance: for every one of the 78 request/response types, values
 //! generated with proptest serialize to JSON that the official OCPP 1.6 schema
 //! accepts (formats, date-time included, are checked), decode back to the same
-//! value, and stop decoding with OccurenceConstraintViolation when any required
-//! property is removed.
+//! value, stop decoding with OccurenceConstraintViolation when any required
+//! property is removed, and with TypeConstraintViolation when any property the schema
+//! defines, at any depth, present or not, is set to `null`.
 
 mod support;
 
@@ -92,6 +93,14 @@ where
                 "{json} decodes to {back:?}, not the original"
             )));
         }
+        for (pointer, nulled) in with_one_null(&schema, &json) {
+            let code = decode::<T>(&nulled).err().map(|e| e.code);
+            if code != Some(ErrorCode::TypeConstraintViolation) {
+                return Err(TestCaseError::fail(format!(
+                    "null at {pointer}: {nulled} gives {code:?}, not TypeConstraintViolation"
+                )));
+            }
+        }
         for field in &required {
             let mut incomplete = json.clone();
             if let Some(object) = incomplete.as_object_mut() {
@@ -108,6 +117,68 @@ where
     });
     if let Err(e) = result {
         panic!("{name}: {e}");
+    }
+}
+
+/// `value` with one property set to `null`, for every property the schema defines at every
+/// object of `value` (present or not), each with its place. No 1.6 schema allows null.
+fn with_one_null(schema: &Value, value: &Value) -> Vec<(String, Value)> {
+    let mut places = Vec::new();
+    object_properties(schema, schema, value, String::new(), &mut places);
+    places
+        .into_iter()
+        .filter_map(|(object, name)| {
+            let mut copy = value.clone();
+            copy.pointer_mut(&object)?
+                .as_object_mut()?
+                .insert(name.clone(), Value::Null);
+            Some((format!("{object}/{name}"), copy))
+        })
+        .collect()
+}
+
+/// Follows a local `$ref` ("#/definitions/X") of the security extension's schemas.
+fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => reference
+            .strip_prefix('#')
+            .and_then(|p| root.pointer(p))
+            .unwrap_or(node),
+        None => node,
+    }
+}
+
+/// (JSON pointer of an object in `value`, a property name its schema defines), for every
+/// object of `value`, nested ones and those inside arrays included.
+fn object_properties(
+    root: &Value,
+    node: &Value,
+    value: &Value,
+    at: String,
+    out: &mut Vec<(String, String)>,
+) {
+    let node = resolve(root, node);
+    match value {
+        Value::Object(object) => {
+            let Some(properties) = node.get("properties").and_then(Value::as_object) else {
+                return;
+            };
+            for (name, property) in properties {
+                out.push((at.clone(), name.clone()));
+                if let Some(child) = object.get(name) {
+                    // OCPP property names hold no '/' or '~' to escape.
+                    object_properties(root, property, child, format!("{at}/{name}"), out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = node.get("items") {
+                for (i, item) in items.iter().enumerate() {
+                    object_properties(root, item_schema, item, format!("{at}/{i}"), out);
+                }
+            }
+        }
+        _ => {}
     }
 }
 

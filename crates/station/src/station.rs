@@ -37,6 +37,11 @@ pub struct StationConfig {
     /// Volts converting charging limits between A and W when no EV voltage is measured
     /// (Smart Charging; the simulator's EV nominal voltage). Default 400.
     pub nominal_voltage_v: f64,
+    /// What one connector's hardware can deliver at most (A and W): composite schedules cap
+    /// their limits at it, so no answer holds a limit the station could never apply (or one
+    /// that overflows JSON). Default 500 A and 250 kW, the simulator's.
+    pub max_current_a: f64,
+    pub max_power_w: f64,
     /// CentralSystemRootCertificates provisioned at manufacture (PEM): installed in the
     /// store at the first start that finds none there.
     pub central_system_roots: Vec<String>,
@@ -61,6 +66,8 @@ impl StationConfig {
             cable_lock: false,
             data_transfer: DataTransferVendors::default(),
             nominal_voltage_v: 400.0,
+            max_current_a: 500.0,
+            max_power_w: 250_000.0,
             central_system_roots: Vec::new(),
             charge_point_certificate: None,
             identity: String::new(),
@@ -506,10 +513,11 @@ impl Station {
         };
         match payload {
             Ok(payload) => {
-                if let Err(e) = self.store.queue_remove(seq) {
-                    tracing::error!("cannot remove delivered message: {e}");
+                let delivered =
+                    self.on_transaction_message_delivered(action, seq, msg.local_tx, payload, now);
+                if !delivered {
+                    self.on_durable_response(action, seq, Err(()), now);
                 }
-                self.on_transaction_message_delivered(action, msg.local_tx, payload, now);
             }
             Err(()) => {
                 let attempts = msg.attempts + 1;
@@ -519,8 +527,7 @@ impl Station {
                         "{} failed {attempts} times: dropped as TransactionMessageAttempts says",
                         action.as_str()
                     );
-                    let _ = self.store.queue_remove(seq);
-                    self.on_transaction_message_dropped(action, msg.local_tx);
+                    self.on_transaction_message_dropped(action, seq, msg.local_tx);
                 } else {
                     let _ = self.store.queue_set_attempts(seq, attempts);
                     let interval = self.config.int("TransactionMessageRetryInterval");

@@ -463,3 +463,40 @@ fn tc_059_the_remote_start_profile_gets_the_transaction_id() {
     p["transactionId"] = json!(id);
     assert_eq!(set(&mut h, 1, p), "Accepted");
 }
+
+#[test]
+fn composite_schedules_cap_limits_at_the_hardware_maximum_so_none_overflows() {
+    // A fuzzer's 1e308 A was accepted (it is a valid number) and, converted to W, became
+    // infinity, which JSON cannot carry: the answer had `"limit": null`.
+    let mut h = booted();
+    let p = absolute(&h, 1, 0, "TxDefaultProfile", "A", &[(0, 1e308), (60, 16.0)]);
+    assert_eq!(set(&mut h, 0, p), "Accepted");
+    let cfg = StationConfig::new(info(), 2);
+    for (unit, max) in [("A", cfg.max_current_a), ("W", cfg.max_power_w)] {
+        let got = composite(&mut h, 1, 600, Some(unit));
+        let periods = &got["chargingSchedule"]["chargingSchedulePeriod"];
+        assert_eq!(periods[0]["limit"], json!(max), "{unit}: {got}");
+        assert!(
+            periods[1]["limit"].as_f64().is_some_and(|l| l < max),
+            "{got}"
+        );
+        ocpp::validate_response(ocpp::Action::GetCompositeSchedule, &got)
+            .unwrap_or_else(|e| panic!("{unit}: {got} fails its schema: {e}"));
+    }
+}
+
+#[test]
+fn negative_limits_are_rejected_in_set_charging_profile_and_remote_start() {
+    let mut h = booted();
+    for limit in [-1.0, -2_147_483_649.0] {
+        let p = absolute(&h, 1, 0, "TxDefaultProfile", "A", &[(0, limit)]);
+        assert_eq!(set(&mut h, 0, p), "Rejected", "limit {limit}");
+        let profile = relative(9, 2, "TxProfile", &[(0, limit)]);
+        let answer = result_payload(h.csms_call(
+            "RemoteStartTransaction",
+            json!({"connectorId": 1, "idTag": "TAG1", "chargingProfile": profile}),
+        ));
+        assert_eq!(answer["status"], "Rejected", "limit {limit}");
+    }
+    assert_eq!(composite(&mut h, 1, 600, None)["status"], "Rejected");
+}

@@ -6,6 +6,7 @@
 //! tests. A write that the protocol relies on is committed before the call returns, so the
 //! station may act on it.
 
+pub mod failpoint;
 mod memory;
 mod migrations;
 mod sqlite;
@@ -61,8 +62,17 @@ pub trait Store: Send {
     /// Atomically: insert the record (local_id assigned, returned; `rec.local_id` is ignored)
     /// AND push the StartTransaction message with its `local_tx` set to the new local id.
     fn tx_begin(&mut self, rec: &TransactionRecord, start_msg: &QueuedMessage) -> Result<i64>;
-    /// Record the transactionId the Central System assigned. Err for an unknown local id.
-    fn tx_set_transaction_id(&mut self, local_id: i64, transaction_id: i32) -> Result<()>;
+    /// The Central System answered the StartTransaction at `seq` of transaction `local_id`.
+    /// Atomically: remove that message AND record the transactionId (and parentIdTag) it
+    /// gave, so no power cut can keep one without the other (a later StopTransaction would
+    /// carry -1, libocpp #495). Err for an unknown local id; then nothing changes.
+    fn tx_confirm_start(
+        &mut self,
+        seq: u64,
+        local_id: i64,
+        transaction_id: i32,
+        parent_id_tag: Option<&str>,
+    ) -> Result<()>;
     /// Atomically: record a meter sample of an open transaction as its last known reading AND
     /// push the MeterValues message carrying it; returns the message's sequence number.
     fn tx_sample(
@@ -88,13 +98,11 @@ pub trait Store: Send {
     fn tx_get(&self, local_id: i64) -> Result<Option<TransactionRecord>>;
     /// Transactions not yet stopped (power-loss recovery), oldest first.
     fn tx_open(&self) -> Result<Vec<TransactionRecord>>;
-    /// Remove a stopped transaction once its StopTransaction was delivered. Forgetting an
-    /// unknown one is not an error; forgetting an open one is (its stop would be lost).
-    fn tx_forget(&mut self, local_id: i64) -> Result<()>;
-
-    /// Record the Central System's parentIdTag of a transaction (from StartTransaction.conf).
-    /// Err for an unknown local id.
-    fn tx_set_parent_id_tag(&mut self, local_id: i64, parent_id_tag: &str) -> Result<()>;
+    /// The StopTransaction at `seq` of transaction `local_id` was delivered (or given up).
+    /// Atomically: remove that message AND the stopped transaction. An unknown transaction
+    /// is not an error (the message still goes); an open one is (its stop would be lost),
+    /// and then nothing changes.
+    fn tx_confirm_stop(&mut self, seq: u64, local_id: i64) -> Result<()>;
 
     // the Authorization Cache (OCPP 1.6 section 3.5.1); id tags compare ignoring ASCII case
     /// The entry for `id_tag`, whatever the case it was stored in.

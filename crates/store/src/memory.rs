@@ -128,12 +128,22 @@ impl Store for MemoryStore {
         })
     }
 
-    fn tx_set_transaction_id(&mut self, local_id: i64, transaction_id: i32) -> Result<()> {
+    fn tx_confirm_start(
+        &mut self,
+        seq: u64,
+        local_id: i64,
+        transaction_id: i32,
+        parent_id_tag: Option<&str>,
+    ) -> Result<()> {
         let rec = self
             .transactions
             .get_mut(&local_id)
             .ok_or_else(|| StoreError::Db(format!("no transaction with local id {local_id}")))?;
         rec.transaction_id = Some(transaction_id);
+        if let Some(parent) = parent_id_tag {
+            rec.parent_id_tag = Some(parent.to_string());
+        }
+        self.queue.remove(&seq);
         Ok(())
     }
 
@@ -177,25 +187,18 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    fn tx_forget(&mut self, local_id: i64) -> Result<()> {
-        match self.transactions.get(&local_id) {
-            None => Ok(()),
-            Some(r) if !r.is_stopped() => Err(StoreError::Db(format!(
-                "transaction {local_id} is still open; stop it before forgetting it"
-            ))),
-            Some(_) => {
-                self.transactions.remove(&local_id);
-                Ok(())
-            }
-        }
-    }
-
-    fn tx_set_parent_id_tag(&mut self, local_id: i64, parent_id_tag: &str) -> Result<()> {
-        let rec = self
+    fn tx_confirm_stop(&mut self, seq: u64, local_id: i64) -> Result<()> {
+        if self
             .transactions
-            .get_mut(&local_id)
-            .ok_or_else(|| StoreError::Db(format!("no transaction with local id {local_id}")))?;
-        rec.parent_id_tag = Some(parent_id_tag.to_string());
+            .get(&local_id)
+            .is_some_and(|r| !r.is_stopped())
+        {
+            return Err(StoreError::Db(format!(
+                "transaction {local_id} is still open; stop it before forgetting it"
+            )));
+        }
+        self.transactions.remove(&local_id);
+        self.queue.remove(&seq);
         Ok(())
     }
 

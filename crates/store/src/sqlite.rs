@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::failpoint;
 use crate::migrations;
 use crate::types::{auth_cache_key, auth_cache_victims};
 use crate::types::{parse_local_list_version, LOCAL_LIST_VERSION_KEY};
@@ -235,18 +236,22 @@ impl Store for SqliteStore {
     }
 
     fn config_set(&mut self, key: &str, value: &str) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT INTO config (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![key, value],
-            )
-            .map_err(db)?;
-        Ok(())
+        failpoint::durable("config_set", || {
+            self.conn
+                .execute(
+                    "INSERT INTO config (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![key, value],
+                )
+                .map_err(db)?;
+            Ok(())
+        })
     }
 
     fn queue_push(&mut self, msg: &QueuedMessage) -> Result<u64> {
-        insert_message(&self.conn, msg, msg.local_tx)
+        failpoint::durable("queue_push", || {
+            insert_message(&self.conn, msg, msg.local_tx)
+        })
     }
 
     fn queue_front(&self) -> Result<Option<(u64, QueuedMessage)>> {
@@ -272,52 +277,58 @@ impl Store for SqliteStore {
     }
 
     fn queue_remove(&mut self, seq: u64) -> Result<()> {
-        self.conn
-            .execute(
-                "DELETE FROM message_queue WHERE seq = ?1",
-                [to_i64(seq, "sequence number")?],
-            )
-            .map_err(db)?;
-        Ok(())
+        failpoint::durable("queue_remove", || {
+            self.conn
+                .execute(
+                    "DELETE FROM message_queue WHERE seq = ?1",
+                    [to_i64(seq, "sequence number")?],
+                )
+                .map_err(db)?;
+            Ok(())
+        })
     }
 
     fn queue_set_attempts(&mut self, seq: u64, attempts: u32) -> Result<()> {
-        self.conn
-            .execute(
-                "UPDATE message_queue SET attempts = ?1 WHERE seq = ?2",
-                params![attempts, to_i64(seq, "sequence number")?],
-            )
-            .map_err(db)?;
-        Ok(())
+        failpoint::durable("queue_set_attempts", || {
+            self.conn
+                .execute(
+                    "UPDATE message_queue SET attempts = ?1 WHERE seq = ?2",
+                    params![attempts, to_i64(seq, "sequence number")?],
+                )
+                .map_err(db)?;
+            Ok(())
+        })
     }
 
     fn tx_begin(&mut self, rec: &TransactionRecord, start_msg: &QueuedMessage) -> Result<i64> {
-        let tx = self.conn.transaction().map_err(db)?;
-        tx.execute(
-            "INSERT INTO transactions (connector, id_tag, parent_id_tag, reservation_id,
-                 transaction_id, meter_start_wh, started_at, meter_stop_wh, stopped_at,
-                 stop_reason, stop_id_tag)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                rec.connector,
-                rec.id_tag,
-                rec.parent_id_tag,
-                rec.reservation_id,
-                rec.transaction_id,
-                rec.meter_start_wh,
-                ts(&rec.started_at),
-                rec.meter_stop_wh,
-                rec.stopped_at.as_ref().map(ts),
-                rec.stop_reason,
-                rec.stop_id_tag,
-            ],
-        )
-        .map_err(db)?;
-        let local_id = tx.last_insert_rowid();
-        insert_message(&tx, start_msg, Some(local_id))?;
-        // Dropping `tx` on an error above rolls both writes back.
-        tx.commit().map_err(db)?;
-        Ok(local_id)
+        failpoint::durable("tx_begin", || {
+            let tx = self.conn.transaction().map_err(db)?;
+            tx.execute(
+                "INSERT INTO transactions (connector, id_tag, parent_id_tag, reservation_id,
+                     transaction_id, meter_start_wh, started_at, meter_stop_wh, stopped_at,
+                     stop_reason, stop_id_tag)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    rec.connector,
+                    rec.id_tag,
+                    rec.parent_id_tag,
+                    rec.reservation_id,
+                    rec.transaction_id,
+                    rec.meter_start_wh,
+                    ts(&rec.started_at),
+                    rec.meter_stop_wh,
+                    rec.stopped_at.as_ref().map(ts),
+                    rec.stop_reason,
+                    rec.stop_id_tag,
+                ],
+            )
+            .map_err(db)?;
+            let local_id = tx.last_insert_rowid();
+            insert_message(&tx, start_msg, Some(local_id))?;
+            // Dropping `tx` on an error above rolls both writes back.
+            tx.commit().map_err(db)?;
+            Ok(local_id)
+        })
     }
 
     fn tx_sample(
@@ -327,38 +338,55 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
         msg: &QueuedMessage,
     ) -> Result<u64> {
-        let tx = self.conn.transaction().map_err(db)?;
-        let updated = tx
-            .execute(
-                "UPDATE transactions SET last_meter_wh = ?1, last_meter_at = ?2
-                 WHERE local_id = ?3 AND stopped_at IS NULL",
-                params![meter_wh, ts(&at), local_id],
-            )
-            .map_err(db)?;
-        if updated == 0 {
-            return Err(StoreError::Db(format!(
-                "no open transaction with local id {local_id}"
-            )));
-        }
-        let seq = insert_message(&tx, msg, Some(local_id))?;
-        tx.commit().map_err(db)?;
-        Ok(seq)
+        failpoint::durable("tx_sample", || {
+            let tx = self.conn.transaction().map_err(db)?;
+            let updated = tx
+                .execute(
+                    "UPDATE transactions SET last_meter_wh = ?1, last_meter_at = ?2
+                     WHERE local_id = ?3 AND stopped_at IS NULL",
+                    params![meter_wh, ts(&at), local_id],
+                )
+                .map_err(db)?;
+            if updated == 0 {
+                return Err(StoreError::Db(format!(
+                    "no open transaction with local id {local_id}"
+                )));
+            }
+            let seq = insert_message(&tx, msg, Some(local_id))?;
+            tx.commit().map_err(db)?;
+            Ok(seq)
+        })
     }
 
-    fn tx_set_transaction_id(&mut self, local_id: i64, transaction_id: i32) -> Result<()> {
-        let n = self
-            .conn
-            .execute(
-                "UPDATE transactions SET transaction_id = ?1 WHERE local_id = ?2",
-                params![transaction_id, local_id],
+    fn tx_confirm_start(
+        &mut self,
+        seq: u64,
+        local_id: i64,
+        transaction_id: i32,
+        parent_id_tag: Option<&str>,
+    ) -> Result<()> {
+        failpoint::durable("tx_confirm_start", || {
+            let tx = self.conn.transaction().map_err(db)?;
+            let n = tx
+                .execute(
+                    "UPDATE transactions SET transaction_id = ?1,
+                         parent_id_tag = COALESCE(?2, parent_id_tag)
+                     WHERE local_id = ?3",
+                    params![transaction_id, parent_id_tag, local_id],
+                )
+                .map_err(db)?;
+            if n == 0 {
+                return Err(StoreError::Db(format!(
+                    "no transaction with local id {local_id}"
+                )));
+            }
+            tx.execute(
+                "DELETE FROM message_queue WHERE seq = ?1",
+                [to_i64(seq, "sequence number")?],
             )
             .map_err(db)?;
-        if n == 0 {
-            return Err(StoreError::Db(format!(
-                "no transaction with local id {local_id}"
-            )));
-        }
-        Ok(())
+            tx.commit().map_err(db)
+        })
     }
 
     fn tx_end(
@@ -370,28 +398,30 @@ impl Store for SqliteStore {
         stop_id_tag: Option<&str>,
         stop_msg: &QueuedMessage,
     ) -> Result<()> {
-        let tx = self.conn.transaction().map_err(db)?;
-        let n = tx
-            .execute(
-                "UPDATE transactions
-                 SET meter_stop_wh = ?1, stopped_at = ?2, stop_reason = ?3, stop_id_tag = ?4
-                 WHERE local_id = ?5 AND stopped_at IS NULL",
-                params![
-                    meter_stop_wh,
-                    ts(&stopped_at),
-                    reason,
-                    stop_id_tag,
-                    local_id
-                ],
-            )
-            .map_err(db)?;
-        if n == 0 {
-            return Err(StoreError::Db(format!(
-                "no open transaction with local id {local_id}"
-            )));
-        }
-        insert_message(&tx, stop_msg, Some(local_id))?;
-        tx.commit().map_err(db)
+        failpoint::durable("tx_end", || {
+            let tx = self.conn.transaction().map_err(db)?;
+            let n = tx
+                .execute(
+                    "UPDATE transactions
+                     SET meter_stop_wh = ?1, stopped_at = ?2, stop_reason = ?3, stop_id_tag = ?4
+                     WHERE local_id = ?5 AND stopped_at IS NULL",
+                    params![
+                        meter_stop_wh,
+                        ts(&stopped_at),
+                        reason,
+                        stop_id_tag,
+                        local_id
+                    ],
+                )
+                .map_err(db)?;
+            if n == 0 {
+                return Err(StoreError::Db(format!(
+                    "no open transaction with local id {local_id}"
+                )));
+            }
+            insert_message(&tx, stop_msg, Some(local_id))?;
+            tx.commit().map_err(db)
+        })
     }
 
     fn tx_get(&self, local_id: i64) -> Result<Option<TransactionRecord>> {
@@ -422,44 +452,31 @@ impl Store for SqliteStore {
         raw.into_iter().map(RawTx::decode).collect()
     }
 
-    fn tx_forget(&mut self, local_id: i64) -> Result<()> {
-        let tx = self.conn.transaction().map_err(db)?;
-        let open: Option<bool> = tx
-            .query_row(
-                "SELECT stopped_at IS NULL FROM transactions WHERE local_id = ?1",
-                [local_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db)?;
-        match open {
-            None => return Ok(()),
-            Some(true) => {
+    fn tx_confirm_stop(&mut self, seq: u64, local_id: i64) -> Result<()> {
+        failpoint::durable("tx_confirm_stop", || {
+            let tx = self.conn.transaction().map_err(db)?;
+            let open: Option<bool> = tx
+                .query_row(
+                    "SELECT stopped_at IS NULL FROM transactions WHERE local_id = ?1",
+                    [local_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            if open == Some(true) {
                 return Err(StoreError::Db(format!(
                     "transaction {local_id} is still open; stop it before forgetting it"
-                )))
+                )));
             }
-            Some(false) => {}
-        }
-        tx.execute("DELETE FROM transactions WHERE local_id = ?1", [local_id])
-            .map_err(db)?;
-        tx.commit().map_err(db)
-    }
-
-    fn tx_set_parent_id_tag(&mut self, local_id: i64, parent_id_tag: &str) -> Result<()> {
-        let n = self
-            .conn
-            .execute(
-                "UPDATE transactions SET parent_id_tag = ?1 WHERE local_id = ?2",
-                params![parent_id_tag, local_id],
+            tx.execute("DELETE FROM transactions WHERE local_id = ?1", [local_id])
+                .map_err(db)?;
+            tx.execute(
+                "DELETE FROM message_queue WHERE seq = ?1",
+                [to_i64(seq, "sequence number")?],
             )
             .map_err(db)?;
-        if n == 0 {
-            return Err(StoreError::Db(format!(
-                "no transaction with local id {local_id}"
-            )));
-        }
-        Ok(())
+            tx.commit().map_err(db)
+        })
     }
 
     fn auth_cache_get(&self, id_tag: &str) -> Result<Option<CachedAuth>> {
@@ -494,72 +511,76 @@ impl Store for SqliteStore {
     }
 
     fn auth_cache_put(&mut self, entry: &CachedAuth, max_entries: usize) -> Result<()> {
-        let key = auth_cache_key(&entry.id_tag);
-        let tx = self.conn.transaction().map_err(db)?;
-        tx.execute(
-            "INSERT INTO auth_cache (id_key, id_tag, status, expiry_date, parent_id_tag,
-                 updated_at, updated_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6,
-                 (SELECT COALESCE(MAX(updated_seq), 0) + 1 FROM auth_cache))
-             ON CONFLICT (id_key) DO UPDATE SET id_tag = excluded.id_tag,
-                 status = excluded.status, expiry_date = excluded.expiry_date,
-                 parent_id_tag = excluded.parent_id_tag, updated_at = excluded.updated_at,
-                 updated_seq = excluded.updated_seq",
-            params![
-                key,
-                entry.id_tag,
-                entry.status,
-                entry.expiry_date.as_ref().map(ts),
-                entry.parent_id_tag,
-                ts(&entry.updated_at),
-            ],
-        )
-        .map_err(db)?;
-        let len: i64 = tx
-            .query_row("SELECT COUNT(*) FROM auth_cache", [], |r| r.get(0))
+        failpoint::durable("auth_cache_put", || {
+            let key = auth_cache_key(&entry.id_tag);
+            let tx = self.conn.transaction().map_err(db)?;
+            tx.execute(
+                "INSERT INTO auth_cache (id_key, id_tag, status, expiry_date, parent_id_tag,
+                     updated_at, updated_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                     (SELECT COALESCE(MAX(updated_seq), 0) + 1 FROM auth_cache))
+                 ON CONFLICT (id_key) DO UPDATE SET id_tag = excluded.id_tag,
+                     status = excluded.status, expiry_date = excluded.expiry_date,
+                     parent_id_tag = excluded.parent_id_tag, updated_at = excluded.updated_at,
+                     updated_seq = excluded.updated_seq",
+                params![
+                    key,
+                    entry.id_tag,
+                    entry.status,
+                    entry.expiry_date.as_ref().map(ts),
+                    entry.parent_id_tag,
+                    ts(&entry.updated_at),
+                ],
+            )
             .map_err(db)?;
-        let excess = narrow::<usize>(len, "cache size")?.saturating_sub(max_entries);
-        if excess > 0 {
-            // Rare (only once full): validity needs the expiry dates compared as times.
-            let now = entry.updated_at;
-            let mut stmt = tx
-                .prepare("SELECT id_key, status, expiry_date, updated_seq FROM auth_cache")
+            let len: i64 = tx
+                .query_row("SELECT COUNT(*) FROM auth_cache", [], |r| r.get(0))
                 .map_err(db)?;
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, i64>(3)?,
-                    ))
-                })
-                .map_err(db)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(db)?;
-            drop(stmt);
-            let mut entries = Vec::with_capacity(rows.len());
-            for (k, status, expiry, seq) in rows {
-                // An unreadable expiry date counts as expired: that entry goes first.
-                let expired = match expiry.as_deref().map(parse_ts).transpose() {
-                    Ok(expiry) => expiry.is_some_and(|e| e <= now),
-                    Err(_) => true,
-                };
-                entries.push((k, status == "Accepted" && !expired, seq));
-            }
-            for victim in auth_cache_victims(entries, excess, &key) {
-                tx.execute("DELETE FROM auth_cache WHERE id_key = ?1", [victim])
+            let excess = narrow::<usize>(len, "cache size")?.saturating_sub(max_entries);
+            if excess > 0 {
+                // Rare (only once full): validity needs the expiry dates compared as times.
+                let now = entry.updated_at;
+                let mut stmt = tx
+                    .prepare("SELECT id_key, status, expiry_date, updated_seq FROM auth_cache")
                     .map_err(db)?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, Option<String>>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    })
+                    .map_err(db)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(db)?;
+                drop(stmt);
+                let mut entries = Vec::with_capacity(rows.len());
+                for (k, status, expiry, seq) in rows {
+                    // An unreadable expiry date counts as expired: that entry goes first.
+                    let expired = match expiry.as_deref().map(parse_ts).transpose() {
+                        Ok(expiry) => expiry.is_some_and(|e| e <= now),
+                        Err(_) => true,
+                    };
+                    entries.push((k, status == "Accepted" && !expired, seq));
+                }
+                for victim in auth_cache_victims(entries, excess, &key) {
+                    tx.execute("DELETE FROM auth_cache WHERE id_key = ?1", [victim])
+                        .map_err(db)?;
+                }
             }
-        }
-        tx.commit().map_err(db)
+            tx.commit().map_err(db)
+        })
     }
 
     fn auth_cache_clear(&mut self) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM auth_cache", [])
-            .map_err(db)?;
-        Ok(())
+        failpoint::durable("auth_cache_clear", || {
+            self.conn
+                .execute("DELETE FROM auth_cache", [])
+                .map_err(db)?;
+            Ok(())
+        })
     }
 
     fn auth_cache_len(&self) -> Result<usize> {
@@ -618,61 +639,63 @@ impl Store for SqliteStore {
         version: i32,
         max_len: usize,
     ) -> Result<LocalListApplied> {
-        fn put(tx: &rusqlite::Transaction<'_>, e: &LocalListEntry) -> Result<()> {
+        failpoint::durable("local_list_apply", || {
+            fn put(tx: &rusqlite::Transaction<'_>, e: &LocalListEntry) -> Result<()> {
+                tx.execute(
+                    "INSERT INTO local_auth_list (id_key, id_tag, status, expiry_date, parent_id_tag)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (id_key) DO UPDATE SET id_tag = excluded.id_tag,
+                         status = excluded.status, expiry_date = excluded.expiry_date,
+                         parent_id_tag = excluded.parent_id_tag",
+                    params![
+                        auth_cache_key(&e.id_tag),
+                        e.id_tag,
+                        e.status,
+                        e.expiry_date.as_ref().map(ts),
+                        e.parent_id_tag,
+                    ],
+                )
+                .map_err(db)?;
+                Ok(())
+            }
+            // Dropping `tx` without a commit (an error, or a list too long) rolls it all back.
+            let tx = self.conn.transaction().map_err(db)?;
+            match update {
+                LocalListUpdate::Full(entries) => {
+                    tx.execute("DELETE FROM local_auth_list", []).map_err(db)?;
+                    for e in entries {
+                        put(&tx, e)?;
+                    }
+                }
+                LocalListUpdate::Differential { upsert, remove } => {
+                    for e in upsert {
+                        put(&tx, e)?;
+                    }
+                    for id_tag in remove {
+                        tx.execute(
+                            "DELETE FROM local_auth_list WHERE id_key = ?1",
+                            [auth_cache_key(id_tag)],
+                        )
+                        .map_err(db)?;
+                    }
+                }
+            }
+            let n: i64 = tx
+                .query_row("SELECT COUNT(*) FROM local_auth_list", [], |r| r.get(0))
+                .map_err(db)?;
+            let len = narrow::<usize>(n, "local list size")?;
+            if len > max_len {
+                return Ok(LocalListApplied::TooLong { len });
+            }
             tx.execute(
-                "INSERT INTO local_auth_list (id_key, id_tag, status, expiry_date, parent_id_tag)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id_key) DO UPDATE SET id_tag = excluded.id_tag,
-                     status = excluded.status, expiry_date = excluded.expiry_date,
-                     parent_id_tag = excluded.parent_id_tag",
-                params![
-                    auth_cache_key(&e.id_tag),
-                    e.id_tag,
-                    e.status,
-                    e.expiry_date.as_ref().map(ts),
-                    e.parent_id_tag,
-                ],
+                "INSERT INTO kv (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![LOCAL_LIST_VERSION_KEY, version.to_string()],
             )
             .map_err(db)?;
-            Ok(())
-        }
-        // Dropping `tx` without a commit (an error, or a list too long) rolls it all back.
-        let tx = self.conn.transaction().map_err(db)?;
-        match update {
-            LocalListUpdate::Full(entries) => {
-                tx.execute("DELETE FROM local_auth_list", []).map_err(db)?;
-                for e in entries {
-                    put(&tx, e)?;
-                }
-            }
-            LocalListUpdate::Differential { upsert, remove } => {
-                for e in upsert {
-                    put(&tx, e)?;
-                }
-                for id_tag in remove {
-                    tx.execute(
-                        "DELETE FROM local_auth_list WHERE id_key = ?1",
-                        [auth_cache_key(id_tag)],
-                    )
-                    .map_err(db)?;
-                }
-            }
-        }
-        let n: i64 = tx
-            .query_row("SELECT COUNT(*) FROM local_auth_list", [], |r| r.get(0))
-            .map_err(db)?;
-        let len = narrow::<usize>(n, "local list size")?;
-        if len > max_len {
-            return Ok(LocalListApplied::TooLong { len });
-        }
-        tx.execute(
-            "INSERT INTO kv (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![LOCAL_LIST_VERSION_KEY, version.to_string()],
-        )
-        .map_err(db)?;
-        tx.commit().map_err(db)?;
-        Ok(LocalListApplied::Applied { len })
+            tx.commit().map_err(db)?;
+            Ok(LocalListApplied::Applied { len })
+        })
     }
 
     fn kv_get(&self, key: &str) -> Result<Option<String>> {
@@ -683,45 +706,51 @@ impl Store for SqliteStore {
     }
 
     fn kv_set(&mut self, key: &str, value: &str) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT INTO kv (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![key, value],
-            )
-            .map_err(db)?;
-        Ok(())
+        failpoint::durable("kv_set", || {
+            self.conn
+                .execute(
+                    "INSERT INTO kv (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![key, value],
+                )
+                .map_err(db)?;
+            Ok(())
+        })
     }
 
     fn reservation_put(&mut self, reservation: &Reservation) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT INTO reservations
-                     (reservation_id, connector, id_tag, parent_id_tag, expiry_date)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (reservation_id) DO UPDATE SET connector = excluded.connector,
-                     id_tag = excluded.id_tag, parent_id_tag = excluded.parent_id_tag,
-                     expiry_date = excluded.expiry_date",
-                params![
-                    reservation.reservation_id,
-                    reservation.connector,
-                    reservation.id_tag,
-                    reservation.parent_id_tag,
-                    ts(&reservation.expiry_date),
-                ],
-            )
-            .map_err(db)?;
-        Ok(())
+        failpoint::durable("reservation_put", || {
+            self.conn
+                .execute(
+                    "INSERT INTO reservations
+                         (reservation_id, connector, id_tag, parent_id_tag, expiry_date)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (reservation_id) DO UPDATE SET connector = excluded.connector,
+                         id_tag = excluded.id_tag, parent_id_tag = excluded.parent_id_tag,
+                         expiry_date = excluded.expiry_date",
+                    params![
+                        reservation.reservation_id,
+                        reservation.connector,
+                        reservation.id_tag,
+                        reservation.parent_id_tag,
+                        ts(&reservation.expiry_date),
+                    ],
+                )
+                .map_err(db)?;
+            Ok(())
+        })
     }
 
     fn reservation_remove(&mut self, reservation_id: i32) -> Result<()> {
-        self.conn
-            .execute(
-                "DELETE FROM reservations WHERE reservation_id = ?1",
-                [reservation_id],
-            )
-            .map_err(db)?;
-        Ok(())
+        failpoint::durable("reservation_remove", || {
+            self.conn
+                .execute(
+                    "DELETE FROM reservations WHERE reservation_id = ?1",
+                    [reservation_id],
+                )
+                .map_err(db)?;
+            Ok(())
+        })
     }
 
     fn reservations_all(&self) -> Result<Vec<Reservation>> {
@@ -758,40 +787,44 @@ impl Store for SqliteStore {
     }
 
     fn charging_profile_put(&mut self, profile: &StoredChargingProfile) -> Result<()> {
-        let json = serde_json::to_string(&profile.profile).map_err(|e| {
-            StoreError::Db(format!(
-                "cannot encode charging profile {}: {e}",
-                profile.profile_id
-            ))
-        })?;
-        self.conn
-            .execute(
-                "INSERT INTO charging_profiles
-                     (profile_id, connector, purpose, stack_level, profile)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (profile_id) DO UPDATE SET connector = excluded.connector,
-                     purpose = excluded.purpose, stack_level = excluded.stack_level,
-                     profile = excluded.profile",
-                params![
-                    profile.profile_id,
-                    profile.connector,
-                    profile.purpose,
-                    profile.stack_level,
-                    json,
-                ],
-            )
-            .map_err(db)?;
-        Ok(())
+        failpoint::durable("charging_profile_put", || {
+            let json = serde_json::to_string(&profile.profile).map_err(|e| {
+                StoreError::Db(format!(
+                    "cannot encode charging profile {}: {e}",
+                    profile.profile_id
+                ))
+            })?;
+            self.conn
+                .execute(
+                    "INSERT INTO charging_profiles
+                         (profile_id, connector, purpose, stack_level, profile)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (profile_id) DO UPDATE SET connector = excluded.connector,
+                         purpose = excluded.purpose, stack_level = excluded.stack_level,
+                         profile = excluded.profile",
+                    params![
+                        profile.profile_id,
+                        profile.connector,
+                        profile.purpose,
+                        profile.stack_level,
+                        json,
+                    ],
+                )
+                .map_err(db)?;
+            Ok(())
+        })
     }
 
     fn charging_profile_remove(&mut self, profile_id: i32) -> Result<()> {
-        self.conn
-            .execute(
-                "DELETE FROM charging_profiles WHERE profile_id = ?1",
-                [profile_id],
-            )
-            .map_err(db)?;
-        Ok(())
+        failpoint::durable("charging_profile_remove", || {
+            self.conn
+                .execute(
+                    "DELETE FROM charging_profiles WHERE profile_id = ?1",
+                    [profile_id],
+                )
+                .map_err(db)?;
+            Ok(())
+        })
     }
 
     fn charging_profiles_all(&self) -> Result<Vec<StoredChargingProfile>> {
@@ -830,21 +863,23 @@ impl Store for SqliteStore {
     }
 
     fn security_log_append(&mut self, entry: &SecurityLogEntry, max_entries: usize) -> Result<u64> {
-        let tx = self.conn.transaction().map_err(db)?;
-        tx.execute(
-            "INSERT INTO security_log (timestamp, type, tech_info) VALUES (?1, ?2, ?3)",
-            params![ts(&entry.timestamp), entry.kind, entry.tech_info],
-        )
-        .map_err(db)?;
-        let seq = tx.last_insert_rowid();
-        let keep = to_i64(max_entries.max(1) as u64, "security log capacity")?;
-        tx.execute(
-            "DELETE FROM security_log WHERE seq <= (SELECT MAX(seq) FROM security_log) - ?1",
-            [keep],
-        )
-        .map_err(db)?;
-        tx.commit().map_err(db)?;
-        u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("security log seq {seq}")))
+        failpoint::durable("security_log_append", || {
+            let tx = self.conn.transaction().map_err(db)?;
+            tx.execute(
+                "INSERT INTO security_log (timestamp, type, tech_info) VALUES (?1, ?2, ?3)",
+                params![ts(&entry.timestamp), entry.kind, entry.tech_info],
+            )
+            .map_err(db)?;
+            let seq = tx.last_insert_rowid();
+            let keep = to_i64(max_entries.max(1) as u64, "security log capacity")?;
+            tx.execute(
+                "DELETE FROM security_log WHERE seq <= (SELECT MAX(seq) FROM security_log) - ?1",
+                [keep],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)?;
+            u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("security log seq {seq}")))
+        })
     }
 
     fn security_log_all(&self) -> Result<Vec<SecurityLogEntry>> {
@@ -885,28 +920,32 @@ impl Store for SqliteStore {
     }
 
     fn certificate_add(&mut self, cert: &StoredCertificate) -> Result<u64> {
-        self.conn
-            .execute(
-                "INSERT INTO certificates (use, pem, private_key_pem, installed_at) \
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    cert.use_,
-                    cert.pem,
-                    cert.private_key_pem,
-                    ts(&cert.installed_at)
-                ],
-            )
-            .map_err(db)?;
-        let id = self.conn.last_insert_rowid();
-        u64::try_from(id).map_err(|_| StoreError::Corrupt(format!("certificate id {id}")))
+        failpoint::durable("certificate_add", || {
+            self.conn
+                .execute(
+                    "INSERT INTO certificates (use, pem, private_key_pem, installed_at) \
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        cert.use_,
+                        cert.pem,
+                        cert.private_key_pem,
+                        ts(&cert.installed_at)
+                    ],
+                )
+                .map_err(db)?;
+            let id = self.conn.last_insert_rowid();
+            u64::try_from(id).map_err(|_| StoreError::Corrupt(format!("certificate id {id}")))
+        })
     }
 
     fn certificate_remove(&mut self, id: u64) -> Result<()> {
-        let id = to_i64(id, "certificate id")?;
-        self.conn
-            .execute("DELETE FROM certificates WHERE id = ?1", [id])
-            .map_err(db)?;
-        Ok(())
+        failpoint::durable("certificate_remove", || {
+            let id = to_i64(id, "certificate id")?;
+            self.conn
+                .execute("DELETE FROM certificates WHERE id = ?1", [id])
+                .map_err(db)?;
+            Ok(())
+        })
     }
 
     fn certificates_all(&self) -> Result<Vec<StoredCertificate>> {

@@ -110,16 +110,20 @@ mod suite {
         assert_eq!(s.tx_get(second + 1).expect("get"), None);
     }
 
-    pub fn transaction_id_is_recorded(s: &mut dyn Store) {
+    pub fn confirmed_start_records_the_id_and_leaves_the_queue_together(s: &mut dyn Store) {
         let id = s
             .tx_begin(&record(1, "TAG1"), &msg("StartTransaction", 0))
             .expect("begin");
-        s.tx_set_transaction_id(id, 4711).expect("set id");
-        assert_eq!(
-            s.tx_get(id).expect("get").expect("present").transaction_id,
-            Some(4711)
-        );
-        assert!(s.tx_set_transaction_id(id + 1, 1).is_err());
+        let (seq, _) = s.queue_front().expect("front").expect("queued");
+        // An unknown transaction changes nothing: the message stays for a retry.
+        assert!(s.tx_confirm_start(seq, id + 1, 1, None).is_err());
+        assert_eq!(s.queue_len().expect("len"), 1);
+        s.tx_confirm_start(seq, id, 4711, Some("GROUP"))
+            .expect("confirm");
+        let rec = s.tx_get(id).expect("get").expect("present");
+        assert_eq!(rec.transaction_id, Some(4711));
+        assert_eq!(rec.parent_id_tag.as_deref(), Some("GROUP"));
+        assert_eq!(s.queue_len().expect("len"), 0);
     }
 
     pub fn tx_end_stops_and_queues_the_stop(s: &mut dyn Store) {
@@ -177,14 +181,18 @@ mod suite {
         );
     }
 
-    pub fn tx_forget_removes_only_stopped(s: &mut dyn Store) {
+    pub fn confirmed_stop_forgets_only_stopped_transactions(s: &mut dyn Store) {
         let id = s
             .tx_begin(&record(1, "TAG1"), &msg("StartTransaction", 0))
             .expect("begin");
+        let (start, _) = s.queue_front().expect("front").expect("queued");
         assert!(
-            s.tx_forget(id).is_err(),
+            s.tx_confirm_stop(start, id).is_err(),
             "an open transaction must not be forgotten"
         );
+        assert_eq!(s.queue_len().expect("len"), 1, "nothing changes then");
+        s.tx_confirm_start(start, id, 1, None)
+            .expect("confirm start");
         s.tx_end(
             id,
             2_000,
@@ -194,9 +202,12 @@ mod suite {
             &msg("StopTransaction", 1),
         )
         .expect("end");
-        s.tx_forget(id).expect("forget");
+        let (stop, _) = s.queue_front().expect("front").expect("queued");
+        s.tx_confirm_stop(stop, id).expect("confirm stop");
         assert_eq!(s.tx_get(id).expect("get"), None);
-        s.tx_forget(id).expect("forgetting twice is fine");
+        assert_eq!(s.queue_len().expect("len"), 0);
+        s.tx_confirm_stop(stop, id)
+            .expect("confirming twice is fine");
         // Local ids are never reused.
         let next = s
             .tx_begin(&record(1, "TAG1"), &msg("StartTransaction", 2))
@@ -230,29 +241,6 @@ mod suite {
             parent_id_tag: None,
             updated_at: t0() + Duration::minutes(minutes),
         }
-    }
-
-    pub fn tx_parent_id_tag_is_recorded(s: &mut dyn Store) {
-        let id = s
-            .tx_begin(
-                &TransactionRecord::new(1, "TAG1", 0, t0()),
-                &msg("StartTransaction", 0),
-            )
-            .expect("begin");
-        assert_eq!(
-            s.tx_get(id).expect("get").expect("present").parent_id_tag,
-            None
-        );
-        s.tx_set_parent_id_tag(id, "GROUP").expect("set parent");
-        assert_eq!(
-            s.tx_get(id)
-                .expect("get")
-                .expect("present")
-                .parent_id_tag
-                .as_deref(),
-            Some("GROUP")
-        );
-        assert!(s.tx_set_parent_id_tag(id + 1, "GROUP").is_err());
     }
 
     pub fn auth_cache_round_trip_ignores_case(s: &mut dyn Store) {
@@ -650,16 +638,16 @@ macro_rules! conformance {
                 run(suite::tx_begin_assigns_ids_and_queues_the_start);
             }
             #[test]
-            fn transaction_id_is_recorded() {
-                run(suite::transaction_id_is_recorded);
+            fn confirmed_start_records_the_id_and_leaves_the_queue_together() {
+                run(suite::confirmed_start_records_the_id_and_leaves_the_queue_together);
             }
             #[test]
             fn tx_end_stops_and_queues_the_stop() {
                 run(suite::tx_end_stops_and_queues_the_stop);
             }
             #[test]
-            fn tx_forget_removes_only_stopped() {
-                run(suite::tx_forget_removes_only_stopped);
+            fn confirmed_stop_forgets_only_stopped_transactions() {
+                run(suite::confirmed_stop_forgets_only_stopped_transactions);
             }
             #[test]
             fn kv_round_trip() {
@@ -676,10 +664,6 @@ macro_rules! conformance {
             #[test]
             fn tx_sample_records_the_last_reading_and_queues() {
                 run(suite::tx_sample_records_the_last_reading_and_queues);
-            }
-            #[test]
-            fn tx_parent_id_tag_is_recorded() {
-                run(suite::tx_parent_id_tag_is_recorded);
             }
             #[test]
             fn auth_cache_round_trip_ignores_case() {
@@ -714,18 +698,17 @@ conformance!(memory);
 
 #[test]
 fn sqlite_in_memory_passes_the_suite_too() {
-    let cases: [fn(&mut dyn Store); 14] = [
+    let cases: [fn(&mut dyn Store); 13] = [
         suite::tx_sample_records_the_last_reading_and_queues,
-        suite::tx_parent_id_tag_is_recorded,
         suite::auth_cache_round_trip_ignores_case,
         suite::auth_cache_evicts_not_valid_then_oldest,
         suite::config_round_trip_and_overwrite,
         suite::queue_is_fifo_with_increasing_sequence_numbers,
         suite::attempts_are_recorded,
         suite::tx_begin_assigns_ids_and_queues_the_start,
-        suite::transaction_id_is_recorded,
+        suite::confirmed_start_records_the_id_and_leaves_the_queue_together,
         suite::tx_end_stops_and_queues_the_stop,
-        suite::tx_forget_removes_only_stopped,
+        suite::confirmed_stop_forgets_only_stopped_transactions,
         suite::kv_round_trip,
         suite::reservations_round_trip_replace_and_remove,
         suite::charging_profiles_round_trip_replace_and_remove,

@@ -27,7 +27,8 @@ fn data_survives_close_and_reopen() {
                 &QueuedMessage::new("StartTransaction", json!({"a": 1}), None),
             )
             .expect("begin");
-        s.tx_set_transaction_id(id, 17).expect("txid");
+        let (start, _) = s.queue_front().expect("front").expect("queued");
+        s.tx_confirm_start(start, id, 17, None).expect("txid");
         let seq = s
             .queue_push(&QueuedMessage::new(
                 "MeterValues",
@@ -51,9 +52,10 @@ fn data_survives_close_and_reopen() {
     assert_eq!(open[0].local_id, local_id);
     assert_eq!(open[0].transaction_id, Some(17));
     assert_eq!(open[0].started_at, record().started_at);
-    assert_eq!(s.queue_len().expect("len"), 2);
+    // The confirmed StartTransaction left the queue with its id recorded.
+    assert_eq!(s.queue_len().expect("len"), 1);
     let (_, front) = s.queue_front().expect("front").expect("present");
-    assert_eq!(front.action, "StartTransaction");
+    assert_eq!(front.action, "MeterValues");
     // Sequence numbers keep increasing across a reopen, even after the queue is drained.
     while let Some((seq, _)) = s.queue_front().expect("front") {
         s.queue_remove(seq).expect("remove");

@@ -96,6 +96,10 @@ impl Station {
             tracing::info!("remote start with a profile that is not a TxProfile");
             return None;
         }
+        if let Some(Err(why)) = req.charging_profile.as_ref().map(|p| self.check_profile(p)) {
+            tracing::info!("remote start with a charging profile that cannot apply: {why}");
+            return None;
+        }
         match req.connector_id {
             Some(id) => {
                 let id = u32::try_from(id).ok().filter(|&id| id > 0)?;

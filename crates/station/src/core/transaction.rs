@@ -210,71 +210,85 @@ impl Station {
         }
     }
 
+    /// The Central System answered the durable message at `seq`: it leaves the store's
+    /// queue in the same write that records what the answer means for its transaction.
+    /// False when the answer is unusable (a StartTransaction.conf that fails its schema): the
+    /// message stays queued and counts as a failed attempt.
     pub(crate) fn on_transaction_message_delivered(
         &mut self,
         action: Action,
+        seq: u64,
         local_tx: Option<i64>,
         payload: Value,
         now: DateTime<Utc>,
-    ) {
-        let Some(local) = local_tx else { return };
-        match action {
-            Action::StartTransaction => {
+    ) -> bool {
+        match (action, local_tx) {
+            (Action::StartTransaction, Some(local)) => {
                 let conf = match ocpp::decode::<StartTransactionResponse>(&payload) {
                     Ok(conf) => conf,
                     Err(e) => {
                         tracing::warn!("invalid StartTransaction.conf: {}", e.description);
-                        return;
+                        return false;
                     }
                 };
-                if let Err(e) = self.store.tx_set_transaction_id(local, conf.transaction_id) {
-                    tracing::error!("cannot record transaction id: {e}");
-                }
-                self.on_start_id_tag_info(local, &conf.id_tag_info, now);
-                let mut deauthorized = None;
-                let mut started_on = None;
-                for c in self.connectors.iter_mut() {
-                    if let Some(tx) = c.tx.as_mut().filter(|t| t.local_id == local) {
-                        tx.transaction_id = Some(conf.transaction_id);
-                        started_on = Some(c.id);
-                        if conf.id_tag_info.status != AuthorizationStatus::Accepted {
-                            deauthorized = Some(c.id);
-                        }
-                    }
-                }
-                if let Some(connector) = started_on {
-                    self.smart_charging_tx_id(connector, conf.transaction_id);
-                }
-                if let Some(connector) = deauthorized {
-                    if self.config.bool("StopTransactionOnInvalidId") {
-                        self.stop_transaction(connector, Reason::DeAuthorized, None, now);
-                    } else {
-                        // Only energy delivery stops, after MaxEnergyOnInvalidId (C-03).
-                        self.deauthorized.insert(local);
-                        self.invalid_id_energy_cap();
-                    }
-                }
+                self.on_start_confirmed(seq, local, conf, now);
             }
-            Action::StopTransaction => {
+            (Action::StopTransaction, Some(local)) => {
                 if let Ok(conf) = ocpp::decode::<StopTransactionResponse>(&payload) {
                     self.on_stop_id_tag_info(local, conf.id_tag_info.as_ref(), now);
                 }
-                self.forget_transaction(local)
+                self.forget_transaction(seq, local)
             }
-            _ => {}
+            _ => {
+                if let Err(e) = self.store.queue_remove(seq) {
+                    tracing::error!("cannot remove delivered message: {e}");
+                }
+            }
         }
+        true
     }
 
-    /// StartTransaction.conf's idTagInfo: into the authorization cache, and its parentIdTag
-    /// recorded for a stop by another card of the same group.
-    fn on_start_id_tag_info(&mut self, local: i64, info: &ocpp::IdTagInfo, now: DateTime<Utc>) {
-        let Ok(Some(rec)) = self.store.tx_get(local) else {
-            return;
-        };
-        self.update_auth_cache(&rec.id_tag, info, now);
-        if let Some(parent) = &info.parent_id_tag {
-            if let Err(e) = self.store.tx_set_parent_id_tag(local, parent.as_str()) {
-                tracing::error!("cannot record the parentIdTag: {e}");
+    fn on_start_confirmed(
+        &mut self,
+        seq: u64,
+        local: i64,
+        conf: StartTransactionResponse,
+        now: DateTime<Utc>,
+    ) {
+        let parent = conf.id_tag_info.parent_id_tag.as_ref().map(|p| p.as_str());
+        if let Err(e) = self
+            .store
+            .tx_confirm_start(seq, local, conf.transaction_id, parent)
+        {
+            tracing::error!("cannot record transaction id: {e}");
+            if let Err(e) = self.store.queue_remove(seq) {
+                tracing::error!("cannot remove delivered message: {e}");
+            }
+        }
+        if let Ok(Some(rec)) = self.store.tx_get(local) {
+            self.update_auth_cache(&rec.id_tag, &conf.id_tag_info, now);
+        }
+        let mut deauthorized = None;
+        let mut started_on = None;
+        for c in self.connectors.iter_mut() {
+            if let Some(tx) = c.tx.as_mut().filter(|t| t.local_id == local) {
+                tx.transaction_id = Some(conf.transaction_id);
+                started_on = Some(c.id);
+                if conf.id_tag_info.status != AuthorizationStatus::Accepted {
+                    deauthorized = Some(c.id);
+                }
+            }
+        }
+        if let Some(connector) = started_on {
+            self.smart_charging_tx_id(connector, conf.transaction_id);
+        }
+        if let Some(connector) = deauthorized {
+            if self.config.bool("StopTransactionOnInvalidId") {
+                self.stop_transaction(connector, Reason::DeAuthorized, None, now);
+            } else {
+                // Only energy delivery stops, after MaxEnergyOnInvalidId (C-03).
+                self.deauthorized.insert(local);
+                self.invalid_id_energy_cap();
             }
         }
     }
@@ -295,15 +309,31 @@ impl Station {
         self.update_auth_cache(&id_tag, info, now);
     }
 
-    pub(crate) fn on_transaction_message_dropped(&mut self, action: Action, local_tx: Option<i64>) {
-        if let (Action::StopTransaction, Some(local)) = (action, local_tx) {
-            self.forget_transaction(local);
+    /// A durable message failed TransactionMessageAttempts times: it goes, and with a
+    /// StopTransaction its transaction.
+    pub(crate) fn on_transaction_message_dropped(
+        &mut self,
+        action: Action,
+        seq: u64,
+        local_tx: Option<i64>,
+    ) {
+        match (action, local_tx) {
+            (Action::StopTransaction, Some(local)) => self.forget_transaction(seq, local),
+            _ => {
+                if let Err(e) = self.store.queue_remove(seq) {
+                    tracing::error!("cannot drop the message: {e}");
+                }
+            }
         }
     }
 
-    fn forget_transaction(&mut self, local: i64) {
-        if let Err(e) = self.store.tx_forget(local) {
+    fn forget_transaction(&mut self, seq: u64, local: i64) {
+        if let Err(e) = self.store.tx_confirm_stop(seq, local) {
             tracing::error!("cannot forget delivered transaction: {e}");
+            // The message must go all the same, or it would be sent again forever.
+            if let Err(e) = self.store.queue_remove(seq) {
+                tracing::error!("cannot remove delivered message: {e}");
+            }
         }
     }
 }

@@ -221,7 +221,7 @@ impl Station {
     }
 
     /// The limits of this station (SC-1) and the schedule rules.
-    fn check_profile(&self, profile: &ChargingProfile) -> Result<(), String> {
+    pub(crate) fn check_profile(&self, profile: &ChargingProfile) -> Result<(), String> {
         let max_level = self.config.int("ChargeProfileMaxStackLevel");
         if profile.stack_level < 0 || i64::from(profile.stack_level) > max_level {
             return Err(format!(
@@ -357,7 +357,12 @@ impl Station {
         }
         let unit = req.charging_rate_unit.unwrap_or(ChargingRateUnitType::A);
         let ctx = self.schedule_context(connector);
-        let schedule = schedule::composite(&self.smart.profiles, &ctx, now, req.duration, unit);
+        let mut schedule = schedule::composite(&self.smart.profiles, &ctx, now, req.duration, unit);
+        let hardware_max = match unit {
+            ChargingRateUnitType::A => self.cfg.max_current_a,
+            ChargingRateUnitType::W => self.cfg.max_power_w,
+        };
+        schedule::cap_limits(&mut schedule, hardware_max);
         let response = if schedule.charging_schedule_period.is_empty() {
             rejected
         } else {

@@ -417,6 +417,20 @@ pub fn composite(
     composite_with_default(profiles, ctx, start, duration_s, unit, None)
 }
 
+/// Lowers every limit of `schedule` to at most `max` (the hardware's maximum in the
+/// schedule's unit), merging the periods that become equal.
+pub fn cap_limits(schedule: &mut ChargingSchedule, max: f64) {
+    let mut capped: Vec<ChargingSchedulePeriod> = Vec::new();
+    for mut period in schedule.charging_schedule_period.drain(..) {
+        period.limit = period.limit.min(round_tenth(max));
+        if capped.last().is_some_and(|p| p.limit == period.limit) {
+            continue;
+        }
+        capped.push(period);
+    }
+    schedule.charging_schedule_period = capped;
+}
+
 /// Like [`composite`], but stretches where no profile applies get `default` (e.g. the
 /// hardware maximum), so with `Some` the schedule always covers the whole `duration_s`
 /// (unless cut at [`MAX_COMPOSITE_PERIODS`]).
