@@ -1,7 +1,11 @@
 //! TC_032_2 under stress: the station process is killed with SIGKILL at random points of
-//! charging sessions, 50 times in a row (fixed seed), and restarted on the same data
-//! directory. Against the Central System's record: every transaction that started is stopped
-//! exactly once, meter values are monotonic, and nothing is left undelivered.
+//! charging sessions on a random connector (sometimes stopped, sometimes unplugged, sometimes
+//! with the Central System gone), 50 times in a row (fixed seed), and restarted on the same
+//! data directory. Against the Central System's record: every transaction that started is
+//! stopped exactly once, meter values are monotonic, and nothing is left undelivered.
+//!
+//! The long soak is the same test with more kills (and another seed if you like):
+//! `CHARGEPOINT_CRASH_RUNS=1000 CHARGEPOINT_CRASH_SEED=7 cargo test --release --test crash -- --nocapture`.
 
 use csms::{CentralSystem, CsmsConfig, CsmsEvent, Direction};
 use serde_json::Value;
@@ -13,6 +17,16 @@ use std::time::Duration;
 
 const RUNS: usize = 50;
 const SEED: u64 = 0x5eed_2026_0325;
+
+/// `name` from the environment as a number, else `default` (the soak sets them).
+fn setting(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("{name} must be a whole number, not {v:?}")),
+        Err(_) => default,
+    }
+}
 const STATION: &str = "CRASH-CP";
 
 /// xorshift64*: enough randomness for kill points, reproducible from the seed.
@@ -78,7 +92,9 @@ impl Drop for StationProcess {
     }
 }
 
-async fn connector1(http: &reqwest::Client, control: &str) -> Option<Value> {
+/// The station's state once its control API answers (and, with `online`, once it is
+/// connected to the Central System).
+async fn state(http: &reqwest::Client, control: &str, online: bool) -> Option<Value> {
     let state: Value = http
         .get(format!("{control}/api/state"))
         .send()
@@ -87,26 +103,26 @@ async fn connector1(http: &reqwest::Client, control: &str) -> Option<Value> {
         .json()
         .await
         .ok()?;
-    if state["connected"] != true {
+    if online && state["connected"] != true {
         return None;
     }
-    Some(state["connectors"][0].clone())
+    Some(state)
 }
 
-async fn wait_connected(http: &reqwest::Client, control: &str) -> Value {
-    for _ in 0..200 {
-        if let Some(c) = connector1(http, control).await {
-            return c;
+async fn wait_up(http: &reqwest::Client, control: &str, online: bool) -> Value {
+    for _ in 0..400 {
+        if let Some(state) = state(http, control, online).await {
+            return state;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("the station did not come up at {control}");
 }
 
-async fn post(http: &reqwest::Client, control: &str, verb: &str, body: Value) {
+async fn post(http: &reqwest::Client, control: &str, connector: u64, verb: &str, body: Value) {
     // The answer does not matter: a refused action (e.g. plug when plugged) is fine here.
     let _ = http
-        .post(format!("{control}/api/connectors/1/{verb}"))
+        .post(format!("{control}/api/connectors/{connector}/{verb}"))
         .json(&body)
         .send()
         .await;
@@ -146,41 +162,50 @@ async fn tc_032_2_power_loss_at_random_points_loses_nothing() {
     let config = dir.path().join("station.toml");
     std::fs::write(
         &config,
-        "[ocpp]\nMeterValueSampleInterval = 1\nClockAlignedDataInterval = 0\n",
+        "[ocpp]\nMeterValueSampleInterval = 1\nClockAlignedDataInterval = 0\n\
+         AllowOfflineTxForUnknownId = true\n",
     )
     .unwrap();
     let url = csms.base_url();
+    // Where no Central System listens: a run with it gone charges offline.
+    let gone = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        format!("ws://{}/ocpp", l.local_addr().expect("its address"))
+    };
     let http = reqwest::Client::new();
-    let mut rng = Rng(SEED);
+    let runs = setting("CHARGEPOINT_CRASH_RUNS", RUNS as u64);
+    let mut rng = Rng(setting("CHARGEPOINT_CRASH_SEED", SEED));
 
-    for run in 0..RUNS {
-        let mut station = StationProcess::spawn(&url, &data, &config);
-        let c = wait_connected(&http, &station.control).await;
+    for run in 0..runs {
+        let online = rng.below(5) != 0;
+        let mut station = StationProcess::spawn(if online { &url } else { &gone }, &data, &config);
+        let state = wait_up(&http, &station.control, online).await;
         let control = station.control.clone();
-        if c["transactionId"].is_null() {
-            post(&http, &control, "plug", Value::Null).await;
+        let connector = 1 + rng.below(2);
+        if state["connectors"][connector as usize - 1]["transactionId"].is_null() {
+            post(&http, &control, connector, "plug", Value::Null).await;
             let tag = format!("TAG-{run}");
-            post(
-                &http,
-                &control,
-                "authorize",
-                serde_json::json!({ "idTag": tag }),
-            )
-            .await;
+            let body = serde_json::json!({ "idTag": tag });
+            post(&http, &control, connector, "authorize", body).await;
         }
         match rng.below(4) {
-            0 => post(&http, &control, "stop", Value::Null).await,
-            1 => post(&http, &control, "unplug", Value::Null).await,
+            0 => post(&http, &control, connector, "stop", Value::Null).await,
+            1 => post(&http, &control, connector, "unplug", Value::Null).await,
             _ => {}
         }
         tokio::time::sleep(Duration::from_millis(rng.below(900))).await;
         station.kill();
+        if runs > RUNS as u64 && (run + 1) % 50 == 0 {
+            println!("{} kills", run + 1);
+        }
     }
 
     // Back for good: stop what runs and let everything be delivered.
     let station = StationProcess::spawn(&url, &data, &config);
-    wait_connected(&http, &station.control).await;
-    post(&http, &station.control, "stop", Value::Null).await;
+    wait_up(&http, &station.control, true).await;
+    for connector in [1, 2] {
+        post(&http, &station.control, connector, "stop", Value::Null).await;
+    }
     let mut quiet_for = 0;
     let mut last = 0;
     // Bounded: a transaction the station never stops must fail the test, not hang it.
@@ -243,11 +268,14 @@ async fn tc_032_2_power_loss_at_random_points_loses_nothing() {
         );
         assert!(t.meter_stop.unwrap() >= t.meter_start, "{t:?}");
     }
-    // The meter keeps its register through the kills: each session starts where the last
-    // one's meter stopped, or later.
+    // The meter keeps its register through the kills: each session on a connector starts
+    // where the last one's meter stopped, or later.
     let mut by_id = transactions.clone();
-    by_id.sort_by_key(|t| t.transaction_id);
-    for pair in by_id.windows(2) {
+    by_id.sort_by_key(|t| (t.connector_id, t.transaction_id));
+    for pair in by_id
+        .windows(2)
+        .filter(|pair| pair[0].connector_id == pair[1].connector_id)
+    {
         assert!(
             pair[1].meter_start >= pair[0].meter_stop.unwrap(),
             "meter ran backwards between {:?} and {:?}",
@@ -310,7 +338,7 @@ async fn tc_032_2_power_loss_at_random_points_loses_nothing() {
     assert_eq!(store.queue_len().unwrap(), 0);
     assert!(store.tx_open().unwrap().is_empty());
     println!(
-        "{RUNS} kills: {} transactions, {power_losses} stopped by power loss, {} StartTransaction frames for {} starts",
+        "{runs} kills: {} transactions, {power_losses} stopped by power loss, {} StartTransaction frames for {} starts",
         transactions.len(),
         starts.len(),
         distinct_starts.len()
