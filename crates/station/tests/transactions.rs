@@ -261,6 +261,34 @@ fn transaction_messages_are_retried_then_dropped_after_the_attempts() {
 }
 
 #[test]
+fn an_unusable_start_transaction_conf_is_retried_not_taken_as_delivered() {
+    // Taking it as delivered would leave the transaction without an id, and its
+    // StopTransaction would carry -1.
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.card(1, "TAG1");
+    h.answer_all_but("StartTransaction");
+    let start = h.expect_call("StartTransaction");
+    h.answer(&start, json!({"transactionId": "seven"}));
+    h.answer_all();
+    h.advance(60);
+    let again = h.expect_call("StartTransaction");
+    assert_eq!(again.payload, start.payload, "re-sent as it was");
+    h.answer(
+        &again,
+        json!({"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+    );
+    h.card(1, "TAG1");
+    let calls = h.answer_all();
+    let stop = calls
+        .iter()
+        .find(|c| c.action == "StopTransaction")
+        .expect("a StopTransaction");
+    assert_eq!(stop.payload["transactionId"], 7);
+}
+
+#[test]
 fn tc_032_2_power_loss_stops_the_transaction_after_restart() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("station.db");
