@@ -483,6 +483,7 @@ fn every_crash_point(session: Session) {
             failures.push(format!("power cut at #{at} {point}: {:#?}", run.problems));
         }
     }
+    println!("{} crash points, each cut once", dry.points.len());
     assert!(
         failures.is_empty(),
         "{} of {} crash points lose or repeat something:\n{}",
