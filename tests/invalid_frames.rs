@@ -72,6 +72,7 @@ fn cases() -> Vec<(&'static str, String, Expect)> {
         ("null startSchedule in a charging profile", r#"[2, "c44", "SetChargingProfile", {"connectorId": 1, "csChargingProfiles": {"chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile", "chargingProfileKind": "Absolute", "chargingSchedule": {"chargingRateUnit": "A", "startSchedule": null, "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}}}]"#.into(), Error("c44", TypeConstraintViolation)),
         ("null idTagInfo in a local list entry", r#"[2, "c45", "SendLocalList", {"listVersion": 1, "updateType": "Full", "localAuthorizationList": [{"idTag": "A", "idTagInfo": null}]}]"#.into(), Error("c45", TypeConstraintViolation)),
         ("null retries on GetDiagnostics", r#"[2, "c46", "GetDiagnostics", {"location": "ftp://127.0.0.1/", "retries": null}]"#.into(), Error("c46", TypeConstraintViolation)),
+        ("location not a URI", r#"[2, "c47", "GetDiagnostics", {"location": "not a uri"}]"#.into(), Error("c47", TypeConstraintViolation)),
         // --- answers: never answered ---
         ("CALLRESULT for no CALL", r#"[3, "c37", {}]"#.into(), Nothing),
         ("CALLERROR for no CALL", r#"[4, "c38", "GenericError", "", {}]"#.into(), Nothing),

@@ -46,7 +46,8 @@
 //! `null` is a `TypeConstraintViolation` wherever it appears: no OCPP 1.6
 //! schema allows it, and an optional field is left out, not set to `null`.
 //!
-//! Known leniency: `uri` formats are not checked.
+//! A `uri` that is not an absolute RFC 3986 URI is a `TypeConstraintViolation`, like a
+//! malformed date-time.
 //!
 //! # Example
 //! ```

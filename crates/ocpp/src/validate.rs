@@ -37,6 +37,20 @@ pub fn option_tenths<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Optio
     Ok(Option::<Wrapped>::deserialize(deserializer)?.map(|Wrapped(v)| v))
 }
 
+/// `deserialize_with` for a string with `format: uri`: an absolute RFC 3986 URI (scheme
+/// first), as JSON schema validators read it. A malformed one is a TypeConstraintViolation,
+/// like a malformed date-time.
+pub fn uri<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    match fluent_uri::Uri::parse(text.as_str()) {
+        Ok(_) => Ok(text),
+        Err(e) => Err(constraint_error::<D::Error>(
+            ErrorCode::TypeConstraintViolation,
+            format_args!("{text:?} is not a URI: {e}"),
+        )),
+    }
+}
+
 /// `deserialize_with` for a `Vec` with `minItems: 1`.
 pub fn non_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where

@@ -10,7 +10,8 @@ use crate::CiString;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetDiagnosticsRequest {
-    /// URI to upload to (format `uri`, not validated here).
+    /// URI to upload to (format `uri`: an absolute RFC 3986 URI).
+    #[serde(deserialize_with = "crate::validate::uri")]
     pub location: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<i32>,

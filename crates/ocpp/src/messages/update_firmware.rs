@@ -9,7 +9,8 @@ use crate::request::impl_request;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateFirmwareRequest {
-    /// URI to download from (format `uri`, not validated here).
+    /// URI to download from (format `uri`: an absolute RFC 3986 URI).
+    #[serde(deserialize_with = "crate::validate::uri")]
     pub location: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<i32>,
