@@ -1,4 +1,5 @@
-//! `chargepoint run` and `chargepoint csms`: long-running until a signal asks them to stop.
+//! `chargepoint run` and `chargepoint csms`: long-running until a signal asks them to stop;
+//! `chargepoint fuzz`: until its frames are sent.
 
 use crate::clock::ScaledClock;
 use crate::runner::StationHandle;
@@ -122,6 +123,27 @@ pub async fn run_csms(opts: CsmsOptions) -> anyhow::Result<()> {
     wait_for_signal().await;
     csms.shutdown().await;
     Ok(())
+}
+
+/// `chargepoint fuzz`: run the wire fuzzer, print its summary, write `report.json` into
+/// `report_dir`. True when the station passed.
+pub async fn run_fuzz(
+    cfg: wirefuzz::FuzzConfig,
+    report_dir: Option<&std::path::Path>,
+) -> anyhow::Result<bool> {
+    let frames = cfg.frames;
+    let fuzzer = wirefuzz::Fuzzer::bind(cfg).await?;
+    println!(
+        "fuzz: listening; the station connects to ws://{}/<any path>/<ID> ({frames} frames)",
+        fuzzer.local_addr()
+    );
+    let report = fuzzer.run().await?;
+    print!("{}", report.summary());
+    if let Some(dir) = report_dir {
+        let path = report.write(dir)?;
+        println!("report: {}", path.display());
+    }
+    Ok(report.passed)
 }
 
 async fn wait_for_signal() {

@@ -38,6 +38,41 @@ enum Command {
     /// Write a test PKI (root CA, Central System certificate for localhost/127.0.0.1,
     /// charge point certificate) for the security profiles. Not for production.
     Pki(PkiArgs),
+    /// Play the Central System for a station under test and send it schema-derived,
+    /// mutated frames, judging every answer (exit status 1 on a violation or a dead station).
+    Fuzz(FuzzArgs),
+}
+
+#[derive(clap::Args)]
+struct FuzzArgs {
+    /// Address to listen on; the station connects to ws://ADDR/<any path>/<ID>.
+    #[arg(long)]
+    listen: SocketAddr,
+    /// Frames to send.
+    #[arg(long)]
+    frames: u64,
+    /// Seed of the frame sequence [default: random, printed in the report].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Directory to write report.json to.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Directory with the official OCPP 1.6 JSON schemas [default: $OCPP_SCHEMA_DIR, else
+    /// the Python `ocpp` package's v16/schemas].
+    #[arg(long)]
+    schemas: Option<PathBuf>,
+    /// control=http://HOST:PORT: plug cables in through our simulator's control API.
+    #[arg(long)]
+    operator: Option<String>,
+    /// Seconds an answer may take.
+    #[arg(long, default_value_t = 30)]
+    answer_timeout: u64,
+    /// Seconds a disconnected station may take to come back before it counts as dead.
+    #[arg(long, default_value_t = 60)]
+    reconnect_timeout: u64,
+    /// Seconds to wait for the station's first connection.
+    #[arg(long, default_value_t = 300)]
+    connect_timeout: u64,
 }
 
 #[derive(clap::Args)]
@@ -168,6 +203,18 @@ fn registration_status(s: &str) -> Result<ocpp::RegistrationStatus, String> {
         .map_err(|_| format!("{s:?}: expected Accepted, Pending or Rejected"))
 }
 
+/// `fuzz` found a violation or a dead station: exit status 1 (2 is for usage errors).
+#[derive(Debug)]
+struct FuzzFailed;
+
+impl std::fmt::Display for FuzzFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the station failed the fuzz run (see the report)")
+    }
+}
+
+impl std::error::Error for FuzzFailed {}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_log = match cli.command {
@@ -211,6 +258,10 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(dispatch(cli.command, capture)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<FuzzFailed>() => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
@@ -263,5 +314,19 @@ async fn dispatch(command: Command, capture: LogCapture) -> anyhow::Result<()> {
         }
         Command::Pki(args) => commands::write_pki(&args.out, &args.id, args.days),
         Command::Bench(args) => bench::run(args.requests).await,
+        Command::Fuzz(args) => {
+            let mut cfg = wirefuzz::FuzzConfig::new(args.listen, args.frames);
+            cfg.seed = args.seed.unwrap_or_else(rand::random::<u64>);
+            cfg.schemas = args.schemas;
+            cfg.operator = args.operator;
+            cfg.answer_timeout = std::time::Duration::from_secs(args.answer_timeout);
+            cfg.reconnect_timeout = std::time::Duration::from_secs(args.reconnect_timeout);
+            cfg.connect_timeout = std::time::Duration::from_secs(args.connect_timeout);
+            cfg.progress = true;
+            if !commands::run_fuzz(cfg, args.report.as_deref()).await? {
+                return Err(FuzzFailed.into());
+            }
+            Ok(())
+        }
     }
 }
