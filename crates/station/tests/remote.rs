@@ -524,3 +524,45 @@ fn data_transfer_goes_to_the_registered_vendor_handler() {
         json!({"status": "UnknownVendorId"})
     );
 }
+
+#[test]
+fn an_unlock_answer_waiting_for_the_lock_is_dropped_with_the_link() {
+    // Found by the station fuzz target: the answer went out on a link that was gone.
+    let mut h = with_lock();
+    h.boot();
+    assert!(unlock(&mut h, 1).is_none());
+    h.input(Input::Disconnected);
+    h.input(Input::UnlockResult {
+        connector: 1,
+        unlocked: true,
+    });
+    assert!(h.sent.is_empty(), "sent {:?}", h.sent);
+    // On the next link the station does not answer a CALL of the old one either.
+    h.input(Input::Connected);
+    let calls = h.answer_all();
+    assert!(
+        calls.iter().all(|c| c.action != "UnlockConnector"),
+        "{calls:?}"
+    );
+    assert!(h.sent.is_empty(), "sent {:?}", h.sent);
+}
+
+#[test]
+fn an_unlock_answer_waiting_for_the_lock_is_not_sent_once_rejected() {
+    // Found by the station fuzz target: section 4.2 wants silence while Rejected, even for
+    // a request that came before the rejection.
+    let mut h = with_lock();
+    h.input(Input::Connected);
+    let boot = h.expect_call("BootNotification");
+    assert!(unlock(&mut h, 1).is_none());
+    let now = ocpp::datetime::format(&h.now);
+    h.answer(
+        &boot,
+        json!({"status": "Rejected", "currentTime": now, "interval": 60}),
+    );
+    h.input(Input::UnlockResult {
+        connector: 1,
+        unlocked: true,
+    });
+    assert!(h.sent.is_empty(), "sent {:?}", h.sent);
+}

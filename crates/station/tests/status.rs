@@ -221,3 +221,26 @@ fn ev_communication_error_is_a_warning_that_suspends_the_evse() {
     });
     h.expect_no_call();
 }
+
+#[test]
+fn a_status_change_before_registration_sets_no_deadline_in_the_past() {
+    // Found by the station fuzz target: the change could not be reported yet, but its
+    // deadline stayed in the past, so the drivers' loop woke again at once, forever.
+    let mut h = Harness::new();
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.advance(10);
+    assert!(
+        h.station.poll_timeout().is_none_or(|t| t > h.now),
+        "deadline {:?} is not after now {}",
+        h.station.poll_timeout(),
+        h.now
+    );
+    // Once registered, the change is reported.
+    let calls = h.boot();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.action == "StatusNotification" && c.payload["status"] == "Preparing"),
+        "{calls:?}"
+    );
+}

@@ -26,6 +26,9 @@ impl Station {
         for c in &mut self.connectors {
             c.authorizing = None;
         }
+        // The UnlockConnector.req waiting for the lock came on the link that is gone: its
+        // answer has nowhere to go (the lock still opens).
+        self.unlocks.clear();
     }
 
     /// Whether a BootNotification should go out now.
@@ -114,7 +117,10 @@ impl Station {
             RegistrationStatus::Rejected => {
                 self.boot = BootStatus::Rejected {
                     retry_at: now + retry,
-                }
+                };
+                // While Rejected the station answers nothing (section 4.2), not even the
+                // UnlockConnector.req that came before and still waits for the lock.
+                self.unlocks.clear();
             }
         }
     }

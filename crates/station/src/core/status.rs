@@ -55,6 +55,12 @@ impl Station {
 
     /// When the next held-back status becomes due.
     pub(crate) fn status_deadline(&self) -> Option<DateTime<Utc>> {
+        // Nothing is reported before the link is up and the registration Accepted (then
+        // everything due goes at once): a deadline now would only wake the drivers in a
+        // loop, since it stays in the past (found by the station fuzz target).
+        if !(self.online && self.boot == BootStatus::Accepted) {
+            return None;
+        }
         let hold = self.minimum_status_duration();
         self.connectors
             .iter()
