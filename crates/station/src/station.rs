@@ -259,13 +259,19 @@ impl Station {
             self.firmware_deadline(),
             self.certificate_deadline(),
         ];
-        if self.boot == BootStatus::Accepted {
-            deadlines.push(self.next_heartbeat);
+        // Heartbeats and BootNotification retries only go over a link: while offline their
+        // deadlines would stay in the past and wake the drivers in a loop (found by the
+        // station fuzz target). Connected brings them back.
+        if self.online {
+            if self.boot == BootStatus::Accepted {
+                deadlines.push(self.next_heartbeat);
+            }
+            if let BootStatus::Pending { retry_at } | BootStatus::Rejected { retry_at } = self.boot
+            {
+                deadlines.push(Some(retry_at));
+            }
         }
         deadlines.push(self.reset.as_ref().map(|r| r.deadline));
-        if let BootStatus::Pending { retry_at } | BootStatus::Rejected { retry_at } = self.boot {
-            deadlines.push(Some(retry_at));
-        }
         for c in &self.connectors {
             deadlines.push(c.authorization.as_ref().map(|a| a.expires));
             deadlines.push(c.tx.as_ref().and_then(|t| t.next_sample));

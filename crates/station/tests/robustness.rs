@@ -33,6 +33,29 @@ fn an_invalid_answer_to_boot_notification_is_retried_not_trusted() {
     h.expect_call("BootNotification");
 }
 
+#[test]
+fn offline_no_deadline_stays_in_the_past() {
+    // Found by the station fuzz target: the heartbeat's (and a BootNotification retry's)
+    // deadline stayed in the past while offline, so the drivers' loop woke again at once.
+    let mut h = Harness::new();
+    h.boot();
+    h.input(station::Input::Disconnected);
+    for minutes in [1, 10, 60] {
+        h.advance(minutes * 60);
+        assert!(
+            h.station.poll_timeout().is_none_or(|t| t > h.now),
+            "offline: deadline {:?} is not after now {}",
+            h.station.poll_timeout(),
+            h.now
+        );
+    }
+    // Back online, the heartbeat is due again.
+    h.input(station::Input::Connected);
+    h.answer_all();
+    h.advance(300);
+    assert!(h.take_calls().iter().any(|c| c.action == "Heartbeat"));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
