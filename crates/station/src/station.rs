@@ -259,16 +259,19 @@ impl Station {
             self.firmware_deadline(),
             self.certificate_deadline(),
         ];
-        // Heartbeats and BootNotification retries only go over a link: while offline their
-        // deadlines would stay in the past and wake the drivers in a loop (found by the
-        // station fuzz target). Connected brings them back.
+        // Heartbeats and BootNotification retries only go over a link, and a retry only
+        // when no CALL is in flight (that CALL's deadline or answer wakes the station):
+        // otherwise their deadlines would stay in the past and wake the drivers in a loop
+        // (found by the station fuzz target).
         if self.online {
             if self.boot == BootStatus::Accepted {
                 deadlines.push(self.next_heartbeat);
             }
             if let BootStatus::Pending { retry_at } | BootStatus::Rejected { retry_at } = self.boot
             {
-                deadlines.push(Some(retry_at));
+                if self.outbox.is_idle() {
+                    deadlines.push(Some(retry_at));
+                }
             }
         }
         deadlines.push(self.reset.as_ref().map(|r| r.deadline));

@@ -56,6 +56,38 @@ fn offline_no_deadline_stays_in_the_past() {
     assert!(h.take_calls().iter().any(|c| c.action == "Heartbeat"));
 }
 
+#[test]
+fn a_boot_notification_retry_waits_for_the_call_in_flight_without_spinning() {
+    // Found by the station fuzz target: TriggerMessage(BootNotification) while Pending
+    // moved the retry to now, but a CALL in flight held it back, and the deadline stayed
+    // at now: the drivers' loop woke again at once until that CALL was answered.
+    let mut h = Harness::new();
+    h.input(station::Input::Connected);
+    let boot = h.expect_call("BootNotification");
+    let now = ocpp::datetime::format(&h.now);
+    h.answer(
+        &boot,
+        json!({"status": "Pending", "currentTime": now, "interval": 60}),
+    );
+    let trigger = json!({"requestedMessage": "StatusNotification", "connectorId": 1});
+    h.csms_call("TriggerMessage", trigger);
+    let status = h.expect_call("StatusNotification");
+    h.csms_call(
+        "TriggerMessage",
+        json!({"requestedMessage": "BootNotification"}),
+    );
+    h.input(station::Input::Tick);
+    assert!(
+        h.station.poll_timeout().is_none_or(|t| t > h.now),
+        "deadline {:?} is not after now {}",
+        h.station.poll_timeout(),
+        h.now
+    );
+    // Once the CALL in flight is answered, the BootNotification goes.
+    h.answer(&status, json!({}));
+    h.expect_call("BootNotification");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
