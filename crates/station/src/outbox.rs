@@ -185,6 +185,11 @@ impl Outbox {
         self.durable_not_before = None;
     }
 
+    /// When the CALL in flight times out, if one is.
+    pub fn in_flight_deadline(&self) -> Option<DateTime<Utc>> {
+        self.in_flight.as_ref().map(|f| f.deadline)
+    }
+
     /// The earliest moment the outbox wants attention.
     pub fn deadline(&self) -> Option<DateTime<Utc>> {
         match &self.in_flight {

@@ -251,8 +251,16 @@ impl Station {
 
     /// When the station wants to be woken with `Input::Tick` at the latest.
     pub fn poll_timeout(&self) -> Option<DateTime<Utc>> {
+        // A durable message's retry wait only matters while it may go (Accepted); while
+        // Pending it would stay in the past until the next BootNotification (found by the
+        // station fuzz target). A CALL in flight always has its deadline.
+        let outbox = if self.boot == BootStatus::Accepted {
+            self.outbox.deadline()
+        } else {
+            self.outbox.in_flight_deadline()
+        };
         let mut deadlines = vec![
-            self.outbox.deadline(),
+            outbox,
             self.next_aligned,
             self.status_deadline(),
             self.smart_charging_deadline(),

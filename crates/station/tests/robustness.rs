@@ -88,6 +88,41 @@ fn a_boot_notification_retry_waits_for_the_call_in_flight_without_spinning() {
     h.expect_call("BootNotification");
 }
 
+#[test]
+fn a_message_waiting_to_be_retried_sets_no_deadline_while_pending() {
+    // Found by the station fuzz target: the retry wait of a durable message stayed the
+    // deadline while the registration was Pending (when only triggered messages may go),
+    // so once it passed the drivers' loop woke again at once until the next BootNotification.
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(hal::HardwareEvent::CablePlugged { connector: 1 });
+    h.card(1, "TAG1");
+    h.answer_all_but("StartTransaction");
+    let start = h.expect_call("StartTransaction");
+    let error = ocpp::CallError::new(&start.unique_id, ocpp::ErrorCode::InternalError, "busy");
+    h.input(station::Input::Received(
+        ocpp::Frame::CallError(error).to_text(),
+    ));
+    h.answer_all();
+    h.csms_call(
+        "TriggerMessage",
+        json!({"requestedMessage": "BootNotification"}),
+    );
+    let boot = h.expect_call("BootNotification");
+    let now = ocpp::datetime::format(&h.now);
+    h.answer(
+        &boot,
+        json!({"status": "Pending", "currentTime": now, "interval": 600}),
+    );
+    h.advance(120);
+    assert!(
+        h.station.poll_timeout().is_none_or(|t| t > h.now),
+        "deadline {:?} is not after now {}",
+        h.station.poll_timeout(),
+        h.now
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
