@@ -4,6 +4,56 @@
 use crate::*;
 use serde_json::Value;
 
+/// Calls `$callback! { Name: Request, Response; ... }` with all 39 actions, so code that
+/// needs every action's types (here, the fuzz targets) names them from one list. The
+/// callback sees the type names bare: bring `ocpp::*` into scope or prefix them.
+#[macro_export]
+macro_rules! for_each_action {
+    ($callback:ident) => {
+        $callback! {
+            Authorize: AuthorizeRequest, AuthorizeResponse;
+            BootNotification: BootNotificationRequest, BootNotificationResponse;
+            CancelReservation: CancelReservationRequest, CancelReservationResponse;
+            ChangeAvailability: ChangeAvailabilityRequest, ChangeAvailabilityResponse;
+            ChangeConfiguration: ChangeConfigurationRequest, ChangeConfigurationResponse;
+            ClearCache: ClearCacheRequest, ClearCacheResponse;
+            ClearChargingProfile: ClearChargingProfileRequest, ClearChargingProfileResponse;
+            DataTransfer: DataTransferRequest, DataTransferResponse;
+            DiagnosticsStatusNotification: DiagnosticsStatusNotificationRequest, DiagnosticsStatusNotificationResponse;
+            FirmwareStatusNotification: FirmwareStatusNotificationRequest, FirmwareStatusNotificationResponse;
+            GetCompositeSchedule: GetCompositeScheduleRequest, GetCompositeScheduleResponse;
+            GetConfiguration: GetConfigurationRequest, GetConfigurationResponse;
+            GetDiagnostics: GetDiagnosticsRequest, GetDiagnosticsResponse;
+            GetLocalListVersion: GetLocalListVersionRequest, GetLocalListVersionResponse;
+            Heartbeat: HeartbeatRequest, HeartbeatResponse;
+            MeterValues: MeterValuesRequest, MeterValuesResponse;
+            RemoteStartTransaction: RemoteStartTransactionRequest, RemoteStartTransactionResponse;
+            RemoteStopTransaction: RemoteStopTransactionRequest, RemoteStopTransactionResponse;
+            ReserveNow: ReserveNowRequest, ReserveNowResponse;
+            Reset: ResetRequest, ResetResponse;
+            SendLocalList: SendLocalListRequest, SendLocalListResponse;
+            SetChargingProfile: SetChargingProfileRequest, SetChargingProfileResponse;
+            StartTransaction: StartTransactionRequest, StartTransactionResponse;
+            StatusNotification: StatusNotificationRequest, StatusNotificationResponse;
+            StopTransaction: StopTransactionRequest, StopTransactionResponse;
+            TriggerMessage: TriggerMessageRequest, TriggerMessageResponse;
+            UnlockConnector: UnlockConnectorRequest, UnlockConnectorResponse;
+            UpdateFirmware: UpdateFirmwareRequest, UpdateFirmwareResponse;
+            SecurityEventNotification: SecurityEventNotificationRequest, SecurityEventNotificationResponse;
+            SignCertificate: SignCertificateRequest, SignCertificateResponse;
+            CertificateSigned: CertificateSignedRequest, CertificateSignedResponse;
+            InstallCertificate: InstallCertificateRequest, InstallCertificateResponse;
+            DeleteCertificate: DeleteCertificateRequest, DeleteCertificateResponse;
+            GetInstalledCertificateIds: GetInstalledCertificateIdsRequest, GetInstalledCertificateIdsResponse;
+            ExtendedTriggerMessage: ExtendedTriggerMessageRequest, ExtendedTriggerMessageResponse;
+            GetLog: GetLogRequest, GetLogResponse;
+            LogStatusNotification: LogStatusNotificationRequest, LogStatusNotificationResponse;
+            SignedUpdateFirmware: SignedUpdateFirmwareRequest, SignedUpdateFirmwareResponse;
+            SignedFirmwareStatusNotification: SignedFirmwareStatusNotificationRequest, SignedFirmwareStatusNotificationResponse;
+        }
+    };
+}
+
 macro_rules! actions {
     ($($name:ident: $req:ident, $resp:ident;)*) => {
         /// Check a CALL payload against its action's request schema.
@@ -22,47 +72,7 @@ macro_rules! actions {
     };
 }
 
-actions! {
-    Authorize: AuthorizeRequest, AuthorizeResponse;
-    BootNotification: BootNotificationRequest, BootNotificationResponse;
-    CancelReservation: CancelReservationRequest, CancelReservationResponse;
-    ChangeAvailability: ChangeAvailabilityRequest, ChangeAvailabilityResponse;
-    ChangeConfiguration: ChangeConfigurationRequest, ChangeConfigurationResponse;
-    ClearCache: ClearCacheRequest, ClearCacheResponse;
-    ClearChargingProfile: ClearChargingProfileRequest, ClearChargingProfileResponse;
-    DataTransfer: DataTransferRequest, DataTransferResponse;
-    DiagnosticsStatusNotification: DiagnosticsStatusNotificationRequest, DiagnosticsStatusNotificationResponse;
-    FirmwareStatusNotification: FirmwareStatusNotificationRequest, FirmwareStatusNotificationResponse;
-    GetCompositeSchedule: GetCompositeScheduleRequest, GetCompositeScheduleResponse;
-    GetConfiguration: GetConfigurationRequest, GetConfigurationResponse;
-    GetDiagnostics: GetDiagnosticsRequest, GetDiagnosticsResponse;
-    GetLocalListVersion: GetLocalListVersionRequest, GetLocalListVersionResponse;
-    Heartbeat: HeartbeatRequest, HeartbeatResponse;
-    MeterValues: MeterValuesRequest, MeterValuesResponse;
-    RemoteStartTransaction: RemoteStartTransactionRequest, RemoteStartTransactionResponse;
-    RemoteStopTransaction: RemoteStopTransactionRequest, RemoteStopTransactionResponse;
-    ReserveNow: ReserveNowRequest, ReserveNowResponse;
-    Reset: ResetRequest, ResetResponse;
-    SendLocalList: SendLocalListRequest, SendLocalListResponse;
-    SetChargingProfile: SetChargingProfileRequest, SetChargingProfileResponse;
-    StartTransaction: StartTransactionRequest, StartTransactionResponse;
-    StatusNotification: StatusNotificationRequest, StatusNotificationResponse;
-    StopTransaction: StopTransactionRequest, StopTransactionResponse;
-    TriggerMessage: TriggerMessageRequest, TriggerMessageResponse;
-    UnlockConnector: UnlockConnectorRequest, UnlockConnectorResponse;
-    UpdateFirmware: UpdateFirmwareRequest, UpdateFirmwareResponse;
-    SecurityEventNotification: SecurityEventNotificationRequest, SecurityEventNotificationResponse;
-    SignCertificate: SignCertificateRequest, SignCertificateResponse;
-    CertificateSigned: CertificateSignedRequest, CertificateSignedResponse;
-    InstallCertificate: InstallCertificateRequest, InstallCertificateResponse;
-    DeleteCertificate: DeleteCertificateRequest, DeleteCertificateResponse;
-    GetInstalledCertificateIds: GetInstalledCertificateIdsRequest, GetInstalledCertificateIdsResponse;
-    ExtendedTriggerMessage: ExtendedTriggerMessageRequest, ExtendedTriggerMessageResponse;
-    GetLog: GetLogRequest, GetLogResponse;
-    LogStatusNotification: LogStatusNotificationRequest, LogStatusNotificationResponse;
-    SignedUpdateFirmware: SignedUpdateFirmwareRequest, SignedUpdateFirmwareResponse;
-    SignedFirmwareStatusNotification: SignedFirmwareStatusNotificationRequest, SignedFirmwareStatusNotificationResponse;
-}
+for_each_action!(actions);
 
 #[cfg(test)]
 mod tests {
