@@ -251,38 +251,17 @@ impl Station {
 
     /// When the station wants to be woken with `Input::Tick` at the latest.
     pub fn poll_timeout(&self) -> Option<DateTime<Utc>> {
-        // A durable message's retry wait only matters while it may go (Accepted); while
-        // Pending it would stay in the past until the next BootNotification (found by the
-        // station fuzz target). A CALL in flight always has its deadline.
-        let outbox = if self.boot == BootStatus::Accepted {
-            self.outbox.deadline()
-        } else {
-            self.outbox.in_flight_deadline()
-        };
         let mut deadlines = vec![
-            outbox,
+            self.outbox_deadline(),
             self.next_aligned,
             self.status_deadline(),
             self.smart_charging_deadline(),
             self.firmware_deadline(),
             self.certificate_deadline(),
+            self.heartbeat_deadline(),
+            self.boot_retry_deadline(),
+            self.reset.as_ref().map(|r| r.deadline),
         ];
-        // Heartbeats and BootNotification retries only go over a link, and a retry only
-        // when no CALL is in flight (that CALL's deadline or answer wakes the station):
-        // otherwise their deadlines would stay in the past and wake the drivers in a loop
-        // (found by the station fuzz target).
-        if self.online {
-            if self.boot == BootStatus::Accepted {
-                deadlines.push(self.next_heartbeat);
-            }
-            if let BootStatus::Pending { retry_at } | BootStatus::Rejected { retry_at } = self.boot
-            {
-                if self.outbox.is_idle() {
-                    deadlines.push(Some(retry_at));
-                }
-            }
-        }
-        deadlines.push(self.reset.as_ref().map(|r| r.deadline));
         for c in &self.connectors {
             deadlines.push(c.authorization.as_ref().map(|a| a.expires));
             deadlines.push(c.tx.as_ref().and_then(|t| t.next_sample));
@@ -365,6 +344,18 @@ impl Station {
         match self.store.queue_push(&msg) {
             Ok(_) => self.outbox.push(Item::Durable),
             Err(e) => tracing::error!("cannot queue {}: {e}", R::ACTION.as_str()),
+        }
+    }
+
+    /// When the outbox needs the station: a CALL in flight times out, or, while queued
+    /// messages may go (Accepted; see `pump`), a durable message's retry wait ends. While
+    /// Pending that wait would stay in the past until the next BootNotification (found by
+    /// the station fuzz target).
+    fn outbox_deadline(&self) -> Option<DateTime<Utc>> {
+        if self.boot == BootStatus::Accepted {
+            self.outbox.deadline()
+        } else {
+            self.outbox.in_flight_deadline()
         }
     }
 

@@ -31,6 +31,21 @@ impl Station {
         self.unlocks.clear();
     }
 
+    /// When a Pending or Rejected registration retries its BootNotification, while it can
+    /// go: over a link with no CALL in flight (that CALL's deadline or answer wakes the
+    /// station). Otherwise the deadline would stay in the past and wake the drivers in a
+    /// loop (found by the station fuzz target).
+    pub(crate) fn boot_retry_deadline(&self) -> Option<DateTime<Utc>> {
+        match self.boot {
+            BootStatus::Pending { retry_at } | BootStatus::Rejected { retry_at }
+                if self.online && self.outbox.is_idle() =>
+            {
+                Some(retry_at)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether a BootNotification should go out now.
     pub(crate) fn boot_due(&self, now: DateTime<Utc>) -> bool {
         match self.boot {

@@ -14,8 +14,19 @@ impl Station {
         Duration::seconds(self.config.int("HeartbeatInterval").clamp(1, 1800))
     }
 
+    /// Heartbeats go only over a link, once registered.
+    fn heartbeat_may_go(&self) -> bool {
+        self.boot == BootStatus::Accepted && self.online
+    }
+
+    /// When the next heartbeat is due, while one may go: otherwise the deadline would stay
+    /// in the past and wake the drivers in a loop (found by the station fuzz target).
+    pub(crate) fn heartbeat_deadline(&self) -> Option<DateTime<Utc>> {
+        self.next_heartbeat.filter(|_| self.heartbeat_may_go())
+    }
+
     pub(crate) fn heartbeat_timer(&mut self, now: DateTime<Utc>) {
-        if self.boot != BootStatus::Accepted || !self.online {
+        if !self.heartbeat_may_go() {
             return;
         }
         if self.next_heartbeat.is_some_and(|t| now >= t) {
