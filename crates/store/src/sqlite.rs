@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Params, Row};
 
 use crate::failpoint;
 use crate::migrations;
@@ -50,106 +50,214 @@ fn narrow<T: TryFrom<i64>>(v: i64, what: &str) -> Result<T> {
     T::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} {v} out of range")))
 }
 
-/// A row of `message_queue` as stored, converted outside rusqlite's closure so conversion
-/// failures become `Corrupt` rather than database errors.
-struct RawMessage {
-    seq: i64,
-    action: String,
-    payload: String,
-    local_tx: Option<i64>,
-    attempts: i64,
+/// How one record type comes out of a `SELECT`: the one place that knows its columns, their
+/// order and stored types, and how they become the record. Every record reader goes through
+/// [`select_opt`] or [`select_all`]; single values (`COUNT(*)`, a `kv` value) are read in place.
+///
+/// Two steps, so a column SQLite cannot hand over as its stored type is a database error (`Db`,
+/// raised inside rusqlite's row closure) while a stored value that does not convert (timestamp,
+/// JSON, a number out of range) is `Corrupt`.
+trait FromRow: Sized {
+    /// The columns, as the list after `SELECT`.
+    const COLUMNS: &'static str;
+    /// Their stored types, in the same order.
+    type Raw: for<'a> TryFrom<&'a Row<'a>, Error = rusqlite::Error>;
+    fn decode(raw: Self::Raw) -> Result<Self>;
 }
 
-impl RawMessage {
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(RawMessage {
-            seq: r.get(0)?,
-            action: r.get(1)?,
-            payload: r.get(2)?,
-            local_tx: r.get(3)?,
-            attempts: r.get(4)?,
-        })
-    }
+/// `SELECT T::COLUMNS {rest}`: its first row, if any.
+fn select_opt<T: FromRow>(conn: &Connection, rest: &str, params: impl Params) -> Result<Option<T>> {
+    conn.query_row(&format!("SELECT {} {rest}", T::COLUMNS), params, |r| {
+        T::Raw::try_from(r)
+    })
+    .optional()
+    .map_err(db)?
+    .map(T::decode)
+    .transpose()
+}
 
-    fn decode(self) -> Result<(u64, QueuedMessage)> {
-        let payload = serde_json::from_str(&self.payload).map_err(|e| {
-            StoreError::Corrupt(format!("payload of queued message {}: {e}", self.seq))
-        })?;
+/// `SELECT T::COLUMNS {rest}`: every row, each decoded as it is read; the first error ends it.
+fn select_all<T: FromRow>(conn: &Connection, rest: &str, params: impl Params) -> Result<Vec<T>> {
+    let mut stmt = conn
+        .prepare_cached(&format!("SELECT {} {rest}", T::COLUMNS))
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(params, |r| T::Raw::try_from(r))
+        .map_err(db)?;
+    rows.map(|raw| T::decode(raw.map_err(db)?)).collect()
+}
+
+/// A `config` row: key and value.
+impl FromRow for (String, String) {
+    const COLUMNS: &'static str = "key, value";
+    type Raw = (String, String);
+    fn decode(raw: Self::Raw) -> Result<Self> {
+        Ok(raw)
+    }
+}
+
+/// A queued message with its sequence number.
+impl FromRow for (u64, QueuedMessage) {
+    const COLUMNS: &'static str = "seq, action, payload, local_tx, attempts";
+    type Raw = (i64, String, String, Option<i64>, i64);
+    fn decode((seq, action, payload, local_tx, attempts): Self::Raw) -> Result<Self> {
+        let payload = serde_json::from_str(&payload)
+            .map_err(|e| StoreError::Corrupt(format!("payload of queued message {seq}: {e}")))?;
         Ok((
-            narrow(self.seq, "sequence number")?,
+            narrow(seq, "sequence number")?,
             QueuedMessage {
-                action: self.action,
+                action,
                 payload,
-                local_tx: self.local_tx,
-                attempts: narrow(self.attempts, "attempts")?,
+                local_tx,
+                attempts: narrow(attempts, "attempts")?,
             },
         ))
     }
 }
 
-const TX_COLUMNS: &str = "local_id, connector, id_tag, parent_id_tag, reservation_id, \
-    transaction_id, meter_start_wh, started_at, meter_stop_wh, stopped_at, stop_reason, stop_id_tag, \
-    last_meter_wh, last_meter_at";
-
-struct RawTx {
-    local_id: i64,
-    connector: i64,
-    id_tag: String,
-    parent_id_tag: Option<String>,
-    reservation_id: Option<i64>,
-    transaction_id: Option<i64>,
-    meter_start_wh: i64,
-    started_at: String,
-    meter_stop_wh: Option<i64>,
-    stopped_at: Option<String>,
-    stop_reason: Option<String>,
-    stop_id_tag: Option<String>,
-    last_meter_wh: Option<i64>,
-    last_meter_at: Option<String>,
-}
-
-impl RawTx {
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(RawTx {
-            local_id: r.get(0)?,
-            connector: r.get(1)?,
-            id_tag: r.get(2)?,
-            parent_id_tag: r.get(3)?,
-            reservation_id: r.get(4)?,
-            transaction_id: r.get(5)?,
-            meter_start_wh: r.get(6)?,
-            started_at: r.get(7)?,
-            meter_stop_wh: r.get(8)?,
-            stopped_at: r.get(9)?,
-            stop_reason: r.get(10)?,
-            stop_id_tag: r.get(11)?,
-            last_meter_wh: r.get(12)?,
-            last_meter_at: r.get(13)?,
-        })
-    }
-
-    fn decode(self) -> Result<TransactionRecord> {
+impl FromRow for TransactionRecord {
+    const COLUMNS: &'static str = "local_id, connector, id_tag, parent_id_tag, reservation_id, \
+        transaction_id, meter_start_wh, started_at, meter_stop_wh, stopped_at, stop_reason, \
+        stop_id_tag, last_meter_wh, last_meter_at";
+    type Raw = (
+        i64,
+        i64,
+        String,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        String,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+    );
+    fn decode(
+        (
+            local_id,
+            connector,
+            id_tag,
+            parent_id_tag,
+            reservation_id,
+            transaction_id,
+            meter_start_wh,
+            started_at,
+            meter_stop_wh,
+            stopped_at,
+            stop_reason,
+            stop_id_tag,
+            last_meter_wh,
+            last_meter_at,
+        ): Self::Raw,
+    ) -> Result<Self> {
         Ok(TransactionRecord {
-            local_id: self.local_id,
-            connector: narrow(self.connector, "connector")?,
-            id_tag: self.id_tag,
-            parent_id_tag: self.parent_id_tag,
-            reservation_id: self
-                .reservation_id
+            local_id,
+            connector: narrow(connector, "connector")?,
+            id_tag,
+            parent_id_tag,
+            reservation_id: reservation_id
                 .map(|v| narrow(v, "reservation id"))
                 .transpose()?,
-            transaction_id: self
-                .transaction_id
+            transaction_id: transaction_id
                 .map(|v| narrow(v, "transaction id"))
                 .transpose()?,
-            meter_start_wh: self.meter_start_wh,
-            started_at: parse_ts(&self.started_at)?,
-            meter_stop_wh: self.meter_stop_wh,
-            stopped_at: self.stopped_at.as_deref().map(parse_ts).transpose()?,
-            stop_reason: self.stop_reason,
-            stop_id_tag: self.stop_id_tag,
-            last_meter_wh: self.last_meter_wh,
-            last_meter_at: self.last_meter_at.as_deref().map(parse_ts).transpose()?,
+            meter_start_wh,
+            started_at: parse_ts(&started_at)?,
+            meter_stop_wh,
+            stopped_at: stopped_at.as_deref().map(parse_ts).transpose()?,
+            stop_reason,
+            stop_id_tag,
+            last_meter_wh,
+            last_meter_at: last_meter_at.as_deref().map(parse_ts).transpose()?,
+        })
+    }
+}
+
+impl FromRow for CachedAuth {
+    const COLUMNS: &'static str = "id_tag, status, expiry_date, parent_id_tag, updated_at";
+    type Raw = (String, String, Option<String>, Option<String>, String);
+    fn decode((id_tag, status, expiry_date, parent_id_tag, updated_at): Self::Raw) -> Result<Self> {
+        Ok(CachedAuth {
+            id_tag,
+            status,
+            expiry_date: expiry_date.as_deref().map(parse_ts).transpose()?,
+            parent_id_tag,
+            updated_at: parse_ts(&updated_at)?,
+        })
+    }
+}
+
+impl FromRow for LocalListEntry {
+    const COLUMNS: &'static str = "id_tag, status, expiry_date, parent_id_tag";
+    type Raw = (String, String, Option<String>, Option<String>);
+    fn decode((id_tag, status, expiry_date, parent_id_tag): Self::Raw) -> Result<Self> {
+        Ok(LocalListEntry {
+            id_tag,
+            status,
+            expiry_date: expiry_date.as_deref().map(parse_ts).transpose()?,
+            parent_id_tag,
+        })
+    }
+}
+
+impl FromRow for Reservation {
+    const COLUMNS: &'static str = "reservation_id, connector, id_tag, parent_id_tag, expiry_date";
+    type Raw = (i64, i64, String, Option<String>, String);
+    fn decode((id, connector, id_tag, parent_id_tag, expiry): Self::Raw) -> Result<Self> {
+        Ok(Reservation {
+            reservation_id: narrow(id, "reservation id")?,
+            connector: narrow(connector, "reservation connector")?,
+            id_tag,
+            parent_id_tag,
+            expiry_date: parse_ts(&expiry)?,
+        })
+    }
+}
+
+impl FromRow for StoredChargingProfile {
+    const COLUMNS: &'static str = "profile_id, connector, purpose, stack_level, profile";
+    type Raw = (i64, i64, String, i64, String);
+    fn decode((id, connector, purpose, stack_level, json): Self::Raw) -> Result<Self> {
+        let profile = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("charging profile {id}: {e}")))?;
+        Ok(StoredChargingProfile {
+            profile_id: narrow(id, "charging profile id")?,
+            connector: narrow(connector, "charging profile connector")?,
+            purpose,
+            stack_level: narrow(stack_level, "charging profile stack level")?,
+            profile,
+        })
+    }
+}
+
+impl FromRow for SecurityLogEntry {
+    const COLUMNS: &'static str = "seq, timestamp, type, tech_info";
+    type Raw = (i64, String, String, Option<String>);
+    fn decode((seq, at, kind, tech_info): Self::Raw) -> Result<Self> {
+        Ok(SecurityLogEntry {
+            seq: u64::try_from(seq)
+                .map_err(|_| StoreError::Corrupt(format!("security log seq {seq}")))?,
+            timestamp: parse_ts(&at)?,
+            kind,
+            tech_info,
+        })
+    }
+}
+
+impl FromRow for StoredCertificate {
+    const COLUMNS: &'static str = "id, use, pem, private_key_pem, installed_at";
+    type Raw = (i64, String, String, Option<String>, String);
+    fn decode((id, use_, pem, private_key_pem, at): Self::Raw) -> Result<Self> {
+        Ok(StoredCertificate {
+            id: u64::try_from(id)
+                .map_err(|_| StoreError::Corrupt(format!("certificate id {id}")))?,
+            use_,
+            pem,
+            private_key_pem,
+            installed_at: parse_ts(&at)?,
         })
     }
 }
@@ -225,14 +333,7 @@ fn open_error(path: &Path, cause: &str) -> StoreError {
 
 impl Store for SqliteStore {
     fn config_all(&self) -> Result<Vec<(String, String)>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT key, value FROM config ORDER BY key")
-            .map_err(db)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+        select_all(&self.conn, "FROM config ORDER BY key", [])
     }
 
     fn config_set(&mut self, key: &str, value: &str) -> Result<()> {
@@ -255,17 +356,7 @@ impl Store for SqliteStore {
     }
 
     fn queue_front(&self) -> Result<Option<(u64, QueuedMessage)>> {
-        self.conn
-            .query_row(
-                "SELECT seq, action, payload, local_tx, attempts FROM message_queue
-                 ORDER BY seq LIMIT 1",
-                [],
-                RawMessage::from_row,
-            )
-            .optional()
-            .map_err(db)?
-            .map(RawMessage::decode)
-            .transpose()
+        select_opt(&self.conn, "FROM message_queue ORDER BY seq LIMIT 1", [])
     }
 
     fn queue_len(&self) -> Result<usize> {
@@ -425,31 +516,19 @@ impl Store for SqliteStore {
     }
 
     fn tx_get(&self, local_id: i64) -> Result<Option<TransactionRecord>> {
-        self.conn
-            .query_row(
-                &format!("SELECT {TX_COLUMNS} FROM transactions WHERE local_id = ?1"),
-                [local_id],
-                RawTx::from_row,
-            )
-            .optional()
-            .map_err(db)?
-            .map(RawTx::decode)
-            .transpose()
+        select_opt(
+            &self.conn,
+            "FROM transactions WHERE local_id = ?1",
+            [local_id],
+        )
     }
 
     fn tx_open(&self) -> Result<Vec<TransactionRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {TX_COLUMNS} FROM transactions WHERE stopped_at IS NULL ORDER BY local_id"
-            ))
-            .map_err(db)?;
-        let raw = stmt
-            .query_map([], RawTx::from_row)
-            .map_err(db)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(db)?;
-        raw.into_iter().map(RawTx::decode).collect()
+        select_all(
+            &self.conn,
+            "FROM transactions WHERE stopped_at IS NULL ORDER BY local_id",
+            [],
+        )
     }
 
     fn tx_confirm_stop(&mut self, seq: u64, local_id: i64) -> Result<()> {
@@ -480,34 +559,11 @@ impl Store for SqliteStore {
     }
 
     fn auth_cache_get(&self, id_tag: &str) -> Result<Option<CachedAuth>> {
-        let raw = self
-            .conn
-            .query_row(
-                "SELECT id_tag, status, expiry_date, parent_id_tag, updated_at
-                 FROM auth_cache WHERE id_key = ?1",
-                [auth_cache_key(id_tag)],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, String>(4)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(db)?;
-        let Some((id_tag, status, expiry_date, parent_id_tag, updated_at)) = raw else {
-            return Ok(None);
-        };
-        Ok(Some(CachedAuth {
-            id_tag,
-            status,
-            expiry_date: expiry_date.as_deref().map(parse_ts).transpose()?,
-            parent_id_tag,
-            updated_at: parse_ts(&updated_at)?,
-        }))
+        select_opt(
+            &self.conn,
+            "FROM auth_cache WHERE id_key = ?1",
+            [auth_cache_key(id_tag)],
+        )
     }
 
     fn auth_cache_put(&mut self, entry: &CachedAuth, max_entries: usize) -> Result<()> {
@@ -597,32 +653,11 @@ impl Store for SqliteStore {
     }
 
     fn local_list_get(&self, id_tag: &str) -> Result<Option<LocalListEntry>> {
-        let raw = self
-            .conn
-            .query_row(
-                "SELECT id_tag, status, expiry_date, parent_id_tag
-                 FROM local_auth_list WHERE id_key = ?1",
-                [auth_cache_key(id_tag)],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(db)?;
-        let Some((id_tag, status, expiry_date, parent_id_tag)) = raw else {
-            return Ok(None);
-        };
-        Ok(Some(LocalListEntry {
-            id_tag,
-            status,
-            expiry_date: expiry_date.as_deref().map(parse_ts).transpose()?,
-            parent_id_tag,
-        }))
+        select_opt(
+            &self.conn,
+            "FROM local_auth_list WHERE id_key = ?1",
+            [auth_cache_key(id_tag)],
+        )
     }
 
     fn local_list_len(&self) -> Result<usize> {
@@ -754,36 +789,7 @@ impl Store for SqliteStore {
     }
 
     fn reservations_all(&self) -> Result<Vec<Reservation>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT reservation_id, connector, id_tag, parent_id_tag, expiry_date
-                 FROM reservations ORDER BY reservation_id",
-            )
-            .map_err(db)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })
-            .map_err(db)?;
-        let mut all = Vec::new();
-        for row in rows {
-            let (id, connector, id_tag, parent_id_tag, expiry) = row.map_err(db)?;
-            all.push(Reservation {
-                reservation_id: narrow(id, "reservation id")?,
-                connector: narrow(connector, "reservation connector")?,
-                id_tag,
-                parent_id_tag,
-                expiry_date: parse_ts(&expiry)?,
-            });
-        }
-        Ok(all)
+        select_all(&self.conn, "FROM reservations ORDER BY reservation_id", [])
     }
 
     fn charging_profile_put(&mut self, profile: &StoredChargingProfile) -> Result<()> {
@@ -828,38 +834,7 @@ impl Store for SqliteStore {
     }
 
     fn charging_profiles_all(&self) -> Result<Vec<StoredChargingProfile>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT profile_id, connector, purpose, stack_level, profile
-                 FROM charging_profiles ORDER BY profile_id",
-            )
-            .map_err(db)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })
-            .map_err(db)?;
-        let mut all = Vec::new();
-        for row in rows {
-            let (id, connector, purpose, stack_level, json) = row.map_err(db)?;
-            let profile = serde_json::from_str(&json)
-                .map_err(|e| StoreError::Corrupt(format!("charging profile {id}: {e}")))?;
-            all.push(StoredChargingProfile {
-                profile_id: narrow(id, "charging profile id")?,
-                connector: narrow(connector, "charging profile connector")?,
-                purpose,
-                stack_level: narrow(stack_level, "charging profile stack level")?,
-                profile,
-            });
-        }
-        Ok(all)
+        select_all(&self.conn, "FROM charging_profiles ORDER BY profile_id", [])
     }
 
     fn security_log_append(&mut self, entry: &SecurityLogEntry, max_entries: usize) -> Result<u64> {
@@ -883,32 +858,7 @@ impl Store for SqliteStore {
     }
 
     fn security_log_all(&self) -> Result<Vec<SecurityLogEntry>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, timestamp, type, tech_info FROM security_log ORDER BY seq")
-            .map_err(db)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                ))
-            })
-            .map_err(db)?;
-        let mut all = Vec::new();
-        for row in rows {
-            let (seq, at, kind, tech_info) = row.map_err(db)?;
-            all.push(SecurityLogEntry {
-                seq: u64::try_from(seq)
-                    .map_err(|_| StoreError::Corrupt(format!("security log seq {seq}")))?,
-                timestamp: parse_ts(&at)?,
-                kind,
-                tech_info,
-            });
-        }
-        Ok(all)
+        select_all(&self.conn, "FROM security_log ORDER BY seq", [])
     }
 
     fn security_log_len(&self) -> Result<usize> {
@@ -949,35 +899,6 @@ impl Store for SqliteStore {
     }
 
     fn certificates_all(&self) -> Result<Vec<StoredCertificate>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, use, pem, private_key_pem, installed_at FROM certificates ORDER BY id",
-            )
-            .map_err(db)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })
-            .map_err(db)?;
-        let mut all = Vec::new();
-        for row in rows {
-            let (id, use_, pem, private_key_pem, at) = row.map_err(db)?;
-            all.push(StoredCertificate {
-                id: u64::try_from(id)
-                    .map_err(|_| StoreError::Corrupt(format!("certificate id {id}")))?,
-                use_,
-                pem,
-                private_key_pem,
-                installed_at: parse_ts(&at)?,
-            });
-        }
-        Ok(all)
+        select_all(&self.conn, "FROM certificates ORDER BY id", [])
     }
 }
