@@ -318,7 +318,7 @@ impl Run {
         let n = self
             .station
             .config()
-            .int("TransactionMessageAttempts")
+            .current().transaction_message_attempts
             .max(1);
         u32::try_from(n).unwrap_or(u32::MAX)
     }

@@ -56,11 +56,32 @@ macro_rules! for_each_action {
 
 macro_rules! actions {
     ($($name:ident: $req:ident, $resp:ident;)*) => {
+        /// The request of any action, decoded: a CALL is decoded once, into this, and a
+        /// receiver matches on it to reach the typed request.
+        #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant)] // made once per CALL and moved to its handler
+        pub enum AnyRequest {
+            $($name($req),)*
+        }
+
+        impl AnyRequest {
+            /// Decode a CALL payload by its action's request schema.
+            pub fn decode(action: Action, payload: &Value) -> Result<AnyRequest, PayloadError> {
+                match action {
+                    $(Action::$name => decode::<$req>(payload).map(AnyRequest::$name),)*
+                }
+            }
+
+            pub fn action(&self) -> Action {
+                match self {
+                    $(AnyRequest::$name(_) => Action::$name,)*
+                }
+            }
+        }
+
         /// Check a CALL payload against its action's request schema.
         pub fn validate_request(action: Action, payload: &Value) -> Result<(), PayloadError> {
-            match action {
-                $(Action::$name => decode::<$req>(payload).map(|_| ()),)*
-            }
+            AnyRequest::decode(action, payload).map(|_| ())
         }
 
         /// Check a CALLRESULT payload against its action's response schema.
@@ -86,5 +107,15 @@ mod tests {
         assert_eq!(err.code, ErrorCode::PropertyConstraintViolation);
         let err = validate_response(Action::Heartbeat, &json!({})).unwrap_err();
         assert_eq!(err.code, ErrorCode::OccurenceConstraintViolation);
+    }
+
+    #[test]
+    fn a_call_decodes_once_into_its_typed_request() {
+        let req = AnyRequest::decode(Action::Reset, &json!({"type": "Soft"})).unwrap();
+        assert_eq!(req.action(), Action::Reset);
+        let AnyRequest::Reset(reset) = req else {
+            panic!("decoded as {req:?}");
+        };
+        assert_eq!(reset.r#type, ResetType::Soft);
     }
 }

@@ -341,7 +341,7 @@ impl From<CallError> for Frame {
 /// # Panics
 /// Only if `T`'s `Serialize` fails, which this crate's message types never do
 /// (plain structs, string keys); a custom type that does is a programming error.
-fn to_payload<T: Serialize + ?Sized>(value: &T) -> Value {
+pub fn to_payload<T: Serialize + ?Sized>(value: &T) -> Value {
     serde_json::to_value(value).expect("OCPP payload types always serialize to JSON")
 }
 

@@ -98,11 +98,11 @@ mod wire_enum;
 
 pub use action::{Action, UnknownAction};
 pub use cistring::{CiString, CiStringError, IdToken};
-pub use dispatch::{validate_request, validate_response};
+pub use dispatch::{validate_request, validate_response, AnyRequest};
 pub use error_code::{ErrorCode, UnknownErrorCode};
 pub use frame::{Call, CallError, CallResult, Frame, FrameError, MAX_UNIQUE_ID_LEN};
 pub use messages::*;
-pub use payload::{decode, PayloadError};
+pub use payload::{decode, PayloadError, Refusal};
 pub use request::Request;
 pub use types::*;
 pub use wire_enum::UnknownVariant;

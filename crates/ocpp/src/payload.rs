@@ -34,6 +34,30 @@ impl PayloadError {
     }
 }
 
+/// A CALLERROR not yet addressed to a CALL: what a receiver answers instead of the
+/// action's response. The unique id is added when the answer is sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {description}")]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub description: String,
+}
+
+impl Refusal {
+    pub fn new(code: ErrorCode, description: impl Into<String>) -> Refusal {
+        Refusal {
+            code,
+            description: description.into(),
+        }
+    }
+}
+
+impl From<PayloadError> for Refusal {
+    fn from(e: PayloadError) -> Refusal {
+        Refusal::new(e.code, e.description)
+    }
+}
+
 /// Decodes a payload. See the crate docs for the error mapping.
 pub fn decode<T: DeserializeOwned>(payload: &Value) -> Result<T, PayloadError> {
     // serde's derived structs also accept arrays; OCPP payloads are always objects.

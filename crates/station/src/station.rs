@@ -460,10 +460,6 @@ impl Station {
         self.send_frame(Frame::CallResult(CallResult::new(unique_id, response)));
     }
 
-    pub(crate) fn reply_error(&mut self, unique_id: &str, code: ocpp::ErrorCode, text: &str) {
-        self.send_frame(Frame::CallError(CallError::new(unique_id, code, text)));
-    }
-
     fn on_call_result(&mut self, result: CallResult, now: DateTime<Utc>) {
         let Some(done) = self.outbox.finish(&result.unique_id) else {
             tracing::debug!("ignoring CALLRESULT {} nobody waits for", result.unique_id);
@@ -483,11 +479,17 @@ impl Station {
             error.error_code.as_str(),
             error.error_description
         );
-        self.on_response(done, Err(()), now);
+        let refused = NoAnswer::Refused(error.error_code, error.error_description);
+        self.on_response(done, Err(refused), now);
     }
 
     /// Route the answer (or failure) of a CALL to the feature that sent it.
-    fn on_response(&mut self, done: InFlight, payload: Result<Value, ()>, now: DateTime<Utc>) {
+    fn on_response(
+        &mut self,
+        done: InFlight,
+        payload: Result<Value, NoAnswer>,
+        now: DateTime<Utc>,
+    ) {
         if let Some(seq) = done.seq {
             self.on_durable_response(done.action, seq, payload, now);
             return;
@@ -496,12 +498,15 @@ impl Station {
             Item::Volatile { context, .. } | Item::Triggered { context, .. } => context,
             Item::Durable => Context::None,
         };
-        match done.action {
-            Action::BootNotification => self.on_boot_response(payload, now),
-            Action::Heartbeat => self.on_heartbeat_response(payload),
-            Action::Authorize => self.on_authorize_response(context, payload, now),
-            Action::StatusNotification => self.on_status_response(context, payload),
-            Action::SignCertificate => self.on_sign_certificate_response(payload, now),
+        let action = done.action;
+        match action {
+            Action::BootNotification => self.on_boot_response(typed(action, payload), now),
+            Action::Heartbeat => self.on_heartbeat_response(typed(action, payload)),
+            Action::Authorize => self.on_authorize_response(context, typed(action, payload), now),
+            Action::StatusNotification => self.on_status_response(context, payload.is_ok()),
+            Action::SignCertificate => {
+                self.on_sign_certificate_response(typed(action, payload), now)
+            }
             _ => {}
         }
     }
@@ -512,7 +517,7 @@ impl Station {
         &mut self,
         action: Action,
         seq: u64,
-        payload: Result<Value, ()>,
+        payload: Result<Value, NoAnswer>,
         now: DateTime<Utc>,
     ) {
         let msg = match self.store.queue_front() {
@@ -524,12 +529,12 @@ impl Station {
                 let delivered =
                     self.on_transaction_message_delivered(action, seq, msg.local_tx, payload, now);
                 if !delivered {
-                    self.on_durable_response(action, seq, Err(()), now);
+                    self.on_durable_response(action, seq, Err(NoAnswer::Invalid), now);
                 }
             }
-            Err(()) => {
+            Err(_) => {
                 let attempts = msg.attempts + 1;
-                let max = self.config.int("TransactionMessageAttempts").max(1) as u32;
+                let max = self.config.current().transaction_message_attempts.max(1) as u32;
                 if attempts >= max {
                     tracing::error!(
                         "{} failed {attempts} times: dropped as TransactionMessageAttempts says",
@@ -538,7 +543,7 @@ impl Station {
                     self.on_transaction_message_dropped(action, seq, msg.local_tx);
                 } else {
                     let _ = self.store.queue_set_attempts(seq, attempts);
-                    let interval = self.config.int("TransactionMessageRetryInterval");
+                    let interval = self.config.current().transaction_message_retry_interval;
                     let delay = Outbox::retry_delay(interval, attempts);
                     self.outbox.retry_durable_later(Item::Durable, now + delay);
                 }
@@ -553,7 +558,7 @@ impl Station {
                 expired.action.as_str(),
                 expired.unique_id
             );
-            self.on_response(expired, Err(()), now);
+            self.on_response(expired, Err(NoAnswer::Timeout), now);
         }
         self.heartbeat_timer(now);
         self.authorization_timers(now);
@@ -565,6 +570,29 @@ impl Station {
         self.firmware_timers(now);
         self.certificate_timers(now);
     }
+}
+
+/// Why a CALL of ours got no usable answer. Handlers of answers take
+/// `Result<the action's response, NoAnswer>`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum NoAnswer {
+    /// A CALLERROR: its code and description.
+    Refused(ocpp::ErrorCode, String),
+    /// No answer within the call timeout, or the link went down.
+    Timeout,
+    /// A CALLRESULT that fails the response's schema.
+    Invalid,
+}
+
+/// The answer decoded once, as `action`'s response; an invalid one is logged.
+fn typed<T: serde::de::DeserializeOwned>(
+    action: Action,
+    payload: Result<Value, NoAnswer>,
+) -> Result<T, NoAnswer> {
+    ocpp::decode::<T>(&payload?).map_err(|e| {
+        tracing::warn!("invalid {}.conf: {}", action.as_str(), e.description);
+        NoAnswer::Invalid
+    })
 }
 
 /// The durable form of a request.

@@ -73,7 +73,7 @@ fn tc_002_pending_sends_only_boot_notifications_at_the_interval() {
     assert_eq!(calls.len(), 4, "{calls:?}");
     assert_eq!(calls[3].action, "SecurityEventNotification");
     assert_eq!(calls[1].payload["status"], "Preparing");
-    assert_eq!(h.station.config().int("HeartbeatInterval"), 120);
+    assert_eq!(h.station.config().current().heartbeat_interval, 120);
 }
 
 #[test]

@@ -476,7 +476,7 @@ fn install_rejects_expired_non_ca_and_garbage() {
 fn install_fails_when_the_store_is_full() {
     let p = pki(365);
     let mut h = booted(config(Some(&p), &[]));
-    let max = h.station.config().int("CertificateStoreMaxLength");
+    let max = h.station.config().current().certificate_store_max_length;
     assert_eq!(max, 10);
     // One Central System root is provisioned; Central System and manufacturer roots count
     // together.
@@ -849,7 +849,7 @@ fn fallback_sets_the_profile_back_persists_and_raises_the_event() {
     // Persisted.
     h.restart([1000.0, 5000.0]);
     assert_eq!(h.station.security_profile(), 1);
-    assert_eq!(h.station.config().int("SecurityProfile"), 1);
+    assert_eq!(h.station.config().current().security_profile, 1);
     // Raising works as before.
     h.boot();
     assert_eq!(change(&mut h, "SecurityProfile", "3"), "Accepted");

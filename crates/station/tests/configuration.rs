@@ -78,5 +78,5 @@ fn changed_keys_survive_a_restart() {
     }
     let store = store::SqliteStore::open(&db).unwrap();
     let h = Harness::with_store(Box::new(store), t0());
-    assert_eq!(h.station.config().int("ConnectionTimeOut"), 45);
+    assert_eq!(h.station.config().current().connection_time_out, 45);
 }

@@ -191,7 +191,7 @@ fn configuration_survives_a_reset() {
     assert_eq!(result_payload(answer)["status"], "Accepted");
     reset(&mut h, "Soft");
     h.restart([1000.0, 5000.0]);
-    assert_eq!(h.station.config().int("MeterValueSampleInterval"), 17);
+    assert_eq!(h.station.config().current().meter_value_sample_interval, 17);
 }
 
 #[test]

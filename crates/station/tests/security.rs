@@ -248,7 +248,7 @@ fn security_profile_is_only_raised_and_needs_an_authorization_key() {
         [1000.0, 5000.0],
     );
     h.boot();
-    assert_eq!(h.station.config().int("SecurityProfile"), 0);
+    assert_eq!(h.station.config().current().security_profile, 0);
     assert_eq!(
         change(&mut h, "SecurityProfile", "1"),
         "Rejected",
@@ -268,7 +268,7 @@ fn security_profile_is_only_raised_and_needs_an_authorization_key() {
         "unchanged"
     );
     assert_eq!(change(&mut h, "SecurityProfile", "1"), "Accepted");
-    assert_eq!(h.station.config().int("SecurityProfile"), 1);
+    assert_eq!(h.station.config().current().security_profile, 1);
     assert!(logged(&h).contains(&"ReconfigurationOfSecurityParameters".to_string()));
     // Not critical: no notification.
     h.expect_no_call();
@@ -284,7 +284,7 @@ fn security_profile_is_only_raised_and_needs_an_authorization_key() {
         "lowering"
     );
     assert_eq!(change(&mut h, "SecurityProfile", "3"), "Rejected");
-    assert_eq!(h.station.config().int("SecurityProfile"), 2);
+    assert_eq!(h.station.config().current().security_profile, 2);
 
     // Profile 2 verifies the server: not without a CentralSystemRootCertificate.
     let mut h = booted();
@@ -346,7 +346,7 @@ fn an_accepted_raise_tells_the_drivers_to_reconnect_and_is_persisted() {
         t0(),
     )
     .unwrap();
-    assert_eq!(station.config().int("SecurityProfile"), 2);
+    assert_eq!(station.config().current().security_profile, 2);
     assert_eq!(station.security_profile(), 2);
     assert_eq!(station.config().get("AuthorizationKey").unwrap().1, KEY);
     assert_eq!(

@@ -222,7 +222,7 @@ fn set_charging_profile_rejects_what_sc_1_does_not_support() {
 #[test]
 fn more_than_max_charging_profiles_installed_is_rejected_but_a_replacement_is_not() {
     let mut h = booted();
-    let max = h.station.config().int("MaxChargingProfilesInstalled");
+    let max = h.station.config().current().max_charging_profiles_installed;
     assert_eq!(max, 20);
     // Two connectors, stack levels 0..=10: distinct (connector, purpose, level) triples.
     for i in 0..20 {

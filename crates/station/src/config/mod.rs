@@ -2,7 +2,9 @@
 
 mod table;
 
-pub use table::{find, Access, KeyDef, Kind, Profile, ALL_SAMPLED_MEASURANDS, KEYS};
+pub use table::{
+    find, Access, KeyDef, Kind, Measurands, Profile, Values, ALL_SAMPLED_MEASURANDS, KEYS,
+};
 
 use ocpp::Measurand;
 use std::collections::BTreeMap;
@@ -23,6 +25,7 @@ pub enum ConfigError {
 #[derive(Clone)]
 pub struct Config {
     values: BTreeMap<&'static str, String>,
+    typed: Values,
 }
 
 /// Write-only keys (secrets) show as `***`.
@@ -57,7 +60,11 @@ impl Config {
             "ConnectorPhaseRotationMaxLength",
             (connectors + 1).to_string(),
         );
-        Config { values }
+        let mut typed = Values::defaults();
+        for (name, value) in &values {
+            typed.assign(name, value);
+        }
+        Config { values, typed }
     }
 
     /// Take over values persisted earlier (or given in a file). Read-only keys keep
@@ -83,13 +90,20 @@ impl Config {
             return Err(ConfigError::ReadOnly(def.name));
         }
         let normalised = validate(def, value)?;
+        self.typed.assign(def.name, &normalised);
         self.values.insert(def.name, normalised);
         Ok(def)
     }
 
     /// Set a key the station itself owns (read-only keys included), unchecked.
     pub fn set_internal(&mut self, key: &'static str, value: String) {
+        self.typed.assign(key, &value);
         self.values.insert(key, value);
+    }
+
+    /// Every key's current value, typed: `config.current().heartbeat_interval`.
+    pub fn current(&self) -> &Values {
+        &self.typed
     }
 
     pub fn get(&self, key: &str) -> Option<(&'static KeyDef, &str)> {
@@ -101,24 +115,6 @@ impl Config {
     pub fn all(&self) -> impl Iterator<Item = (&'static KeyDef, &str)> {
         KEYS.iter()
             .filter_map(|k| self.values.get(k.name).map(|v| (k, v.as_str())))
-    }
-
-    pub fn int(&self, key: &str) -> i64 {
-        self.get(key)
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or_default()
-    }
-
-    pub fn bool(&self, key: &str) -> bool {
-        self.get(key)
-            .map(|(_, v)| v.eq_ignore_ascii_case("true"))
-            .unwrap_or(false)
-    }
-
-    pub fn measurands(&self, key: &str) -> Vec<Measurand> {
-        self.get(key)
-            .map(|(_, v)| parse_measurands(v).unwrap_or_default())
-            .unwrap_or_default()
     }
 }
 
@@ -193,12 +189,40 @@ mod tests {
     #[test]
     fn defaults_follow_the_reference_limits() {
         let c = Config::new(2);
-        assert_eq!(c.int("GetConfigurationMaxKeys"), 20);
-        assert_eq!(c.int("MeterValuesSampledDataMaxLength"), 9);
-        assert_eq!(c.int("StopTransactionMaxMeterValues"), 2);
-        assert_eq!(c.int("WebSocketPingInterval"), 120);
-        assert_eq!(c.int("NumberOfConnectors"), 2);
-        assert_eq!(c.measurands("MeterValuesSampledData").len(), 8);
+        assert_eq!(c.current().get_configuration_max_keys, 20);
+        assert_eq!(c.current().meter_values_sampled_data_max_length, 9);
+        assert_eq!(c.current().stop_transaction_max_meter_values, 2);
+        assert_eq!(c.current().web_socket_ping_interval, 120);
+        assert_eq!(c.current().number_of_connectors, 2);
+        assert_eq!(c.current().meter_values_sampled_data.clone().len(), 8);
+    }
+
+    /// The typed values come from the same strings GetConfiguration shows: every default of
+    /// the table validates, and after a change both views agree.
+    #[test]
+    fn typed_values_follow_the_text_values() {
+        let mut c = Config::new(2);
+        // A secret is unset (empty) until the Central System writes one.
+        let unset_secret =
+            |d: &KeyDef| matches!(d.kind, Kind::HexSecret { .. }) && d.default.is_empty();
+        for def in KEYS.iter().filter(|d| !unset_secret(d)) {
+            assert!(
+                validate(def, def.default).is_ok(),
+                "default of {}",
+                def.name
+            );
+        }
+        assert!(c.current().authorization_cache_enabled);
+        c.set("AuthorizationCacheEnabled", "FALSE").unwrap();
+        assert!(!c.current().authorization_cache_enabled);
+        c.set("MeterValuesAlignedData", "SoC,Voltage").unwrap();
+        assert_eq!(
+            c.current().meter_values_aligned_data,
+            vec![Measurand::SoC, Measurand::Voltage]
+        );
+        c.set_internal("HeartbeatInterval", "42".into());
+        assert_eq!(c.current().heartbeat_interval, 42);
+        assert_eq!(c.get("HeartbeatInterval").unwrap().1, "42");
     }
 
     #[test]
@@ -208,7 +232,7 @@ mod tests {
         assert!(c.set("HeartbeatInterval", "1801").is_err());
         assert!(c.set("HeartbeatInterval", "abc").is_err());
         assert!(c.set("heartbeatinterval", "1800").is_ok());
-        assert_eq!(c.int("HeartbeatInterval"), 1800);
+        assert_eq!(c.current().heartbeat_interval, 1800);
     }
 
     #[test]
@@ -255,7 +279,7 @@ mod tests {
     fn booleans_accept_any_case() {
         let mut c = Config::new(2);
         c.set("LocalPreAuthorize", "TRUE").unwrap();
-        assert!(c.bool("LocalPreAuthorize"));
+        assert!(c.current().local_pre_authorize);
         assert!(c.set("LocalPreAuthorize", "yes").is_err());
     }
 
@@ -266,8 +290,8 @@ mod tests {
             ("HeartbeatInterval", "77"),
             ("MeterValueSampleInterval", "9999"),
         ]);
-        assert_eq!(c.int("HeartbeatInterval"), 77);
+        assert_eq!(c.current().heartbeat_interval, 77);
         assert_eq!(rejected.len(), 1);
-        assert_eq!(c.int("MeterValueSampleInterval"), 60);
+        assert_eq!(c.current().meter_value_sample_interval, 60);
     }
 }

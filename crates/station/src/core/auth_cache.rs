@@ -40,7 +40,7 @@ impl Station {
                 }
             };
         }
-        if !self.config.bool("AuthorizationCacheEnabled") {
+        if !self.config.current().authorization_cache_enabled {
             return None;
         }
         let entry = match self.store.auth_cache_get(id_tag) {
@@ -71,7 +71,7 @@ impl Station {
         if id_tag.is_empty() || self.local_list_id_tag_info(id_tag, info, now) {
             return;
         }
-        if !self.config.bool("AuthorizationCacheEnabled") {
+        if !self.config.current().authorization_cache_enabled {
             return;
         }
         let entry = store::CachedAuth {

@@ -23,12 +23,12 @@ use super::auth_cache::{effective_status, same_id, LocalAuth};
 use crate::connector::Authorization;
 use crate::outbox::Context;
 use crate::reservation::Admission;
+use crate::station::NoAnswer;
 use crate::station::{ci, BootStatus, Station};
 use crate::Output;
 use chrono::{DateTime, Duration, Utc};
 use hal::HardwareCommand;
 use ocpp::{AuthorizationStatus, AuthorizeRequest, AuthorizeResponse, Reason};
-use serde_json::Value;
 
 impl Station {
     /// A card presented at a connector: it stops the transaction running there, or asks to
@@ -64,9 +64,9 @@ impl Station {
     ) {
         let online = self.can_authorize_online();
         let local = self.lookup_local(&id_tag, now);
-        let pre_authorize = self.config.bool("LocalPreAuthorize");
-        let local_offline = self.config.bool("LocalAuthorizeOffline");
-        let unknown_offline = self.config.bool("AllowOfflineTxForUnknownId");
+        let pre_authorize = self.config.current().local_pre_authorize;
+        let local_offline = self.config.current().local_authorize_offline;
+        let unknown_offline = self.config.current().allow_offline_tx_for_unknown_id;
         // A reserved connector refuses other cards (section 5.13); when only the parentIdTag
         // can tell, the Authorize.conf decides (`accept_for_start`).
         let parent = local.as_ref().map(|l| l.parent_id_tag.as_deref());
@@ -139,7 +139,7 @@ impl Station {
             tracing::info!("connector {connector} is reserved: card {id_tag} refused");
             return;
         }
-        let timeout = Duration::seconds(self.config.int("ConnectionTimeOut"));
+        let timeout = Duration::seconds(self.config.current().connection_time_out);
         let Some(c) = self.connector_mut(connector) else {
             return;
         };
@@ -208,15 +208,13 @@ impl Station {
     pub(crate) fn on_authorize_response(
         &mut self,
         context: Context,
-        payload: Result<Value, ()>,
+        answer: Result<AuthorizeResponse, NoAnswer>,
         now: DateTime<Utc>,
     ) {
         let Context::Authorize { connector, id_tag } = context else {
             return;
         };
-        let conf = payload
-            .ok()
-            .and_then(|p| ocpp::decode::<AuthorizeResponse>(&p).ok());
+        let conf = answer.ok();
         let Some(c) = self.connector_mut(connector) else {
             return;
         };
@@ -276,7 +274,7 @@ impl Station {
                 .iter()
                 .any(|c| c.tx.as_ref().is_some_and(|t| t.local_id == *local))
         });
-        let cap = self.config.int("MaxEnergyOnInvalidId").max(0) as f64;
+        let cap = self.config.current().max_energy_on_invalid_id.max(0) as f64;
         for c in self.connectors.iter_mut() {
             let Some(tx) = c.tx.as_mut() else { continue };
             if tx.energy_capped || !self.deauthorized.contains(&tx.local_id) {

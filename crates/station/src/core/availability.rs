@@ -6,6 +6,7 @@ use crate::station::Station;
 use chrono::{DateTime, Utc};
 use ocpp::{
     AvailabilityStatus, AvailabilityType, ChangeAvailabilityRequest, ChangeAvailabilityResponse,
+    Refusal,
 };
 
 const KEY_PREFIX: &str = "availability.";
@@ -13,12 +14,11 @@ const KEY_PREFIX: &str = "availability.";
 impl Station {
     pub(crate) fn on_change_availability(
         &mut self,
-        unique_id: &str,
         req: ChangeAvailabilityRequest,
         _now: DateTime<Utc>,
-    ) {
+    ) -> Result<ChangeAvailabilityResponse, Refusal> {
         let status = self.change_availability(req.connector_id, req.r#type);
-        self.reply(unique_id, &ChangeAvailabilityResponse { status });
+        Ok(ChangeAvailabilityResponse { status })
     }
 
     fn change_availability(

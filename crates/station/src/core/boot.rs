@@ -2,10 +2,10 @@
 //! Pending and Rejected with their retry interval, nothing else sent before Accepted.
 
 use crate::outbox::{Context, Item};
+use crate::station::NoAnswer;
 use crate::station::{ci, BootStatus, Station};
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{BootNotificationRequest, BootNotificationResponse, RegistrationStatus, Request};
-use serde_json::Value;
 
 impl Station {
     pub(crate) fn on_connected(&mut self, now: DateTime<Utc>) {
@@ -91,13 +91,12 @@ impl Station {
         self.boot = BootStatus::Sent;
     }
 
-    pub(crate) fn on_boot_response(&mut self, payload: Result<Value, ()>, now: DateTime<Utc>) {
-        let response = payload.ok().and_then(|p| {
-            ocpp::decode::<BootNotificationResponse>(&p)
-                .map_err(|e| tracing::warn!("invalid BootNotification.conf: {}", e.description))
-                .ok()
-        });
-        let Some(conf) = response else {
+    pub(crate) fn on_boot_response(
+        &mut self,
+        answer: Result<BootNotificationResponse, NoAnswer>,
+        now: DateTime<Utc>,
+    ) {
+        let Ok(conf) = answer else {
             // No usable answer: try again later without flooding the Central System.
             self.boot = BootStatus::Pending {
                 retry_at: now + self.cfg.boot_retry,

@@ -4,16 +4,15 @@
 
 use crate::station::Station;
 use chrono::{DateTime, Utc};
-use ocpp::{ClearCacheResponse, ClearCacheStatus};
+use ocpp::{ClearCacheResponse, ClearCacheStatus, Refusal};
 
 impl Station {
     pub(crate) fn on_clear_cache(
         &mut self,
-        unique_id: &str,
         _req: ocpp::ClearCacheRequest,
         _now: DateTime<Utc>,
-    ) {
-        let status = if !self.config.bool("AuthorizationCacheEnabled") {
+    ) -> Result<ClearCacheResponse, Refusal> {
+        let status = if !self.config.current().authorization_cache_enabled {
             tracing::info!("ClearCache rejected: AuthorizationCacheEnabled is false");
             ClearCacheStatus::Rejected
         } else {
@@ -28,6 +27,6 @@ impl Station {
                 }
             }
         };
-        self.reply(unique_id, &ClearCacheResponse { status });
+        Ok(ClearCacheResponse { status })
     }
 }

@@ -6,25 +6,23 @@ use crate::Output;
 use chrono::{DateTime, Utc};
 use ocpp::{
     ChangeConfigurationRequest, ChangeConfigurationResponse, ConfigurationStatus, ErrorCode,
-    GetConfigurationRequest, GetConfigurationResponse, KeyValue,
+    GetConfigurationRequest, GetConfigurationResponse, KeyValue, Refusal,
 };
 
 impl Station {
     pub(crate) fn on_get_configuration(
         &mut self,
-        unique_id: &str,
         req: GetConfigurationRequest,
         _now: DateTime<Utc>,
-    ) {
+    ) -> Result<GetConfigurationResponse, Refusal> {
         let requested = req.key.unwrap_or_default();
-        let max = self.config.int("GetConfigurationMaxKeys").max(1) as usize;
+        let max = self.config.current().get_configuration_max_keys.max(1) as usize;
         if requested.len() > max {
             let text = format!(
                 "{} keys requested; GetConfigurationMaxKeys is {max}",
                 requested.len()
             );
-            self.reply_error(unique_id, ErrorCode::OccurenceConstraintViolation, &text);
-            return;
+            return Err(Refusal::new(ErrorCode::OccurenceConstraintViolation, text));
         }
         let key_value = |def: &crate::config::KeyDef, value: &str| KeyValue {
             key: ci(def.name),
@@ -46,22 +44,19 @@ impl Station {
             }
             (known, unknown)
         };
-        let resp = GetConfigurationResponse {
+        Ok(GetConfigurationResponse {
             configuration_key: (!known.is_empty()).then_some(known),
             unknown_key: (!unknown.is_empty()).then_some(unknown),
-        };
-        self.reply(unique_id, &resp);
+        })
     }
 
     pub(crate) fn on_change_configuration(
         &mut self,
-        unique_id: &str,
         req: ChangeConfigurationRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<ChangeConfigurationResponse, Refusal> {
         if let Some(status) = self.change_security_key(req.key.as_str(), req.value.as_str(), now) {
-            self.reply(unique_id, &ChangeConfigurationResponse { status });
-            return;
+            return Ok(ChangeConfigurationResponse { status });
         }
         let status = match self.config.set(req.key.as_str(), req.value.as_str()) {
             Ok(def) => {
@@ -86,7 +81,7 @@ impl Station {
                 ConfigurationStatus::Rejected
             }
         };
-        self.reply(unique_id, &ChangeConfigurationResponse { status });
+        Ok(ChangeConfigurationResponse { status })
     }
 
     fn apply_config_change(&mut self, key: &'static str, value: &str, now: DateTime<Utc>) {

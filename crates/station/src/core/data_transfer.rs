@@ -98,14 +98,14 @@ impl fmt::Debug for DataTransferVendors {
     }
 }
 
+use ocpp::Refusal;
+
 impl Station {
     pub(crate) fn on_data_transfer(
         &mut self,
-        unique_id: &str,
         req: DataTransferRequest,
         _now: DateTime<Utc>,
-    ) {
-        let resp = self.cfg.data_transfer.answer(&req);
-        self.reply(unique_id, &resp);
+    ) -> Result<ocpp::DataTransferResponse, Refusal> {
+        Ok(self.cfg.data_transfer.answer(&req))
     }
 }

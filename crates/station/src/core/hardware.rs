@@ -37,7 +37,7 @@ impl Station {
                 c.finishing = false;
                 c.ev_suspended = false;
                 let running = c.tx.is_some();
-                if running && self.config.bool("StopTransactionOnEVSideDisconnect") {
+                if running && self.config.current().stop_transaction_on_ev_side_disconnect {
                     self.stop_transaction(connector, Reason::EVDisconnected, None, now);
                     if let Some(c) = self.connector_mut(connector) {
                         c.finishing = false;

@@ -1,17 +1,17 @@
 //! Heartbeat (section 4.6): every HeartbeatInterval once accepted; its answer carries the
 //! Central System's time.
 
+use crate::station::NoAnswer;
 use crate::station::Station;
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{HeartbeatRequest, HeartbeatResponse};
-use serde_json::Value;
 
 use crate::outbox::Context;
 use crate::station::BootStatus;
 
 impl Station {
     pub(crate) fn heartbeat_interval(&self) -> Duration {
-        Duration::seconds(self.config.int("HeartbeatInterval").clamp(1, 1800))
+        Duration::seconds(self.config.current().heartbeat_interval.clamp(1, 1800))
     }
 
     /// Heartbeats go only over a link, once registered.
@@ -42,11 +42,8 @@ impl Station {
         }
     }
 
-    pub(crate) fn on_heartbeat_response(&mut self, payload: Result<Value, ()>) {
-        if let Some(conf) = payload
-            .ok()
-            .and_then(|p| ocpp::decode::<HeartbeatResponse>(&p).ok())
-        {
+    pub(crate) fn on_heartbeat_response(&mut self, answer: Result<HeartbeatResponse, NoAnswer>) {
+        if let Ok(conf) = answer {
             self.outputs
                 .push_back(crate::Output::ClockSync(conf.current_time));
         }

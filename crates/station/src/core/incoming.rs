@@ -1,81 +1,110 @@
-//! CALLs from the Central System: every payload is validated against its action's schema
-//! first, then handled by the feature that owns it.
+//! CALLs from the Central System: each is decoded once, into [`AnyRequest`], and handed to
+//! the feature that owns its action; the handler's response or refusal is the answer.
 
-use crate::station::{BootStatus, Station};
+use crate::io::Output;
+use crate::station::Station;
 use chrono::{DateTime, Utc};
-use ocpp::{Action, Call, ErrorCode};
+use ocpp::{Action, AnyRequest, Call, CallError, CallResult, ErrorCode, Frame, Refusal};
+use serde_json::Value;
+
+/// What a handler gives back: its response, or None when the answer comes later (an
+/// UnlockConnector waits for the cable lock).
+type Answer = Result<Option<Value>, Refusal>;
 
 impl Station {
     pub(crate) fn on_call(&mut self, call: Call, now: DateTime<Utc>) {
-        let id = call.unique_id.clone();
+        // The answer goes out before anything the handler set off (its CALLs, hardware
+        // commands, a reconnect with a new SecurityProfile), as the Central System expects.
+        let first_output = self.outputs.len();
+        let answer = self.answer(&call, now);
+        let frame = match answer {
+            Ok(None) => return,
+            Ok(Some(payload)) => Frame::CallResult(CallResult {
+                unique_id: call.unique_id,
+                payload,
+            }),
+            Err(refusal) => Frame::CallError(CallError::new(
+                call.unique_id,
+                refusal.code,
+                refusal.description,
+            )),
+        };
+        self.outputs
+            .insert(first_output, Output::Send(frame.to_text()));
+    }
+
+    fn answer(&mut self, call: &Call, now: DateTime<Utc>) -> Answer {
         let Some(action) = Action::from_name(&call.action) else {
             let text = format!("unknown action {}", call.action);
-            self.reply_error(&id, ErrorCode::NotImplemented, &text);
-            return;
+            return Err(Refusal::new(ErrorCode::NotImplemented, text));
         };
-        if let Err(e) = ocpp::validate_request(action, &call.payload) {
-            let trigger = matches!(
-                action,
-                Action::TriggerMessage | Action::ExtendedTriggerMessage
-            );
-            if trigger && self.on_unknown_trigger(action, &id, &call.payload) {
-                return;
+        let request = match AnyRequest::decode(action, &call.payload) {
+            Ok(request) => request,
+            Err(_) if is_trigger(action) && Station::is_unknown_trigger(action, &call.payload) => {
+                tracing::info!("{} for an unknown message: NotImplemented", action.as_str());
+                return Ok(Some(serde_json::json!({"status": "NotImplemented"})));
             }
-            self.reply_error(&id, e.code, &e.description);
-            return;
+            Err(e) => return Err(e.into()),
+        };
+        fn respond<T: serde::Serialize>(result: Result<T, Refusal>) -> Answer {
+            result.map(|response| Some(ocpp::frame::to_payload(&response)))
         }
-        macro_rules! handle {
-            ($handler:ident) => {
-                match call.decode() {
-                    Ok(req) => self.$handler(&id, req, now),
-                    Err(e) => self.reply_error(&id, e.code, &e.description),
-                }
-            };
-        }
-        match action {
-            Action::GetConfiguration => handle!(on_get_configuration),
-            Action::ChangeConfiguration => handle!(on_change_configuration),
-            Action::DataTransfer => handle!(on_data_transfer),
-            Action::ClearCache => handle!(on_clear_cache),
-            Action::RemoteStartTransaction => handle!(on_remote_start),
-            Action::RemoteStopTransaction => handle!(on_remote_stop),
-            Action::Reset => handle!(on_reset),
-            Action::UnlockConnector => handle!(on_unlock_connector),
-            Action::ChangeAvailability => handle!(on_change_availability),
-            Action::SendLocalList => handle!(on_send_local_list),
-            Action::GetLocalListVersion => handle!(on_get_local_list_version),
-            Action::ReserveNow => handle!(on_reserve_now),
-            Action::CancelReservation => handle!(on_cancel_reservation),
-            Action::TriggerMessage => handle!(on_trigger_message),
-            Action::ExtendedTriggerMessage => handle!(on_extended_trigger_message),
-            Action::SetChargingProfile => handle!(on_set_charging_profile),
-            Action::ClearChargingProfile => handle!(on_clear_charging_profile),
-            Action::GetCompositeSchedule => handle!(on_get_composite_schedule),
-            Action::InstallCertificate => handle!(on_install_certificate),
-            Action::GetInstalledCertificateIds => handle!(on_get_installed_certificate_ids),
-            Action::DeleteCertificate => handle!(on_delete_certificate),
-            Action::CertificateSigned => handle!(on_certificate_signed),
-            Action::UpdateFirmware => handle!(on_update_firmware),
-            Action::SignedUpdateFirmware => handle!(on_signed_update_firmware),
-            Action::GetDiagnostics => handle!(on_get_diagnostics),
-            Action::GetLog => handle!(on_get_log),
-            a if a.initiated_by_charge_point() => {
-                let text = format!("{} is sent by a charge point, not to it", a.as_str());
-                self.reply_error(&id, ErrorCode::NotSupported, &text);
+        use AnyRequest as R;
+        match request {
+            R::GetConfiguration(req) => respond(self.on_get_configuration(req, now)),
+            R::ChangeConfiguration(req) => respond(self.on_change_configuration(req, now)),
+            R::DataTransfer(req) => respond(self.on_data_transfer(req, now)),
+            R::ClearCache(req) => respond(self.on_clear_cache(req, now)),
+            R::RemoteStartTransaction(req) => respond(self.on_remote_start(req, now)),
+            R::RemoteStopTransaction(req) => respond(self.on_remote_stop(req, now)),
+            R::Reset(req) => respond(self.on_reset(req, now)),
+            R::UnlockConnector(req) => self
+                .on_unlock_connector(&call.unique_id, req, now)
+                .map(|later| later.map(|response| ocpp::frame::to_payload(&response))),
+            R::ChangeAvailability(req) => respond(self.on_change_availability(req, now)),
+            R::SendLocalList(req) => respond(self.on_send_local_list(req, now)),
+            R::GetLocalListVersion(req) => respond(self.on_get_local_list_version(req, now)),
+            R::ReserveNow(req) => respond(self.on_reserve_now(req, now)),
+            R::CancelReservation(req) => respond(self.on_cancel_reservation(req, now)),
+            R::TriggerMessage(req) => respond(self.on_trigger_message(req, now)),
+            R::ExtendedTriggerMessage(req) => respond(self.on_extended_trigger_message(req, now)),
+            R::SetChargingProfile(req) => respond(self.on_set_charging_profile(req, now)),
+            R::ClearChargingProfile(req) => respond(self.on_clear_charging_profile(req, now)),
+            R::GetCompositeSchedule(req) => respond(self.on_get_composite_schedule(req, now)),
+            R::InstallCertificate(req) => respond(self.on_install_certificate(req, now)),
+            R::GetInstalledCertificateIds(req) => {
+                respond(self.on_get_installed_certificate_ids(req, now))
             }
-            a => {
-                let pending = matches!(self.boot, BootStatus::Pending { .. });
-                let text = format!(
-                    "{} is not supported by this station{}",
-                    a.as_str(),
-                    if pending {
-                        " (registration pending)"
-                    } else {
-                        ""
-                    }
-                );
-                self.reply_error(&id, ErrorCode::NotSupported, &text);
+            R::DeleteCertificate(req) => respond(self.on_delete_certificate(req, now)),
+            R::CertificateSigned(req) => respond(self.on_certificate_signed(req, now)),
+            R::UpdateFirmware(req) => respond(self.on_update_firmware(req, now)),
+            R::SignedUpdateFirmware(req) => respond(self.on_signed_update_firmware(req, now)),
+            R::GetDiagnostics(req) => respond(self.on_get_diagnostics(req, now)),
+            R::GetLog(req) => respond(self.on_get_log(req, now)),
+            // The actions a charge point sends, never receives.
+            R::Authorize(_)
+            | R::BootNotification(_)
+            | R::DiagnosticsStatusNotification(_)
+            | R::FirmwareStatusNotification(_)
+            | R::Heartbeat(_)
+            | R::MeterValues(_)
+            | R::StartTransaction(_)
+            | R::StatusNotification(_)
+            | R::StopTransaction(_)
+            | R::SecurityEventNotification(_)
+            | R::SignCertificate(_)
+            | R::LogStatusNotification(_)
+            | R::SignedFirmwareStatusNotification(_) => {
+                let text = format!("{} is sent by a charge point, not to it", action.as_str());
+                Err(Refusal::new(ErrorCode::NotSupported, text))
             }
         }
     }
+}
+
+fn is_trigger(action: Action) -> bool {
+    matches!(
+        action,
+        Action::TriggerMessage | Action::ExtendedTriggerMessage
+    )
 }

@@ -101,12 +101,12 @@ pub(crate) fn next_aligned(now: DateTime<Utc>, interval_s: i64) -> Option<DateTi
 
 impl Station {
     pub(crate) fn schedule_aligned(&mut self, now: DateTime<Utc>) {
-        self.next_aligned = next_aligned(now, self.config.int("ClockAlignedDataInterval"));
+        self.next_aligned = next_aligned(now, self.config.current().clock_aligned_data_interval);
     }
 
     /// MeterValueSampleInterval changed: running transactions sample on the new interval.
     pub(crate) fn reschedule_samples(&mut self, now: DateTime<Utc>) {
-        let interval = self.config.int("MeterValueSampleInterval");
+        let interval = self.config.current().meter_value_sample_interval;
         for c in self.connectors.iter_mut() {
             if let Some(tx) = c.tx.as_mut() {
                 tx.next_sample = (interval > 0).then(|| now + Duration::seconds(interval));
@@ -115,8 +115,8 @@ impl Station {
     }
 
     pub(crate) fn sample_timers(&mut self, now: DateTime<Utc>) {
-        let interval = self.config.int("MeterValueSampleInterval");
-        let measurands = self.config.measurands("MeterValuesSampledData");
+        let interval = self.config.current().meter_value_sample_interval;
+        let measurands = self.config.current().meter_values_sampled_data.clone();
         for i in 1..self.connectors.len() {
             let c = &mut self.connectors[i];
             let Some(tx) = c.tx.as_mut() else { continue };
@@ -143,7 +143,7 @@ impl Station {
             return;
         }
         self.schedule_aligned(now);
-        let measurands = self.config.measurands("MeterValuesAlignedData");
+        let measurands = self.config.current().meter_values_aligned_data.clone();
         for i in 1..self.connectors.len() {
             let c = &self.connectors[i];
             let (id, local) = (c.id, c.tx.as_ref().map(|t| t.local_id));

@@ -22,22 +22,23 @@
 //! (Pending: the Central System may configure the station, not operate it), nor while a
 //! Reset is on its way.
 
+use super::auth_cache::LocalAuth;
 use crate::connector::Authorization;
 use crate::reservation::Admission;
 use crate::station::{BootStatus, Station};
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{
-    ChargingProfilePurposeType, Reason, RemoteStartStopStatus, RemoteStartTransactionRequest,
-    RemoteStartTransactionResponse, RemoteStopTransactionRequest, RemoteStopTransactionResponse,
+    ChargingProfilePurposeType, Reason, Refusal, RemoteStartStopStatus,
+    RemoteStartTransactionRequest, RemoteStartTransactionResponse, RemoteStopTransactionRequest,
+    RemoteStopTransactionResponse,
 };
 
 impl Station {
     pub(crate) fn on_remote_start(
         &mut self,
-        unique_id: &str,
         req: RemoteStartTransactionRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<RemoteStartTransactionResponse, Refusal> {
         // A reserved connector takes only the reservation's identity (section 5.13).
         let local = self.lookup_local(req.id_tag.as_str(), now);
         let parent = local.as_ref().map(|l| l.parent_id_tag.as_deref());
@@ -50,22 +51,33 @@ impl Station {
         } else {
             RemoteStartStopStatus::Rejected
         };
-        self.reply(unique_id, &RemoteStartTransactionResponse { status });
-        let Some(connector) = connector else {
-            tracing::info!("remote start for {} rejected", req.id_tag.as_str());
-            return;
-        };
+        match connector {
+            Some(connector) => self.start_remotely(connector, req, local, needs_parent, now),
+            None => tracing::info!("remote start for {} rejected", req.id_tag.as_str()),
+        }
+        Ok(RemoteStartTransactionResponse { status })
+    }
+
+    /// Carry out an accepted RemoteStartTransaction on `connector`.
+    fn start_remotely(
+        &mut self,
+        connector: u32,
+        req: RemoteStartTransactionRequest,
+        local: Option<LocalAuth>,
+        needs_parent: bool,
+        now: DateTime<Utc>,
+    ) {
         let id_tag = req.id_tag.as_str().to_string();
         tracing::info!("remote start for {id_tag} on connector {connector}");
         if let Some(profile) = req.charging_profile {
             self.remote_profiles.insert(connector, profile);
         }
         // Only an Authorize.conf can tell whether its parentIdTag is the reservation's.
-        if self.config.bool("AuthorizeRemoteTxRequests") || needs_parent {
+        if self.config.current().authorize_remote_tx_requests || needs_parent {
             self.authorize_for_start(connector, id_tag, now);
             return;
         }
-        let timeout = Duration::seconds(self.config.int("ConnectionTimeOut"));
+        let timeout = Duration::seconds(self.config.current().connection_time_out);
         let Some(c) = self.connector_mut(connector) else {
             return;
         };
@@ -138,10 +150,9 @@ impl Station {
 
     pub(crate) fn on_remote_stop(
         &mut self,
-        unique_id: &str,
         req: RemoteStopTransactionRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<RemoteStopTransactionResponse, Refusal> {
         let connector = self
             .connectors
             .iter()
@@ -156,7 +167,6 @@ impl Station {
         } else {
             RemoteStartStopStatus::Rejected
         };
-        self.reply(unique_id, &RemoteStopTransactionResponse { status });
         match connector {
             Some(connector) => self.stop_transaction(connector, Reason::Remote, None, now),
             None => tracing::info!(
@@ -164,6 +174,7 @@ impl Station {
                 req.transaction_id
             ),
         }
+        Ok(RemoteStopTransactionResponse { status })
     }
 
     /// A remote start's TxProfile is dropped when its authorization lapsed, was refused or

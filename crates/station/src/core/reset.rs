@@ -15,7 +15,7 @@
 use crate::station::Station;
 use crate::Output;
 use chrono::{DateTime, Utc};
-use ocpp::{Reason, ResetRequest, ResetResponse, ResetStatus, ResetType};
+use ocpp::{Reason, Refusal, ResetRequest, ResetResponse, ResetStatus, ResetType};
 
 /// Key in the store's key-value table holding why the next run starts.
 const BOOT_REASON_KEY: &str = "boot.reason";
@@ -31,14 +31,18 @@ pub(crate) struct PendingReset {
 }
 
 impl Station {
-    pub(crate) fn on_reset(&mut self, unique_id: &str, req: ResetRequest, now: DateTime<Utc>) {
-        let hard = req.r#type == ResetType::Hard;
-        self.reply(
-            unique_id,
-            &ResetResponse {
-                status: ResetStatus::Accepted,
-            },
-        );
+    pub(crate) fn on_reset(
+        &mut self,
+        req: ResetRequest,
+        now: DateTime<Utc>,
+    ) -> Result<ResetResponse, Refusal> {
+        self.begin_reset(req.r#type == ResetType::Hard, now);
+        Ok(ResetResponse {
+            status: ResetStatus::Accepted,
+        })
+    }
+
+    fn begin_reset(&mut self, hard: bool, now: DateTime<Utc>) {
         if self.reset.is_some() {
             // Already on its way; a hard reset asked for meanwhile makes it hard.
             if let Some(r) = self.reset.as_mut() {

@@ -7,7 +7,6 @@ use crate::outbox::Context;
 use crate::station::{BootStatus, Station};
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{ChargePointErrorCode, ChargePointStatus, StatusNotificationRequest};
-use serde_json::Value;
 
 impl Station {
     /// Bring every connector's status in line with its state, and report what is due.
@@ -31,7 +30,7 @@ impl Station {
     }
 
     fn minimum_status_duration(&self) -> Duration {
-        Duration::seconds(self.config.int("MinimumStatusDuration").max(0))
+        Duration::seconds(self.config.current().minimum_status_duration.max(0))
     }
 
     /// Queue a StatusNotification for every connector whose status differs from the last one
@@ -112,15 +111,16 @@ impl Station {
         );
     }
 
-    pub(crate) fn on_status_response(&mut self, context: Context, payload: Result<Value, ()>) {
+    /// `delivered`: the Central System answered with a CALLRESULT.
+    pub(crate) fn on_status_response(&mut self, context: Context, delivered: bool) {
         if let (
             Context::Status {
                 connector,
                 status,
                 error_code,
             },
-            Ok(_),
-        ) = (context, payload)
+            true,
+        ) = (context, delivered)
         {
             if let Some(c) = self.connectors.get_mut(connector as usize) {
                 c.reported = Some((status, error_code));

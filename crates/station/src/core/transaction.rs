@@ -18,7 +18,7 @@ use store::TransactionRecord;
 
 impl Station {
     pub(crate) fn start_transaction(&mut self, connector: u32, now: DateTime<Utc>) {
-        let interval = self.config.int("MeterValueSampleInterval");
+        let interval = self.config.current().meter_value_sample_interval;
         let Some(c) = self.connector_mut(connector) else {
             return;
         };
@@ -96,8 +96,12 @@ impl Station {
         stop_id_tag: Option<String>,
         now: DateTime<Utc>,
     ) {
-        let measurands = self.config.measurands("StopTxnSampledData");
-        let max_values = self.config.int("StopTransactionMaxMeterValues").max(0) as usize;
+        let measurands = self.config.current().stop_txn_sampled_data.clone();
+        let max_values = self
+            .config
+            .current()
+            .stop_transaction_max_meter_values
+            .max(0) as usize;
         let Some(c) = self.connector_mut(connector) else {
             return;
         };
@@ -283,7 +287,7 @@ impl Station {
             self.smart_charging_tx_id(connector, conf.transaction_id);
         }
         if let Some(connector) = deauthorized {
-            if self.config.bool("StopTransactionOnInvalidId") {
+            if self.config.current().stop_transaction_on_invalid_id {
                 self.stop_transaction(connector, Reason::DeAuthorized, None, now);
             } else {
                 // Only energy delivery stops, after MaxEnergyOnInvalidId (C-03).

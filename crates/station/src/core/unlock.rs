@@ -15,26 +15,23 @@ use crate::station::Station;
 use crate::Output;
 use chrono::{DateTime, Utc};
 use hal::HardwareCommand;
-use ocpp::{Reason, UnlockConnectorRequest, UnlockConnectorResponse, UnlockStatus};
+use ocpp::{Reason, Refusal, UnlockConnectorRequest, UnlockConnectorResponse, UnlockStatus};
 
 impl Station {
+    /// None: the answer waits for the hardware ([`Station::on_unlock_result`]).
     pub(crate) fn on_unlock_connector(
         &mut self,
         unique_id: &str,
         req: UnlockConnectorRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<Option<UnlockConnectorResponse>, Refusal> {
         let known = u32::try_from(req.connector_id)
             .ok()
             .filter(|&id| self.connector_mut(id).is_some());
         let (Some(connector), true) = (known, self.cfg.cable_lock) else {
-            self.reply(
-                unique_id,
-                &UnlockConnectorResponse {
-                    status: UnlockStatus::NotSupported,
-                },
-            );
-            return;
+            return Ok(Some(UnlockConnectorResponse {
+                status: UnlockStatus::NotSupported,
+            }));
         };
         if self
             .connector_mut(connector)
@@ -45,6 +42,7 @@ impl Station {
         self.unlocks.push((connector, unique_id.to_string()));
         self.outputs
             .push_back(Output::Hardware(HardwareCommand::Unlock { connector }));
+        Ok(None)
     }
 
     /// The hardware carried out an Unlock: answer every UnlockConnector.req waiting for it.

@@ -9,7 +9,7 @@ use crate::security::SecurityEvent;
 use crate::station::Station;
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{
-    FirmwareStatus, FirmwareStatusNotificationRequest, SignedFirmwareStatus,
+    FirmwareStatus, FirmwareStatusNotificationRequest, Refusal, SignedFirmwareStatus,
     SignedFirmwareStatusNotificationRequest, SignedUpdateFirmwareRequest,
     SignedUpdateFirmwareResponse, UpdateFirmwareRequest, UpdateFirmwareResponse,
     UpdateFirmwareStatus,
@@ -100,11 +100,14 @@ fn reported_unsigned(status: SignedFirmwareStatus) -> bool {
 impl Station {
     pub(crate) fn on_update_firmware(
         &mut self,
-        unique_id: &str,
         req: UpdateFirmwareRequest,
         now: DateTime<Utc>,
-    ) {
-        self.reply(unique_id, &UpdateFirmwareResponse {});
+    ) -> Result<UpdateFirmwareResponse, Refusal> {
+        self.schedule_update(req, now);
+        Ok(UpdateFirmwareResponse {})
+    }
+
+    fn schedule_update(&mut self, req: UpdateFirmwareRequest, now: DateTime<Utc>) {
         if self.installing_firmware() {
             tracing::warn!("UpdateFirmware ignored: a firmware installation is under way");
             return;
@@ -144,10 +147,9 @@ impl Station {
 
     pub(crate) fn on_signed_update_firmware(
         &mut self,
-        unique_id: &str,
         req: SignedUpdateFirmwareRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<SignedUpdateFirmwareResponse, Refusal> {
         let status = self.accept_signed_update(&req, now);
         tracing::info!(
             "SignedUpdateFirmware {} from {}: {}",
@@ -155,7 +157,16 @@ impl Station {
             redact_url(req.firmware.location.as_str()),
             status.as_str()
         );
-        self.reply(unique_id, &SignedUpdateFirmwareResponse { status });
+        self.schedule_signed_update(req, status, now);
+        Ok(SignedUpdateFirmwareResponse { status })
+    }
+
+    fn schedule_signed_update(
+        &mut self,
+        req: SignedUpdateFirmwareRequest,
+        status: UpdateFirmwareStatus,
+        now: DateTime<Utc>,
+    ) {
         if !matches!(
             status,
             UpdateFirmwareStatus::Accepted | UpdateFirmwareStatus::AcceptedCanceled

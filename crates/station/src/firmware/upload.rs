@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use ocpp::{
     DiagnosticsStatus, DiagnosticsStatusNotificationRequest, GetDiagnosticsRequest,
     GetDiagnosticsResponse, GetLogRequest, GetLogResponse, LogStatus, LogStatusNotificationRequest,
-    LogType, UploadLogStatus,
+    LogType, Refusal, UploadLogStatus,
 };
 use serde::{Deserialize, Serialize};
 
@@ -98,25 +98,20 @@ impl Slot {
 impl Station {
     pub(crate) fn on_get_diagnostics(
         &mut self,
-        unique_id: &str,
         req: GetDiagnosticsRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<GetDiagnosticsResponse, Refusal> {
         if !self.supported_location(&req.location) {
             tracing::warn!(
                 "GetDiagnostics to {:?}: unsupported location, nothing to upload",
                 redact_url(&req.location)
             );
-            self.reply(unique_id, &GetDiagnosticsResponse { file_name: None });
-            return;
+            return Ok(GetDiagnosticsResponse { file_name: None });
         }
         let file_name = format!("diagnostics-{}.tar.gz", now.format("%Y%m%dT%H%M%SZ"));
-        self.reply(
-            unique_id,
-            &GetDiagnosticsResponse {
-                file_name: Some(ci(&file_name)),
-            },
-        );
+        let response = GetDiagnosticsResponse {
+            file_name: Some(ci(&file_name)),
+        };
         let (retries, interval) = retry_policy(req.retries, req.retry_interval);
         let job = UploadJob {
             id: self.new_job_id(),
@@ -131,9 +126,14 @@ impl Station {
             retry_at: None,
         };
         self.start_upload(Slot::Diagnostics, job);
+        Ok(response)
     }
 
-    pub(crate) fn on_get_log(&mut self, unique_id: &str, req: GetLogRequest, _now: DateTime<Utc>) {
+    pub(crate) fn on_get_log(
+        &mut self,
+        req: GetLogRequest,
+        _now: DateTime<Utc>,
+    ) -> Result<GetLogResponse, Refusal> {
         let location = req.log.remote_location.as_str().to_string();
         if !self.supported_location(&location) {
             tracing::warn!(
@@ -144,8 +144,7 @@ impl Station {
                 status: LogStatus::Rejected,
                 filename: None,
             };
-            self.reply(unique_id, &conf);
-            return;
+            return Ok(conf);
         }
         let (what, prefix) = match req.log_type {
             LogType::DiagnosticsLog => (What::DiagnosticsLog, "diagnosticslog"),
@@ -161,7 +160,6 @@ impl Station {
             status,
             filename: Some(ci(&file_name)),
         };
-        self.reply(unique_id, &conf);
         let (retries, interval) = retry_policy(req.retries, req.retry_interval);
         let job = UploadJob {
             id: self.new_job_id(),
@@ -176,6 +174,7 @@ impl Station {
             retry_at: None,
         };
         self.start_upload(Slot::Log, job);
+        Ok(conf)
     }
 
     fn slot(&self, slot: Slot) -> &Option<UploadJob> {

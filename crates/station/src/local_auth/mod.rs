@@ -24,22 +24,18 @@ use crate::outbox::Context;
 use crate::station::{ci, Station};
 use chrono::{DateTime, Utc};
 use ocpp::{
-    AuthorizationStatus, ChargePointErrorCode, GetLocalListVersionResponse, IdTagInfo,
+    AuthorizationStatus, ChargePointErrorCode, GetLocalListVersionResponse, IdTagInfo, Refusal,
     StatusNotificationRequest,
 };
 use std::str::FromStr;
 
-/// The configuration key that switches the list on and off.
-pub(crate) const ENABLED_KEY: &str = "LocalAuthListEnabled";
-
 impl Station {
     pub(crate) fn on_get_local_list_version(
         &mut self,
-        unique_id: &str,
         _req: ocpp::GetLocalListVersionRequest,
         _now: DateTime<Utc>,
-    ) {
-        let list_version = if self.config.bool(ENABLED_KEY) {
+    ) -> Result<GetLocalListVersionResponse, Refusal> {
+        let list_version = if self.config.current().local_auth_list_enabled {
             self.local_list_version().unwrap_or_else(|e| {
                 tracing::error!("cannot read the local authorization list: {e}");
                 0
@@ -47,7 +43,7 @@ impl Station {
         } else {
             -1
         };
-        self.reply(unique_id, &GetLocalListVersionResponse { list_version });
+        Ok(GetLocalListVersionResponse { list_version })
     }
 
     /// The version of the list as the Central System sees it: 0 while it is empty (section
@@ -61,7 +57,7 @@ impl Station {
 
     /// The entry of the Local Authorization List for `id_tag`, when the list is enabled.
     pub(crate) fn local_list_entry(&self, id_tag: &str) -> Option<store::LocalListEntry> {
-        if !self.config.bool(ENABLED_KEY) {
+        if !self.config.current().local_auth_list_enabled {
             return None;
         }
         match self.store.local_list_get(id_tag) {

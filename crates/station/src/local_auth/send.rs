@@ -1,10 +1,10 @@
 //! SendLocalList.req (section 5.15): the checks, then one atomic update of the store.
 
-use super::ENABLED_KEY;
 use crate::station::Station;
 use chrono::{DateTime, Utc};
 use ocpp::{
-    AuthorizationData, SendLocalListRequest, SendLocalListResponse, UpdateStatus, UpdateType,
+    AuthorizationData, Refusal, SendLocalListRequest, SendLocalListResponse, UpdateStatus,
+    UpdateType,
 };
 use std::collections::BTreeSet;
 use store::{LocalListApplied, LocalListEntry, LocalListUpdate};
@@ -12,22 +12,21 @@ use store::{LocalListApplied, LocalListEntry, LocalListUpdate};
 impl Station {
     pub(crate) fn on_send_local_list(
         &mut self,
-        unique_id: &str,
         req: SendLocalListRequest,
         _now: DateTime<Utc>,
-    ) {
+    ) -> Result<SendLocalListResponse, Refusal> {
         let status = self.send_local_list(req);
-        self.reply(unique_id, &SendLocalListResponse { status });
+        Ok(SendLocalListResponse { status })
     }
 
     fn send_local_list(&mut self, req: SendLocalListRequest) -> UpdateStatus {
-        if !self.config.bool(ENABLED_KEY) {
-            tracing::info!("SendLocalList: {ENABLED_KEY} is false");
+        if !self.config.current().local_auth_list_enabled {
+            tracing::info!("SendLocalList: LocalAuthListEnabled is false");
             return UpdateStatus::NotSupported;
         }
         let version = req.list_version;
         let entries = req.local_authorization_list.unwrap_or_default();
-        let max_send = self.config.int("SendLocalListMaxLength");
+        let max_send = self.config.current().send_local_list_max_length;
         if entries.len() as i64 > max_send {
             tracing::info!(
                 "SendLocalList: {} entries, more than SendLocalListMaxLength {max_send}",
@@ -84,7 +83,8 @@ impl Station {
                 LocalListUpdate::Full(full)
             }
         };
-        let max_len = usize::try_from(self.config.int("LocalAuthListMaxLength")).unwrap_or(0);
+        let max_len =
+            usize::try_from(self.config.current().local_auth_list_max_length).unwrap_or(0);
         match self.store.local_list_apply(&update, version, max_len) {
             Ok(LocalListApplied::Applied { len }) => {
                 tracing::info!(

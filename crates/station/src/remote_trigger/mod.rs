@@ -32,7 +32,7 @@ use chrono::{DateTime, Utc};
 use ocpp::{
     DiagnosticsStatus, DiagnosticsStatusNotificationRequest, FirmwareStatus,
     FirmwareStatusNotificationRequest, HeartbeatRequest, MessageTrigger, MeterValuesRequest,
-    ReadingContext, Request, StatusNotificationRequest, TriggerMessageResponse,
+    ReadingContext, Refusal, Request, StatusNotificationRequest, TriggerMessageResponse,
     TriggerMessageStatus,
 };
 use serde_json::Value;
@@ -46,19 +46,18 @@ enum Target {
 impl Station {
     pub(crate) fn on_trigger_message(
         &mut self,
-        unique_id: &str,
         req: ocpp::TriggerMessageRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<TriggerMessageResponse, Refusal> {
         let message = req.requested_message;
         let status = match message {
             MessageTrigger::MeterValues | MessageTrigger::StatusNotification => {
                 match self.trigger_target(req.connector_id, message) {
-                    Some(target) => self.send_triggered(message, target, unique_id, now),
-                    None => self.reply_trigger(unique_id, TriggerMessageStatus::Rejected),
+                    Some(target) => self.send_triggered(message, target, now),
+                    None => TriggerMessageStatus::Rejected,
                 }
             }
-            _ => self.send_triggered(message, Target::All, unique_id, now),
+            _ => self.send_triggered(message, Target::All, now),
         };
         tracing::info!(
             "TriggerMessage {} (connector {:?}): {}",
@@ -66,18 +65,14 @@ impl Station {
             req.connector_id,
             status.as_str()
         );
+        Ok(TriggerMessageResponse { status })
     }
 
-    /// A TriggerMessage.req that fails validation only because its requestedMessage is no
-    /// MessageTrigger value: answered NotImplemented (section 5.17: "unknown or not
-    /// implemented"), and true. False for anything else, which gets its CALLERROR.
-    /// The same for ExtendedTriggerMessage.req (`action`), whose answer has the same shape.
-    pub(crate) fn on_unknown_trigger(
-        &mut self,
-        action: ocpp::Action,
-        unique_id: &str,
-        payload: &Value,
-    ) -> bool {
+    /// Whether a TriggerMessage.req fails validation only because its requestedMessage is
+    /// no MessageTrigger value: it is answered NotImplemented (section 5.17: "unknown or not
+    /// implemented"). Anything else gets its CALLERROR. The same for
+    /// ExtendedTriggerMessage.req (`action`), whose answer has the same shape.
+    pub(crate) fn is_unknown_trigger(action: ocpp::Action, payload: &Value) -> bool {
         let Some(requested) = payload.get("requestedMessage").and_then(Value::as_str) else {
             return false;
         };
@@ -98,7 +93,6 @@ impl Station {
             "{} for unknown message {requested:?}: NotImplemented",
             action.as_str()
         );
-        self.reply_trigger(unique_id, TriggerMessageStatus::NotImplemented);
         true
     }
 
@@ -135,45 +129,38 @@ impl Station {
         &mut self,
         message: MessageTrigger,
         target: Target,
-        unique_id: &str,
         now: DateTime<Utc>,
     ) -> TriggerMessageStatus {
         match message {
             MessageTrigger::BootNotification => {
-                self.reply_trigger(unique_id, TriggerMessageStatus::Accepted);
                 self.trigger_boot_notification(now);
             }
             MessageTrigger::DiagnosticsStatusNotification => {
-                self.reply_trigger(unique_id, TriggerMessageStatus::Accepted);
                 let req = DiagnosticsStatusNotificationRequest {
                     status: self.diagnostics_status(),
                 };
                 self.queue_triggered(&req, Context::None);
             }
             MessageTrigger::FirmwareStatusNotification => {
-                self.reply_trigger(unique_id, TriggerMessageStatus::Accepted);
                 let req = FirmwareStatusNotificationRequest {
                     status: self.firmware_status(),
                 };
                 self.queue_triggered(&req, Context::None);
             }
             MessageTrigger::Heartbeat => {
-                self.reply_trigger(unique_id, TriggerMessageStatus::Accepted);
                 self.queue_triggered(&HeartbeatRequest {}, Context::None);
             }
             MessageTrigger::MeterValues => {
                 let requests = self.triggered_meter_values(target, now);
                 if requests.is_empty() {
                     // No reading (or no configured measurand) to report: nothing would be sent.
-                    return self.reply_trigger(unique_id, TriggerMessageStatus::Rejected);
+                    return TriggerMessageStatus::Rejected;
                 }
-                self.reply_trigger(unique_id, TriggerMessageStatus::Accepted);
                 for req in &requests {
                     self.queue_triggered(req, Context::None);
                 }
             }
             MessageTrigger::StatusNotification => {
-                self.reply_trigger(unique_id, TriggerMessageStatus::Accepted);
                 let ids: Vec<u32> = match target {
                     Target::All => (0..=self.cfg.connectors).collect(),
                     Target::One(id) => vec![id],
@@ -184,15 +171,6 @@ impl Station {
             }
         }
         TriggerMessageStatus::Accepted
-    }
-
-    fn reply_trigger(
-        &mut self,
-        unique_id: &str,
-        status: TriggerMessageStatus,
-    ) -> TriggerMessageStatus {
-        self.reply(unique_id, &TriggerMessageResponse { status });
-        status
     }
 
     /// Queue a request the Central System asked for; it may go out while Pending.
@@ -252,7 +230,7 @@ impl Station {
         target: Target,
         now: DateTime<Utc>,
     ) -> Vec<MeterValuesRequest> {
-        let measurands = self.config.measurands("MeterValuesSampledData");
+        let measurands = self.config.current().meter_values_sampled_data.clone();
         let ids: Vec<u32> = match target {
             Target::All => (1..=self.cfg.connectors).collect(),
             Target::One(id) => vec![id],

@@ -48,8 +48,8 @@ use crate::connector::Connector;
 use crate::station::{BootStatus, Station};
 use chrono::{DateTime, Utc};
 use ocpp::{
-    CancelReservationResponse, CancelReservationStatus, ChargePointErrorCode, ReservationStatus,
-    ReserveNowResponse,
+    CancelReservationResponse, CancelReservationStatus, ChargePointErrorCode, Refusal,
+    ReservationStatus, ReserveNowResponse,
 };
 use store::Reservation;
 
@@ -97,10 +97,9 @@ fn own_reservation(c: &Connector) -> Option<&Reservation> {
 impl Station {
     pub(crate) fn on_reserve_now(
         &mut self,
-        unique_id: &str,
         req: ocpp::ReserveNowRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<ReserveNowResponse, Refusal> {
         let status = self.reserve(&req, now);
         tracing::info!(
             "ReserveNow {} on connector {} for {}: {}",
@@ -109,15 +108,14 @@ impl Station {
             req.id_tag.as_str(),
             status.as_str()
         );
-        self.reply(unique_id, &ReserveNowResponse { status });
+        Ok(ReserveNowResponse { status })
     }
 
     pub(crate) fn on_cancel_reservation(
         &mut self,
-        unique_id: &str,
         req: ocpp::CancelReservationRequest,
         _now: DateTime<Utc>,
-    ) {
+    ) -> Result<CancelReservationResponse, Refusal> {
         let known = self
             .connectors
             .iter()
@@ -132,7 +130,7 @@ impl Station {
             );
             CancelReservationStatus::Rejected
         };
-        self.reply(unique_id, &CancelReservationResponse { status });
+        Ok(CancelReservationResponse { status })
     }
 
     fn reserve(&mut self, req: &ocpp::ReserveNowRequest, now: DateTime<Utc>) -> ReservationStatus {
@@ -205,7 +203,7 @@ impl Station {
 
     /// ReserveNow for connector 0, replacing reservation `replacing` if it exists.
     fn station_reservable(&self, replacing: i32) -> ReservationStatus {
-        if !self.config.bool("ReserveConnectorZeroSupported") {
+        if !self.config.current().reserve_connector_zero_supported {
             return ReservationStatus::Rejected;
         }
         let station = &self.connectors[0];

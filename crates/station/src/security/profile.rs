@@ -12,7 +12,7 @@ use ocpp::ConfigurationStatus;
 impl Station {
     /// The SecurityProfile key (0..=3).
     pub fn security_profile(&self) -> u8 {
-        self.config.int("SecurityProfile").clamp(0, 3) as u8
+        self.config.current().security_profile.clamp(0, 3) as u8
     }
 
     /// The HTTP Basic password for profiles 1 and 2: the AuthorizationKey's bytes (the key
@@ -27,7 +27,7 @@ impl Station {
         value: &str,
         now: DateTime<Utc>,
     ) -> ConfigurationStatus {
-        let current = self.config.int("SecurityProfile");
+        let current = self.config.current().security_profile;
         let refuse = |why: String| {
             tracing::info!("ChangeConfiguration SecurityProfile refused: {why}");
             ConfigurationStatus::Rejected
@@ -97,7 +97,7 @@ impl Station {
         reason: &str,
         now: DateTime<Utc>,
     ) {
-        let current = self.config.int("SecurityProfile");
+        let current = self.config.current().security_profile;
         if i64::from(profile) >= current {
             tracing::warn!(
                 "ignoring a fallback to SecurityProfile {profile}: the profile is {current}"

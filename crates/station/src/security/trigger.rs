@@ -18,17 +18,16 @@ use crate::station::Station;
 use chrono::{DateTime, Utc};
 use ocpp::{
     ExtendedTriggerMessageRequest, ExtendedTriggerMessageResponse, LogStatusNotificationRequest,
-    MessageTrigger, MessageTriggerExtended, SignedFirmwareStatusNotificationRequest,
+    MessageTrigger, MessageTriggerExtended, Refusal, SignedFirmwareStatusNotificationRequest,
     TriggerMessageRequest, TriggerMessageStatus,
 };
 
 impl Station {
     pub(crate) fn on_extended_trigger_message(
         &mut self,
-        unique_id: &str,
         req: ExtendedTriggerMessageRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<ExtendedTriggerMessageResponse, Refusal> {
         let core = match req.requested_message {
             MessageTriggerExtended::BootNotification => Some(MessageTrigger::BootNotification),
             MessageTriggerExtended::Heartbeat => Some(MessageTrigger::Heartbeat),
@@ -41,19 +40,17 @@ impl Station {
                 requested_message,
                 connector_id: req.connector_id,
             };
-            self.on_trigger_message(unique_id, req, now);
-            return;
+            let status = self.on_trigger_message(req, now)?.status;
+            return Ok(ExtendedTriggerMessageResponse { status });
         }
         let status = match req.requested_message {
             MessageTriggerExtended::LogStatusNotification => {
-                self.reply_extended_trigger(unique_id, TriggerMessageStatus::Accepted);
                 let (status, request_id) = self.log_status();
                 let req = LogStatusNotificationRequest { status, request_id };
                 self.queue_triggered(&req, Context::None);
                 TriggerMessageStatus::Accepted
             }
             MessageTriggerExtended::FirmwareStatusNotification => {
-                self.reply_extended_trigger(unique_id, TriggerMessageStatus::Accepted);
                 let (status, request_id) = self.signed_update_status();
                 let req = SignedFirmwareStatusNotificationRequest { status, request_id };
                 self.queue_triggered(&req, Context::None);
@@ -69,13 +66,9 @@ impl Station {
                         TriggerMessageStatus::Rejected
                     }
                 };
-                self.reply_extended_trigger(unique_id, status);
                 status
             }
-            _ => {
-                self.reply_extended_trigger(unique_id, TriggerMessageStatus::NotImplemented);
-                TriggerMessageStatus::NotImplemented
-            }
+            _ => TriggerMessageStatus::NotImplemented,
         };
         tracing::info!(
             "ExtendedTriggerMessage {} (connector {:?}): {}",
@@ -83,9 +76,6 @@ impl Station {
             req.connector_id,
             status.as_str()
         );
-    }
-
-    fn reply_extended_trigger(&mut self, unique_id: &str, status: TriggerMessageStatus) {
-        self.reply(unique_id, &ExtendedTriggerMessageResponse { status });
+        Ok(ExtendedTriggerMessageResponse { status })
     }
 }

@@ -50,7 +50,7 @@ use hal::{HardwareCommand, PowerLimit};
 use ocpp::{
     ChargingProfile, ChargingProfileKindType, ChargingProfilePurposeType, ChargingProfileStatus,
     ChargingRateUnitType, ClearChargingProfileResponse, ClearChargingProfileStatus,
-    GetCompositeScheduleResponse, GetCompositeScheduleStatus, SetChargingProfileResponse,
+    GetCompositeScheduleResponse, GetCompositeScheduleStatus, Refusal, SetChargingProfileResponse,
 };
 use schedule::{InstalledProfile, Limit, ScheduleContext};
 use store::StoredChargingProfile;
@@ -122,10 +122,9 @@ pub(crate) fn power_limit(limit: Option<Limit>, voltage_v: f64) -> PowerLimit {
 impl Station {
     pub(crate) fn on_set_charging_profile(
         &mut self,
-        unique_id: &str,
         req: ocpp::SetChargingProfileRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<SetChargingProfileResponse, Refusal> {
         let id = req.cs_charging_profiles.charging_profile_id;
         let status = match self.install_profile(req.connector_id, req.cs_charging_profiles) {
             Ok(()) => ChargingProfileStatus::Accepted,
@@ -134,8 +133,8 @@ impl Station {
                 ChargingProfileStatus::Rejected
             }
         };
-        self.reply(unique_id, &SetChargingProfileResponse { status });
         self.apply_limits(now);
+        Ok(SetChargingProfileResponse { status })
     }
 
     /// Check and install a profile; Err says why not.
@@ -183,7 +182,7 @@ impl Station {
                     && p.profile.stack_level == level)
         };
         let kept = self.smart.profiles.iter().filter(|p| !replaced(p)).count();
-        let max = self.config.int("MaxChargingProfilesInstalled").max(0) as usize;
+        let max = self.config.current().max_charging_profiles_installed.max(0) as usize;
         if kept + 1 > max {
             return Err(format!("MaxChargingProfilesInstalled is {max}"));
         }
@@ -222,7 +221,7 @@ impl Station {
 
     /// The limits of this station (SC-1) and the schedule rules.
     pub(crate) fn check_profile(&self, profile: &ChargingProfile) -> Result<(), String> {
-        let max_level = self.config.int("ChargeProfileMaxStackLevel");
+        let max_level = self.config.current().charge_profile_max_stack_level;
         if profile.stack_level < 0 || i64::from(profile.stack_level) > max_level {
             return Err(format!(
                 "stackLevel {} beyond 0..{max_level}",
@@ -231,7 +230,7 @@ impl Station {
         }
         let schedule = &profile.charging_schedule;
         let periods = &schedule.charging_schedule_period;
-        let max_periods = self.config.int("ChargingScheduleMaxPeriods").max(0) as usize;
+        let max_periods = self.config.current().charging_schedule_max_periods.max(0) as usize;
         if periods.is_empty() || periods.len() > max_periods {
             return Err(format!(
                 "{} periods (ChargingScheduleMaxPeriods is {max_periods})",
@@ -286,10 +285,9 @@ impl Station {
 
     pub(crate) fn on_clear_charging_profile(
         &mut self,
-        unique_id: &str,
         req: ocpp::ClearChargingProfileRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<ClearChargingProfileResponse, Refusal> {
         let matches = |p: &InstalledProfile| match req.id {
             Some(id) => p.profile.charging_profile_id == id,
             None => {
@@ -318,8 +316,8 @@ impl Station {
         for id in gone {
             self.remove_profile(id, "cleared");
         }
-        self.reply(unique_id, &ClearChargingProfileResponse { status });
         self.apply_limits(now);
+        Ok(ClearChargingProfileResponse { status })
     }
 
     fn remove_profile(&mut self, id: i32, why: &str) {
@@ -334,10 +332,9 @@ impl Station {
 
     pub(crate) fn on_get_composite_schedule(
         &mut self,
-        unique_id: &str,
         req: ocpp::GetCompositeScheduleRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<GetCompositeScheduleResponse, Refusal> {
         let rejected = GetCompositeScheduleResponse {
             status: GetCompositeScheduleStatus::Rejected,
             connector_id: None,
@@ -348,12 +345,10 @@ impl Station {
             .ok()
             .filter(|&c| c <= self.cfg.connectors);
         let (Some(connector), true) = (connector, req.duration >= 0) else {
-            self.reply(unique_id, &rejected);
-            return;
+            return Ok(rejected);
         };
         if self.smart.profiles.is_empty() {
-            self.reply(unique_id, &rejected);
-            return;
+            return Ok(rejected);
         }
         let unit = req.charging_rate_unit.unwrap_or(ChargingRateUnitType::A);
         let ctx = self.schedule_context(connector);
@@ -373,7 +368,7 @@ impl Station {
                 charging_schedule: Some(schedule),
             }
         };
-        self.reply(unique_id, &response);
+        Ok(response)
     }
 
     /// What the schedules of `connector` are evaluated against now.

@@ -8,21 +8,20 @@ use ocpp::{
     CertificateHashData, DeleteCertificateRequest, DeleteCertificateResponse,
     DeleteCertificateStatus, GetInstalledCertificateIdsRequest, GetInstalledCertificateIdsResponse,
     GetInstalledCertificateStatus, HashAlgorithm, InstallCertificateRequest,
-    InstallCertificateResponse, InstallCertificateStatus,
+    InstallCertificateResponse, InstallCertificateStatus, Refusal,
 };
 use store::StoredCertificate;
 
 impl Station {
     pub(crate) fn on_install_certificate(
         &mut self,
-        unique_id: &str,
         req: InstallCertificateRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<InstallCertificateResponse, Refusal> {
         let use_ = req.certificate_type.as_str();
         let (status, why) = self.install_root(use_, req.certificate.as_str(), now);
         tracing::info!("InstallCertificate {use_}: {} ({why})", status.as_str());
-        self.reply(unique_id, &InstallCertificateResponse { status });
+        Ok(InstallCertificateResponse { status })
     }
 
     fn install_root(
@@ -72,7 +71,7 @@ impl Station {
             .iter()
             .filter(|r| r.use_ == CS_ROOT || r.use_ == MF_ROOT)
             .count();
-        let max = usize::try_from(self.config.int("CertificateStoreMaxLength")).unwrap_or(0);
+        let max = usize::try_from(self.config.current().certificate_store_max_length).unwrap_or(0);
         if roots >= max {
             return (
                 Failed,
@@ -91,10 +90,9 @@ impl Station {
 
     pub(crate) fn on_get_installed_certificate_ids(
         &mut self,
-        unique_id: &str,
         req: GetInstalledCertificateIdsRequest,
         _now: DateTime<Utc>,
-    ) {
+    ) -> Result<GetInstalledCertificateIdsResponse, Refusal> {
         let use_ = req.certificate_type.as_str();
         let hashes: Vec<CertificateHashData> = self
             .hashed_certificates()
@@ -117,22 +115,21 @@ impl Station {
                 status: GetInstalledCertificateStatus::Accepted,
             }
         };
-        self.reply(unique_id, &response);
+        Ok(response)
     }
 
     pub(crate) fn on_delete_certificate(
         &mut self,
-        unique_id: &str,
         req: DeleteCertificateRequest,
         _now: DateTime<Utc>,
-    ) {
+    ) -> Result<DeleteCertificateResponse, Refusal> {
         let (status, why) = self.delete_certificate(&req.certificate_hash_data);
         tracing::info!(
             "DeleteCertificate (serial {}): {} ({why})",
             req.certificate_hash_data.serial_number.as_str(),
             status.as_str()
         );
-        self.reply(unique_id, &DeleteCertificateResponse { status });
+        Ok(DeleteCertificateResponse { status })
     }
 
     fn delete_certificate(

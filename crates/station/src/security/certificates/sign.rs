@@ -5,6 +5,7 @@
 use super::{join_pem, valid_at, CP_CERT, CS_ROOT};
 use crate::outbox::Context;
 use crate::security::SecurityEvent;
+use crate::station::NoAnswer;
 use crate::station::{BootStatus, Station};
 use crate::Output;
 use chrono::{DateTime, Duration, Utc};
@@ -12,7 +13,6 @@ use ocpp::{
     CertificateSignedRequest, CertificateSignedResponse, CertificateSignedStatus, GenericStatus,
     SignCertificateRequest, SignCertificateResponse,
 };
-use serde_json::Value;
 use store::{StoredCertificate, PENDING_CHARGE_POINT_KEY};
 
 /// Renew the ChargePointCertificate when it expires within this (whitepaper A03).
@@ -99,15 +99,10 @@ impl Station {
 
     pub(crate) fn on_sign_certificate_response(
         &mut self,
-        payload: Result<Value, ()>,
+        answer: Result<SignCertificateResponse, NoAnswer>,
         _now: DateTime<Utc>,
     ) {
-        let response = payload.ok().and_then(|p| {
-            ocpp::decode::<SignCertificateResponse>(&p)
-                .map_err(|e| tracing::warn!("invalid SignCertificate.conf: {}", e.description))
-                .ok()
-        });
-        match response.map(|r| r.status) {
+        match answer.ok().map(|r| r.status) {
             Some(GenericStatus::Accepted) => {
                 tracing::info!("SignCertificate accepted: waiting for CertificateSigned")
             }
@@ -137,10 +132,9 @@ impl Station {
 
     pub(crate) fn on_certificate_signed(
         &mut self,
-        unique_id: &str,
         req: CertificateSignedRequest,
         now: DateTime<Utc>,
-    ) {
+    ) -> Result<CertificateSignedResponse, ocpp::Refusal> {
         let status = match self.install_signed_chain(req.certificate_chain.as_str(), now) {
             Ok(cn) => {
                 tracing::info!(
@@ -163,19 +157,19 @@ impl Station {
                 CertificateSignedStatus::Rejected
             }
         };
-        self.reply(unique_id, &CertificateSignedResponse { status });
         if status == CertificateSignedStatus::Accepted {
             self.outputs.push_back(Output::ConfigChanged {
                 key: "ChargePointCertificate".into(),
                 value: "installed".into(),
             });
         }
+        Ok(CertificateSignedResponse { status })
     }
 
     /// Check the chain and install it with the pending key; the leaf's CN.
     fn install_signed_chain(&mut self, chain: &str, now: DateTime<Utc>) -> Result<String, Refusal> {
         let invalid = |why: String| Refusal::Invalid(why);
-        let max = self.config.int("CertificateSignedMaxChainSize");
+        let max = self.config.current().certificate_signed_max_chain_size;
         if chain.len() as i64 > max {
             return Err(invalid(format!(
                 "the chain has {} bytes, more than CertificateSignedMaxChainSize ({max})",
