@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use hal::{ChargerInfo, HardwareCommand, HardwareEvent, MeterReading};
 use ocpp::{Action, ErrorCode, Frame};
 use serde_json::json;
-use station::{BootStatus, Input, Output, Station, StationConfig};
+use station::{BootStatus, Input, Monotonic, Now, Output, Station, StationConfig};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
@@ -192,7 +192,8 @@ impl Run {
         if trace() {
             eprintln!("{} <- {text}", self.now.format("%H:%M:%S"));
         }
-        self.station.handle(Input::Received(text), self.now);
+        self.station
+            .handle(Input::Received(text), both_clocks(self.now));
         if let Some(outcome) = outcome {
             let max = self.max_attempts();
             self.check.own_call_ended(outcome, max);
@@ -219,7 +220,7 @@ impl Run {
         if trace() {
             eprintln!("{} in {input:?}", self.now.format("%H:%M:%S"));
         }
-        self.station.handle(input, self.now);
+        self.station.handle(input, both_clocks(self.now));
         self.after_input(ticks);
     }
 
@@ -262,7 +263,7 @@ impl Run {
         if matches!(self.station.boot_status(), BootStatus::Rejected { .. }) {
             self.check.rejected();
         }
-        let wake = self.station.poll_timeout();
+        let wake = wake_at(&self.station, self.now);
         if trace() {
             eprintln!("{} wake at {wake:?}", self.now.format("%H:%M:%S"));
         }
@@ -318,7 +319,8 @@ impl Run {
         let n = self
             .station
             .config()
-            .current().transaction_message_attempts
+            .current()
+            .transaction_message_attempts
             .max(1);
         u32::try_from(n).unwrap_or(u32::MAX)
     }
@@ -411,7 +413,7 @@ impl Run {
             } else if !self.check.unsettled() {
                 break;
             } else {
-                let wake = self.station.poll_timeout();
+                let wake = wake_at(&self.station, self.now);
                 if trace() {
                     eprintln!("{} wake at {wake:?}", self.now.format("%H:%M:%S"));
                 }
@@ -438,8 +440,20 @@ impl Run {
     }
 }
 
+/// `wall` on both clocks: nothing here moves the wall clock alone.
+fn both_clocks(wall: DateTime<Utc>) -> Now {
+    let since_epoch = (wall - DateTime::UNIX_EPOCH).to_std().unwrap_or_default();
+    Now::new(Monotonic::from_start(since_epoch), wall)
+}
+
+/// The station's poll_timeout as a wall-clock time.
+fn wake_at(station: &Station, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let mono = both_clocks(now).mono;
+    station.poll_timeout().map(|t| now + (t - mono))
+}
+
 fn start(cfg: &StationConfig, store: Box<dyn store::Store>, now: DateTime<Utc>) -> Station {
-    match Station::new(cfg.clone(), store, now) {
+    match Station::new(cfg.clone(), store, both_clocks(now)) {
         Ok(s) => s,
         // The store is a MemoryStore the station filled itself: failing to start from it
         // is a bug, not a fuzzing artefact.

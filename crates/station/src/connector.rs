@@ -1,6 +1,7 @@
 //! One connector's state; its OCPP status is derived from it, never set by hand, so it
 //! cannot drift from what is really going on.
 
+use crate::time::Monotonic;
 use chrono::{DateTime, Utc};
 use hal::{ConnectorId, MeterReading};
 use ocpp::{ChargePointErrorCode, ChargePointStatus};
@@ -11,7 +12,8 @@ pub struct Authorization {
     pub id_tag: String,
     pub parent_id_tag: Option<String>,
     /// ConnectionTimeOut: the authorization lapses when no EV arrives by then.
-    pub expires: DateTime<Utc>,
+    /// ConnectionTimeOut, on the monotonic clock.
+    pub expires: Monotonic,
 }
 
 /// A transaction running on the connector.
@@ -23,7 +25,7 @@ pub struct ActiveTx {
     pub transaction_id: Option<i32>,
     pub started_at: DateTime<Utc>,
     pub begin_reading: Option<MeterReading>,
-    pub next_sample: Option<DateTime<Utc>>,
+    pub next_sample: Option<Monotonic>,
     /// Its idTag was refused after the start (StopTransactionOnInvalidId false) and it has
     /// had MaxEnergyOnInvalidId: the station delivers no more energy (SuspendedEVSE).
     pub energy_capped: bool,
@@ -36,6 +38,8 @@ pub struct Connector {
     pub error_code: ChargePointErrorCode,
     /// When `status` last changed (MinimumStatusDuration counts from here).
     pub changed_at: Option<DateTime<Utc>>,
+    /// `changed_at` on the monotonic clock: MinimumStatusDuration counts from it.
+    pub changed_mono: Option<Monotonic>,
     /// The last status queued for the Central System on this connection.
     pub notified: Option<(ChargePointStatus, ChargePointErrorCode)>,
     /// What the Central System acknowledged last, to resend changes after a reconnect.
@@ -70,6 +74,7 @@ impl Connector {
             status: ChargePointStatus::Available,
             error_code: ChargePointErrorCode::NoError,
             changed_at: None,
+            changed_mono: None,
             notified: None,
             reported: None,
             inoperative: false,

@@ -25,6 +25,8 @@ mod reservation;
 pub mod security;
 pub mod smart_charging;
 mod station;
+mod time;
+mod timers;
 
 pub use crate::core::data_transfer::{DataTransferHandler, DataTransferVendors};
 pub use config::{Config, ConfigError};
@@ -32,3 +34,4 @@ pub use connector::ConnectorView;
 pub use io::{Input, Output, UploadContent};
 pub use security::SecurityEvent;
 pub use station::{BootStatus, Station, StationConfig, StationError};
+pub use time::{Deadline, Monotonic, Now};

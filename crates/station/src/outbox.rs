@@ -2,7 +2,8 @@
 //! requires. Transaction messages are durable (their bodies live in the store's queue and
 //! survive power loss); the rest are volatile and are dropped when the link goes down.
 
-use chrono::{DateTime, Duration, Utc};
+use crate::time::Monotonic;
+use chrono::Duration;
 use hal::ConnectorId;
 use ocpp::Action;
 use serde_json::Value;
@@ -49,7 +50,7 @@ pub struct InFlight {
     pub unique_id: String,
     pub action: Action,
     pub item: Item,
-    pub deadline: DateTime<Utc>,
+    pub deadline: Monotonic,
     /// Store queue sequence number of a durable message.
     pub seq: Option<u64>,
 }
@@ -59,7 +60,7 @@ pub struct Outbox {
     queue: VecDeque<Item>,
     in_flight: Option<InFlight>,
     /// Durable messages may not be sent before this (retry interval after a failure).
-    durable_not_before: Option<DateTime<Utc>>,
+    durable_not_before: Option<Monotonic>,
 }
 
 impl Outbox {
@@ -79,7 +80,7 @@ impl Outbox {
     /// Where in the queue the next item to send is, if nothing is in flight. Durable
     /// messages keep their order; while the first one waits out its retry interval, the
     /// volatile messages behind it (heartbeats, status) still go.
-    pub fn next_ready(&self, now: DateTime<Utc>) -> Option<usize> {
+    pub fn next_ready(&self, now: Monotonic) -> Option<usize> {
         if self.in_flight.is_some() {
             return None;
         }
@@ -110,7 +111,7 @@ impl Outbox {
         index: usize,
         unique_id: String,
         action: Action,
-        deadline: DateTime<Utc>,
+        deadline: Monotonic,
         seq: Option<u64>,
     ) {
         if let Some(item) = self.queue.remove(index) {
@@ -129,7 +130,7 @@ impl Outbox {
     }
 
     /// Send an item that jumps the queue (BootNotification, which must precede everything).
-    pub fn start_item(&mut self, item: Item, unique_id: String, deadline: DateTime<Utc>) {
+    pub fn start_item(&mut self, item: Item, unique_id: String, deadline: Monotonic) {
         let action = match &item {
             Item::Volatile { action, .. } | Item::Triggered { action, .. } => *action,
             Item::Durable => return,
@@ -158,13 +159,13 @@ impl Outbox {
     }
 
     /// A durable message failed: put it back at the front and wait before retrying.
-    pub fn retry_durable_later(&mut self, item: Item, not_before: DateTime<Utc>) {
+    pub fn retry_durable_later(&mut self, item: Item, not_before: Monotonic) {
         self.queue.push_front(item);
         self.durable_not_before = Some(not_before);
     }
 
     /// The CALL in flight when its deadline has passed.
-    pub fn take_expired(&mut self, now: DateTime<Utc>) -> Option<InFlight> {
+    pub fn take_expired(&mut self, now: Monotonic) -> Option<InFlight> {
         if self.in_flight.as_ref()?.deadline <= now {
             self.in_flight.take()
         } else {
@@ -186,12 +187,12 @@ impl Outbox {
     }
 
     /// When the CALL in flight times out, if one is.
-    pub fn in_flight_deadline(&self) -> Option<DateTime<Utc>> {
+    pub fn in_flight_deadline(&self) -> Option<Monotonic> {
         self.in_flight.as_ref().map(|f| f.deadline)
     }
 
     /// The earliest moment the outbox wants attention.
-    pub fn deadline(&self) -> Option<DateTime<Utc>> {
+    pub fn deadline(&self) -> Option<Monotonic> {
         match &self.in_flight {
             Some(f) => Some(f.deadline),
             None => match self.queue.front() {
@@ -216,8 +217,8 @@ impl Outbox {
 mod tests {
     use super::*;
 
-    fn t(s: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap()
+    fn t(s: u64) -> Monotonic {
+        Monotonic::from_start(std::time::Duration::from_secs(1000 + s))
     }
 
     fn volatile(action: Action) -> Item {

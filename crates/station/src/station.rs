@@ -7,6 +7,7 @@ use crate::core::data_transfer::DataTransferVendors;
 use crate::core::reset::PendingReset;
 use crate::io::{Input, Output};
 use crate::outbox::{Context, InFlight, Item, Outbox};
+use crate::time::{Monotonic, Now};
 use chrono::{DateTime, Duration, Utc};
 use hal::ChargerInfo;
 use ocpp::{Action, CallError, CallResult, Frame};
@@ -92,11 +93,11 @@ pub enum BootStatus {
     Sent,
     /// Pending: answer the Central System, send nothing else until `retry_at`.
     Pending {
-        retry_at: DateTime<Utc>,
+        retry_at: Monotonic,
     },
     /// Rejected: stay silent until `retry_at`.
     Rejected {
-        retry_at: DateTime<Utc>,
+        retry_at: Monotonic,
     },
     Accepted,
 }
@@ -111,7 +112,7 @@ pub struct Station {
     /// Index 0 is connector 0, the station as a whole.
     pub(crate) connectors: Vec<Connector>,
     pub(crate) outputs: VecDeque<Output>,
-    pub(crate) next_heartbeat: Option<DateTime<Utc>>,
+    pub(crate) next_heartbeat: Option<Monotonic>,
     pub(crate) next_aligned: Option<DateTime<Utc>>,
     /// Transactions found open in the store at start: interrupted by a power loss.
     pub(crate) interrupted: Vec<store::TransactionRecord>,
@@ -133,6 +134,10 @@ pub struct Station {
     pub(crate) security: crate::security::SecurityState,
     /// Firmware updates and diagnostics/log uploads (`firmware/`).
     pub(crate) firmware: crate::firmware::FirmwareState,
+    /// When each reservation expires: its expiryDate as the time left on the monotonic clock.
+    pub(crate) reservation_expiry: BTreeMap<i32, Monotonic>,
+    /// When the current input happened (see `time`).
+    pub(crate) time: Now,
     next_message_id: u64,
 }
 
@@ -140,8 +145,9 @@ impl Station {
     pub fn new(
         cfg: StationConfig,
         store: Box<dyn Store>,
-        now: DateTime<Utc>,
+        time: Now,
     ) -> Result<Station, StationError> {
+        let now = time.wall;
         if cfg.connectors == 0 {
             return Err(StationError::NoConnectors);
         }
@@ -180,6 +186,8 @@ impl Station {
             deauthorized: std::collections::BTreeSet::new(),
             security: crate::security::SecurityState::new(now),
             firmware: crate::firmware::FirmwareState::default(),
+            reservation_expiry: BTreeMap::new(),
+            time,
         };
         station.load_boot_reason();
         station.schedule_aligned(now);
@@ -193,12 +201,14 @@ impl Station {
         Ok(station)
     }
 
-    /// Feed one input at time `now`.
-    pub fn handle(&mut self, input: Input, now: DateTime<Utc>) {
+    /// Feed one input, which happened at `time`.
+    pub fn handle(&mut self, input: Input, time: Now) {
         if self.reset_done() {
             // Output::Reset was given: this run is over.
             return;
         }
+        self.time = time;
+        let now = time.wall;
         match input {
             Input::Connected => self.on_connected(now),
             Input::Disconnected => self.on_disconnected(),
@@ -229,9 +239,9 @@ impl Station {
         self.refresh_statuses(now);
         self.forget_lapsed_remote_profiles();
         // A Reset whose messages are delivered goes before anything else is sent.
-        self.reset_if_due(now);
+        self.reset_if_due();
         if !self.reset_done() {
-            self.pump(now);
+            self.pump();
         }
     }
 
@@ -247,27 +257,6 @@ impl Station {
     /// The next thing for the drivers to do, if any.
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
-    }
-
-    /// When the station wants to be woken with `Input::Tick` at the latest.
-    pub fn poll_timeout(&self) -> Option<DateTime<Utc>> {
-        let mut deadlines = vec![
-            self.outbox_deadline(),
-            self.next_aligned,
-            self.status_deadline(),
-            self.smart_charging_deadline(),
-            self.firmware_deadline(),
-            self.certificate_deadline(),
-            self.heartbeat_deadline(),
-            self.boot_retry_deadline(),
-            self.reset.as_ref().map(|r| r.deadline),
-        ];
-        for c in &self.connectors {
-            deadlines.push(c.authorization.as_ref().map(|a| a.expires));
-            deadlines.push(c.tx.as_ref().and_then(|t| t.next_sample));
-            deadlines.push(c.reservation.as_ref().map(|r| r.expiry_date));
-        }
-        deadlines.into_iter().flatten().min()
     }
 
     pub fn is_online(&self) -> bool {
@@ -351,7 +340,7 @@ impl Station {
     /// messages may go (Accepted; see `pump`), a durable message's retry wait ends. While
     /// Pending that wait would stay in the past until the next BootNotification (found by
     /// the station fuzz target).
-    fn outbox_deadline(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn outbox_deadline(&self) -> Option<Monotonic> {
         if self.boot == BootStatus::Accepted {
             self.outbox.deadline()
         } else {
@@ -360,12 +349,12 @@ impl Station {
     }
 
     /// Send the next CALL if the link, the registration state and the one-in-flight rule allow.
-    fn pump(&mut self, now: DateTime<Utc>) {
+    fn pump(&mut self) {
         if !self.online || !self.outbox.is_idle() {
             return;
         }
-        if self.boot_due(now) {
-            self.send_boot_notification(now);
+        if self.boot_due() {
+            self.send_boot_notification();
             return;
         }
         // While Pending only what the Central System asked for with a TriggerMessage goes
@@ -377,9 +366,9 @@ impl Station {
         while let Some(index) = if pending {
             self.outbox.next_triggered()
         } else {
-            self.outbox.next_ready(now)
+            self.outbox.next_ready(self.time.mono)
         } {
-            let deadline = now + self.cfg.call_timeout;
+            let deadline = self.time.mono + self.cfg.call_timeout;
             let (action, payload, seq) = match self.outbox.get(index) {
                 Some(Item::Volatile {
                     action, payload, ..
@@ -545,14 +534,16 @@ impl Station {
                     let _ = self.store.queue_set_attempts(seq, attempts);
                     let interval = self.config.current().transaction_message_retry_interval;
                     let delay = Outbox::retry_delay(interval, attempts);
-                    self.outbox.retry_durable_later(Item::Durable, now + delay);
+                    let not_before = self.time.mono + delay;
+                    self.outbox.retry_durable_later(Item::Durable, not_before);
                 }
             }
         }
     }
 
-    fn on_time(&mut self, now: DateTime<Utc>) {
-        if let Some(expired) = self.outbox.take_expired(now) {
+    /// The CALL in flight got no answer within the call timeout.
+    pub(crate) fn expire_call(&mut self, now: DateTime<Utc>) {
+        if let Some(expired) = self.outbox.take_expired(self.time.mono) {
             tracing::warn!(
                 "no answer to {} {} within the response timeout",
                 expired.action.as_str(),
@@ -560,15 +551,6 @@ impl Station {
             );
             self.on_response(expired, Err(NoAnswer::Timeout), now);
         }
-        self.heartbeat_timer(now);
-        self.authorization_timers(now);
-        self.reservation_timers(now);
-        self.invalid_id_energy_cap();
-        self.sample_timers(now);
-        self.aligned_timer(now);
-        self.charging_limit_timer(now);
-        self.firmware_timers(now);
-        self.certificate_timers(now);
     }
 }
 

@@ -95,7 +95,7 @@ fn call_with_outputs(h: &mut Harness, action: &str, payload: Value) -> (Value, V
         payload,
     })
     .to_text();
-    h.station.handle(Input::Received(text), h.now);
+    h.station.handle(Input::Received(text), h.time());
     let (answer, outputs) = drain(h);
     (answer.expect("an answer"), outputs)
 }
@@ -694,7 +694,7 @@ fn the_certificate_is_renewed_30_days_before_it_expires() {
         answer_all_collecting_csrs(&mut h).is_empty(),
         "45 days left"
     );
-    let deadline = h.station.poll_timeout().unwrap();
+    let deadline = h.wake_at().unwrap();
     assert!(deadline <= t0() + Duration::days(1), "{deadline}");
 
     let day = |d: i64| t0() + Duration::days(d) + Duration::hours(1);
@@ -817,7 +817,7 @@ fn fallback_sets_the_profile_back_persists_and_raises_the_event() {
             profile: 2,
             reason: "TLS handshake failed: certificate unknown".into(),
         },
-        h.now,
+        h.time(),
     );
     let (_, outputs) = drain(&mut h);
     assert!(outputs.is_empty(), "no ConfigChanged: {outputs:?}");

@@ -177,10 +177,7 @@ fn tc_045_2_get_diagnostics_upload_failed_after_the_retries() {
     let (job, ..) = u.expect_upload();
     u.uploaded(job, Err("530 login incorrect"));
     assert!(diagnostics_statuses(&u.answer_all()).is_empty());
-    assert_eq!(
-        u.h.station.poll_timeout(),
-        Some(u.h.now + Duration::seconds(20))
-    );
+    assert_eq!(u.h.wake_at(), Some(u.h.now + Duration::seconds(20)));
     u.advance(19);
     u.no_upload();
     assert_eq!(u.trigger_diagnostics_status(), "Uploading", "still busy");
@@ -239,7 +236,7 @@ fn an_upload_interrupted_by_a_power_loss_starts_again() {
     let path = dir.path().join("station.db");
     let open = || -> Box<dyn Store> { Box::new(store::SqliteStore::open(&path).unwrap()) };
     let mut u = Up { h: Harness::new() };
-    u.h.station = Station::new(StationConfig::new(info(), 2), open(), u.h.now).unwrap();
+    u.h.station = Station::new(StationConfig::new(info(), 2), open(), u.h.time()).unwrap();
     u.input(Input::Connected);
     u.answer_all();
     u.call("GetDiagnostics", json!({"location": DIR}));
@@ -255,7 +252,7 @@ fn an_upload_interrupted_by_a_power_loss_starts_again() {
     drop(u);
 
     let mut u = Up { h: Harness::new() };
-    u.h.station = Station::new(StationConfig::new(info(), 2), open(), u.h.now).unwrap();
+    u.h.station = Station::new(StationConfig::new(info(), 2), open(), u.h.time()).unwrap();
     u.input(Input::Connected);
     let calls = u.answer_all();
     assert!(diagnostics_statuses(&calls).is_empty(), "{calls:?}");

@@ -58,7 +58,7 @@ impl Fw {
         info.firmware_version = version.into();
         let mut h = Harness::new();
         h.now = now;
-        h.station = Station::new(StationConfig::new(info, 2), store, now).unwrap();
+        h.station = Station::new(StationConfig::new(info, 2), store, harness::at(now)).unwrap();
         let mut f = Fw::from(h);
         for (connector, energy) in [(1, 1000.0), (2, 5000.0)] {
             f.input(Input::Meter {
@@ -78,7 +78,7 @@ impl Fw {
     /// until `at`, which must be one.
     fn advance_to_deadline(&mut self, at: DateTime<Utc>) {
         loop {
-            let next = self.h.station.poll_timeout().expect("a deadline");
+            let next = self.h.wake_at().expect("a deadline");
             assert!(next <= at, "no deadline at {at}: next {next}");
             self.h.now = next;
             self.input(Input::Tick);
@@ -482,7 +482,7 @@ fn tc_044_3_an_update_requested_during_a_transaction_waits_until_it_ends() {
     );
     assert_eq!(f.trigger_firmware_status(), "Idle");
     // No deadline of the update's: the end of the transaction wakes it.
-    let timeout = f.h.station.poll_timeout().unwrap();
+    let timeout = f.h.wake_at().unwrap();
     assert!(timeout > f.h.now);
 
     f.stop_transaction(1);
@@ -531,7 +531,7 @@ fn tc_044_1_retrieve_date_in_the_future() {
         f.answer_all();
         assert!(f.take_transfers().is_empty(), "too early at {}", f.h.now);
     }
-    assert!(f.h.station.poll_timeout().unwrap() <= retrieve);
+    assert!(f.h.wake_at().unwrap() <= retrieve);
     f.h.now = retrieve - Duration::seconds(1);
     f.input(Input::Tick);
     assert!(f.take_transfers().is_empty());
@@ -899,7 +899,7 @@ fn a_second_signed_update_cancels_the_first() {
         result: Ok(()),
     });
     assert!(f.answer_all().is_empty());
-    f.advance_to_deadline(f.h.station.poll_timeout().unwrap());
+    f.advance_to_deadline(f.h.wake_at().unwrap());
     f.answer_all();
     assert!(f.take_transfers().is_empty(), "the first one never runs");
 }

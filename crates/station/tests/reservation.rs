@@ -230,12 +230,12 @@ fn tc_047_the_reservation_expires() {
     assert_eq!(reserve_with(&mut h, payload), "Accepted");
     h.answer_all();
     assert_eq!(status(&h, 1), ChargePointStatus::Reserved);
-    assert!(h.station.poll_timeout().unwrap() <= h.now + Duration::seconds(300));
+    assert!(h.wake_at().unwrap() <= h.now + Duration::seconds(300));
     h.advance(299);
     assert_eq!(status(&h, 1), ChargePointStatus::Reserved);
     h.answer_all();
     h.now += Duration::seconds(1);
-    assert_eq!(h.station.poll_timeout(), Some(h.now));
+    assert_eq!(h.wake_at(), Some(h.now));
     h.input(station::Input::Tick);
     assert_eq!(
         statuses(&h.answer_all()),

@@ -43,9 +43,9 @@ fn offline_no_deadline_stays_in_the_past() {
     for minutes in [1, 10, 60] {
         h.advance(minutes * 60);
         assert!(
-            h.station.poll_timeout().is_none_or(|t| t > h.now),
+            h.wake_at().is_none_or(|t| t > h.now),
             "offline: deadline {:?} is not after now {}",
-            h.station.poll_timeout(),
+            h.wake_at(),
             h.now
         );
     }
@@ -78,9 +78,9 @@ fn a_boot_notification_retry_waits_for_the_call_in_flight_without_spinning() {
     );
     h.input(station::Input::Tick);
     assert!(
-        h.station.poll_timeout().is_none_or(|t| t > h.now),
+        h.wake_at().is_none_or(|t| t > h.now),
         "deadline {:?} is not after now {}",
-        h.station.poll_timeout(),
+        h.wake_at(),
         h.now
     );
     // Once the CALL in flight is answered, the BootNotification goes.
@@ -116,9 +116,9 @@ fn a_message_waiting_to_be_retried_sets_no_deadline_while_pending() {
     );
     h.advance(120);
     assert!(
-        h.station.poll_timeout().is_none_or(|t| t > h.now),
+        h.wake_at().is_none_or(|t| t > h.now),
         "deadline {:?} is not after now {}",
-        h.station.poll_timeout(),
+        h.wake_at(),
         h.now
     );
 }

@@ -305,7 +305,7 @@ fn an_accepted_raise_tells_the_drivers_to_reconnect_and_is_persisted() {
     let mut station = Station::new(
         cfg.clone(),
         Box::new(store::SqliteStore::open(&path).unwrap()),
-        t0(),
+        harness::at(t0()),
     )
     .unwrap();
     let call = |action: &str, payload: Value| {
@@ -323,14 +323,14 @@ fn an_accepted_raise_tells_the_drivers_to_reconnect_and_is_persisted() {
             "ChangeConfiguration",
             json!({"key": "AuthorizationKey", "value": KEY}),
         ),
-        t0(),
+        harness::at(t0()),
     );
     station.handle(
         call(
             "ChangeConfiguration",
             json!({"key": "SecurityProfile", "value": "2"}),
         ),
-        t0(),
+        harness::at(t0()),
     );
     let mut changed = Vec::new();
     while let Some(o) = station.poll_output() {
@@ -343,7 +343,7 @@ fn an_accepted_raise_tells_the_drivers_to_reconnect_and_is_persisted() {
     let station = Station::new(
         cfg,
         Box::new(store::SqliteStore::open(&path).unwrap()),
-        t0(),
+        harness::at(t0()),
     )
     .unwrap();
     assert_eq!(station.config().current().security_profile, 2);

@@ -137,10 +137,7 @@ fn period_boundaries_give_the_power_module_the_new_limit_on_the_injected_clock()
     );
     assert_eq!(set(&mut h, 1, p), "Accepted");
     assert_eq!(limits(&mut h), vec![(1, Some(20.0), Some(8000.0))]);
-    assert_eq!(
-        h.station.poll_timeout(),
-        Some(h.now + Duration::seconds(60))
-    );
+    assert_eq!(h.wake_at(), Some(h.now + Duration::seconds(60)));
     h.advance(59);
     assert_eq!(limits(&mut h), vec![]);
     h.advance(1);

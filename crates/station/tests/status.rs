@@ -230,9 +230,9 @@ fn a_status_change_before_registration_sets_no_deadline_in_the_past() {
     h.hw(HardwareEvent::CablePlugged { connector: 1 });
     h.advance(10);
     assert!(
-        h.station.poll_timeout().is_none_or(|t| t > h.now),
+        h.wake_at().is_none_or(|t| t > h.now),
         "deadline {:?} is not after now {}",
-        h.station.poll_timeout(),
+        h.wake_at(),
         h.now
     );
     // Once registered, the change is reported.

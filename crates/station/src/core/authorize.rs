@@ -139,14 +139,14 @@ impl Station {
             tracing::info!("connector {connector} is reserved: card {id_tag} refused");
             return;
         }
-        let timeout = Duration::seconds(self.config.current().connection_time_out);
+        let expires = self.time.mono + Duration::seconds(self.config.current().connection_time_out);
         let Some(c) = self.connector_mut(connector) else {
             return;
         };
         c.authorization = Some(Authorization {
             id_tag,
             parent_id_tag,
-            expires: now + timeout,
+            expires,
         });
         if c.plugged && c.tx.is_none() {
             self.start_transaction(connector, now);
@@ -253,7 +253,8 @@ impl Station {
     }
 
     /// ConnectionTimeOut: an authorization with no EV plugged in lapses.
-    pub(crate) fn authorization_timers(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn authorization_timers(&mut self) {
+        let now = self.time.mono;
         for c in self.connectors.iter_mut() {
             if c.authorization.as_ref().is_some_and(|a| a.expires <= now) {
                 tracing::info!("connector {}: no EV within ConnectionTimeOut", c.id);

@@ -4,6 +4,7 @@
 use crate::outbox::{Context, Item};
 use crate::station::NoAnswer;
 use crate::station::{ci, BootStatus, Station};
+use crate::time::Monotonic;
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{BootNotificationRequest, BootNotificationResponse, RegistrationStatus, Request};
 
@@ -12,7 +13,7 @@ impl Station {
         self.online = true;
         if self.boot == BootStatus::Accepted {
             // A new connection, not a reboot: no BootNotification, but tell what changed.
-            self.next_heartbeat = Some(now + self.heartbeat_interval());
+            self.next_heartbeat = Some(self.time.mono + self.heartbeat_interval());
             self.report_changed_statuses(now);
         }
     }
@@ -35,7 +36,7 @@ impl Station {
     /// go: over a link with no CALL in flight (that CALL's deadline or answer wakes the
     /// station). Otherwise the deadline would stay in the past and wake the drivers in a
     /// loop (found by the station fuzz target).
-    pub(crate) fn boot_retry_deadline(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn boot_retry_deadline(&self) -> Option<Monotonic> {
         match self.boot {
             BootStatus::Pending { retry_at } | BootStatus::Rejected { retry_at }
                 if self.online && self.outbox.is_idle() =>
@@ -47,7 +48,8 @@ impl Station {
     }
 
     /// Whether a BootNotification should go out now.
-    pub(crate) fn boot_due(&self, now: DateTime<Utc>) -> bool {
+    pub(crate) fn boot_due(&self) -> bool {
+        let now = self.time.mono;
         match self.boot {
             BootStatus::NotRegistered => true,
             BootStatus::Pending { retry_at } | BootStatus::Rejected { retry_at } => now >= retry_at,
@@ -55,7 +57,7 @@ impl Station {
         }
     }
 
-    pub(crate) fn send_boot_notification(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn send_boot_notification(&mut self) {
         let info = &self.cfg.info;
         let req = BootNotificationRequest {
             charge_point_vendor: ci(&info.vendor),
@@ -82,7 +84,7 @@ impl Station {
             context: Context::None,
         };
         self.outbox
-            .start_item(item, id.clone(), now + self.cfg.call_timeout);
+            .start_item(item, id.clone(), self.time.mono + self.cfg.call_timeout);
         self.send_frame(ocpp::Frame::Call(ocpp::Call {
             unique_id: id,
             action: BootNotificationRequest::ACTION.as_str().to_string(),
@@ -99,7 +101,7 @@ impl Station {
         let Ok(conf) = answer else {
             // No usable answer: try again later without flooding the Central System.
             self.boot = BootStatus::Pending {
-                retry_at: now + self.cfg.boot_retry,
+                retry_at: self.time.mono + self.cfg.boot_retry,
             };
             return;
         };
@@ -119,18 +121,18 @@ impl Station {
                 }
                 tracing::info!("registered with the Central System");
                 self.boot = BootStatus::Accepted;
-                self.next_heartbeat = Some(now + self.heartbeat_interval());
+                self.next_heartbeat = Some(self.time.mono + self.heartbeat_interval());
                 self.report_all_statuses(now);
                 self.on_registered_security();
             }
             RegistrationStatus::Pending => {
                 self.boot = BootStatus::Pending {
-                    retry_at: now + retry,
+                    retry_at: self.time.mono + retry,
                 }
             }
             RegistrationStatus::Rejected => {
                 self.boot = BootStatus::Rejected {
-                    retry_at: now + retry,
+                    retry_at: self.time.mono + retry,
                 };
                 // While Rejected the station answers nothing (section 4.2), not even the
                 // UnlockConnector.req that came before and still waits for the lock.

@@ -86,8 +86,8 @@ impl Station {
 
     fn apply_config_change(&mut self, key: &'static str, value: &str, now: DateTime<Utc>) {
         match key {
-            "HeartbeatInterval" => self.reschedule_heartbeat(now),
-            "MeterValueSampleInterval" => self.reschedule_samples(now),
+            "HeartbeatInterval" => self.reschedule_heartbeat(),
+            "MeterValueSampleInterval" => self.reschedule_samples(),
             "ClockAlignedDataInterval" => self.schedule_aligned(now),
             "WebSocketPingInterval" => self.outputs.push_back(Output::ConfigChanged {
                 key: key.to_string(),

@@ -3,7 +3,8 @@
 
 use crate::station::NoAnswer;
 use crate::station::Station;
-use chrono::{DateTime, Duration, Utc};
+use crate::time::Monotonic;
+use chrono::Duration;
 use ocpp::{HeartbeatRequest, HeartbeatResponse};
 
 use crate::outbox::Context;
@@ -21,14 +22,15 @@ impl Station {
 
     /// When the next heartbeat is due, while one may go: otherwise the deadline would stay
     /// in the past and wake the drivers in a loop (found by the station fuzz target).
-    pub(crate) fn heartbeat_deadline(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn heartbeat_deadline(&self) -> Option<Monotonic> {
         self.next_heartbeat.filter(|_| self.heartbeat_may_go())
     }
 
-    pub(crate) fn heartbeat_timer(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn heartbeat_timer(&mut self) {
         if !self.heartbeat_may_go() {
             return;
         }
+        let now = self.time.mono;
         if self.next_heartbeat.is_some_and(|t| now >= t) {
             self.queue_call(&HeartbeatRequest {}, Context::None);
             self.next_heartbeat = Some(now + self.heartbeat_interval());
@@ -36,9 +38,9 @@ impl Station {
     }
 
     /// HeartbeatInterval changed: the next heartbeat follows the new interval from now.
-    pub(crate) fn reschedule_heartbeat(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn reschedule_heartbeat(&mut self) {
         if self.boot == BootStatus::Accepted {
-            self.next_heartbeat = Some(now + self.heartbeat_interval());
+            self.next_heartbeat = Some(self.time.mono + self.heartbeat_interval());
         }
     }
 

@@ -105,11 +105,12 @@ impl Station {
     }
 
     /// MeterValueSampleInterval changed: running transactions sample on the new interval.
-    pub(crate) fn reschedule_samples(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn reschedule_samples(&mut self) {
         let interval = self.config.current().meter_value_sample_interval;
+        let mono = self.time.mono;
         for c in self.connectors.iter_mut() {
             if let Some(tx) = c.tx.as_mut() {
-                tx.next_sample = (interval > 0).then(|| now + Duration::seconds(interval));
+                tx.next_sample = (interval > 0).then(|| mono + Duration::seconds(interval));
             }
         }
     }
@@ -117,16 +118,17 @@ impl Station {
     pub(crate) fn sample_timers(&mut self, now: DateTime<Utc>) {
         let interval = self.config.current().meter_value_sample_interval;
         let measurands = self.config.current().meter_values_sampled_data.clone();
+        let mono = self.time.mono;
         for i in 1..self.connectors.len() {
             let c = &mut self.connectors[i];
             let Some(tx) = c.tx.as_mut() else { continue };
-            let Some(due) = tx.next_sample.filter(|t| *t <= now) else {
+            let Some(due) = tx.next_sample.filter(|t| *t <= mono) else {
                 continue;
             };
             // Keep the cadence; after a long gap take one sample, not a burst.
             let mut next = due;
-            while next <= now && interval > 0 {
-                next += Duration::seconds(interval);
+            while next <= mono && interval > 0 {
+                next = next + Duration::seconds(interval);
             }
             tx.next_sample = (interval > 0).then_some(next);
             let (local, reading, id) = (tx.local_id, c.meter, c.id);

@@ -77,14 +77,14 @@ impl Station {
             self.authorize_for_start(connector, id_tag, now);
             return;
         }
-        let timeout = Duration::seconds(self.config.current().connection_time_out);
+        let expires = self.time.mono + Duration::seconds(self.config.current().connection_time_out);
         let Some(c) = self.connector_mut(connector) else {
             return;
         };
         c.authorization = Some(Authorization {
             id_tag,
             parent_id_tag: local.and_then(|l| l.parent_id_tag),
-            expires: now + timeout,
+            expires,
         });
         if c.plugged {
             self.start_transaction(connector, now);

@@ -25,7 +25,7 @@ const BOOT_REASON_KEY: &str = "boot.reason";
 pub(crate) struct PendingReset {
     pub hard: bool,
     /// Restart by then even if the StopTransactions are not delivered.
-    pub deadline: DateTime<Utc>,
+    pub deadline: crate::time::Monotonic,
     /// Output::Reset was given.
     pub done: bool,
 }
@@ -70,7 +70,7 @@ impl Station {
         }
         self.reset = Some(PendingReset {
             hard,
-            deadline: now + self.cfg.call_timeout,
+            deadline: self.time.mono + self.cfg.call_timeout,
             done: false,
         });
     }
@@ -81,7 +81,7 @@ impl Station {
     }
 
     /// Restart once the durable queue is delivered, or at the deadline.
-    pub(crate) fn reset_if_due(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn reset_if_due(&mut self) {
         let Some(reset) = self.reset.as_ref().filter(|r| !r.done) else {
             return;
         };
@@ -98,7 +98,7 @@ impl Station {
         // for the next run like anything volatile.
         let sending = self.online && self.boot == crate::station::BootStatus::Accepted;
         let delivered = durable_delivered && (!sending || self.outbox.is_empty());
-        if !delivered && now < reset.deadline {
+        if !delivered && self.time.mono < reset.deadline {
             return;
         }
         if !delivered {

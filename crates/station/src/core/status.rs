@@ -5,6 +5,7 @@
 
 use crate::outbox::Context;
 use crate::station::{BootStatus, Station};
+use crate::time::Monotonic;
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{ChargePointErrorCode, ChargePointStatus, StatusNotificationRequest};
 
@@ -12,6 +13,7 @@ impl Station {
     /// Bring every connector's status in line with its state, and report what is due.
     pub(crate) fn refresh_statuses(&mut self, now: DateTime<Utc>) {
         let station_inoperative = self.connectors[0].inoperative;
+        let mono = self.time.mono;
         for c in self.connectors.iter_mut() {
             let (status, error_code) = c.derived_status(station_inoperative);
             if (c.status, c.error_code) != (status, error_code) {
@@ -24,6 +26,7 @@ impl Station {
                 c.status = status;
                 c.error_code = error_code;
                 c.changed_at = Some(now);
+                c.changed_mono = Some(mono);
             }
         }
         self.notify_due(now);
@@ -40,10 +43,11 @@ impl Station {
             return;
         }
         let hold = self.minimum_status_duration();
+        let mono = self.time.mono;
         for i in 0..self.connectors.len() {
             let c = &self.connectors[i];
             let current = (c.status, c.error_code);
-            let stable = c.changed_at.is_none_or(|t| now >= t + hold);
+            let stable = c.changed_mono.is_none_or(|t| mono >= t + hold);
             if c.notified != Some(current) && stable {
                 let (id, at) = (c.id, c.changed_at.unwrap_or(now));
                 self.connectors[i].notified = Some(current);
@@ -53,7 +57,7 @@ impl Station {
     }
 
     /// When the next held-back status becomes due.
-    pub(crate) fn status_deadline(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn status_deadline(&self) -> Option<Monotonic> {
         // Nothing is reported before the link is up and the registration Accepted (then
         // everything due goes at once): a deadline now would only wake the drivers in a
         // loop, since it stays in the past (found by the station fuzz target).
@@ -64,7 +68,7 @@ impl Station {
         self.connectors
             .iter()
             .filter(|c| c.notified != Some((c.status, c.error_code)))
-            .filter_map(|c| c.changed_at.map(|t| t + hold))
+            .filter_map(|c| c.changed_mono.map(|t| t + hold))
             .min()
     }
 
@@ -73,6 +77,7 @@ impl Station {
         for c in self.connectors.iter_mut() {
             c.notified = None;
             c.changed_at = None;
+            c.changed_mono = None;
         }
         self.notify_due(now);
     }

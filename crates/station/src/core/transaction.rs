@@ -72,6 +72,7 @@ impl Station {
             "connector {connector}: transaction started for {}",
             auth.id_tag
         );
+        let next_sample = (interval > 0).then(|| self.time.mono + Duration::seconds(interval));
         if let Some(c) = self.connector_mut(connector) {
             c.finishing = false;
             c.tx = Some(ActiveTx {
@@ -80,7 +81,7 @@ impl Station {
                 transaction_id: None,
                 started_at: now,
                 begin_reading: reading,
-                next_sample: (interval > 0).then(|| now + Duration::seconds(interval)),
+                next_sample,
                 energy_capped: false,
             });
         }

@@ -413,7 +413,7 @@ impl Station {
         &mut self,
         job: u64,
         result: Result<(), String>,
-        now: DateTime<Utc>,
+        _now: DateTime<Utc>,
     ) {
         if !self.current_update(job, Phase::Installing, "FirmwareInstalled") {
             return;
@@ -428,7 +428,7 @@ impl Station {
                     None => {
                         self.reset = Some(PendingReset {
                             hard: true,
-                            deadline: now + self.cfg.call_timeout,
+                            deadline: self.time.mono + self.cfg.call_timeout,
                             done: false,
                         })
                     }

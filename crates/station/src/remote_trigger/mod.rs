@@ -133,7 +133,7 @@ impl Station {
     ) -> TriggerMessageStatus {
         match message {
             MessageTrigger::BootNotification => {
-                self.trigger_boot_notification(now);
+                self.trigger_boot_notification();
             }
             MessageTrigger::DiagnosticsStatusNotification => {
                 let req = DiagnosticsStatusNotificationRequest {
@@ -187,12 +187,16 @@ impl Station {
 
     /// A new registration round: the BootNotification goes out as soon as nothing else is in
     /// flight, ahead of everything queued, and its answer sets the registration status.
-    fn trigger_boot_notification(&mut self, now: DateTime<Utc>) {
+    fn trigger_boot_notification(&mut self) {
         match self.boot {
             // One is on its way or about to go: it complies with the request (section 5.17).
             BootStatus::Sent | BootStatus::NotRegistered => {}
             // Keep answering only, but send the BootNotification now rather than at retry_at.
-            BootStatus::Pending { .. } => self.boot = BootStatus::Pending { retry_at: now },
+            BootStatus::Pending { .. } => {
+                self.boot = BootStatus::Pending {
+                    retry_at: self.time.mono,
+                }
+            }
             BootStatus::Accepted => self.boot = BootStatus::NotRegistered,
             // Silent while Rejected: no TriggerMessage reaches here.
             BootStatus::Rejected { .. } => {}

@@ -46,6 +46,7 @@
 
 use crate::connector::Connector;
 use crate::station::{BootStatus, Station};
+use crate::time::Monotonic;
 use chrono::{DateTime, Utc};
 use ocpp::{
     CancelReservationResponse, CancelReservationStatus, ChargePointErrorCode, Refusal,
@@ -163,6 +164,8 @@ impl Station {
             tracing::error!("cannot record reservation {id}: {e}");
             return ReservationStatus::Rejected;
         }
+        let left = req.expiry_date - now;
+        self.reservation_expiry.insert(id, self.time.mono + left);
         // The same reservationId replaces the earlier reservation.
         for c in self.connectors.iter_mut() {
             if c.reservation
@@ -328,6 +331,7 @@ impl Station {
     /// Forget reservation `id` everywhere, the store included.
     pub(crate) fn end_reservation(&mut self, id: i32, why: &str) {
         tracing::info!("reservation {id} ended: {why}");
+        self.reservation_expiry.remove(&id);
         for c in self.connectors.iter_mut() {
             if c.reservation
                 .as_ref()
@@ -344,7 +348,8 @@ impl Station {
 
     /// Reservations end at their expiryDate, or when their connector (or, for connector 0,
     /// the station) becomes Faulted or Unavailable.
-    pub(crate) fn reservation_timers(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn reservation_timers(&mut self) {
+        let now = self.time.mono;
         let station_inoperative = self.connectors[0].inoperative;
         let all_faulted = self.connectors[1..].iter().all(faulted);
         let mut ended = Vec::new();
@@ -352,7 +357,7 @@ impl Station {
             let Some(r) = c.reservation.as_ref().filter(|r| r.connector == c.id) else {
                 continue;
             };
-            let why = if r.expiry_date <= now {
+            let why = if self.reservation_expires(r.reservation_id) <= now {
                 "expired"
             } else if c.id == 0 && (station_inoperative || all_faulted) {
                 "the station is unavailable"
@@ -372,6 +377,24 @@ impl Station {
         self.place_station_reservation();
     }
 
+    /// When reservation `id` expires: its expiryDate as the time left when it was made (or
+    /// loaded), on the monotonic clock.
+    fn reservation_expires(&self, id: i32) -> Monotonic {
+        self.reservation_expiry
+            .get(&id)
+            .copied()
+            .unwrap_or(self.time.mono)
+    }
+
+    /// When the next reservation held on a connector expires.
+    pub(crate) fn reservation_deadline(&self) -> Option<Monotonic> {
+        self.connectors
+            .iter()
+            .filter_map(|c| c.reservation.as_ref())
+            .map(|r| self.reservation_expires(r.reservation_id))
+            .min()
+    }
+
     /// The reservations recorded before the last stop.
     pub(crate) fn load_reservations(&mut self) {
         let all = match self.store.reservations_all() {
@@ -381,7 +404,10 @@ impl Station {
                 return;
             }
         };
+        let time = self.time;
         for res in all {
+            let expires = time.mono + (res.expiry_date - time.wall);
+            self.reservation_expiry.insert(res.reservation_id, expires);
             match self.connectors.get_mut(res.connector as usize) {
                 Some(c) if c.reservation.is_none() => c.reservation = Some(res),
                 _ => {

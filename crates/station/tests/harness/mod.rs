@@ -5,13 +5,21 @@ use chrono::{DateTime, Duration, Utc};
 use hal::{ChargerInfo, HardwareCommand, HardwareEvent, MeterReading};
 use ocpp::{Call, Frame};
 use serde_json::{json, Value};
-use station::{Input, Output, Station, StationConfig};
+use station::{Input, Monotonic, Now, Output, Station, StationConfig};
 use store::Store;
 
 pub const T0: i64 = 1_800_000_000;
 
 pub fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp(T0, 0).unwrap()
+}
+
+/// `wall` on both clocks: the monotonic reading is the time since 2020, so a test that only
+/// moves the wall clock moves both. [`Harness::set_wall_clock`] moves the wall clock alone.
+pub fn at(wall: DateTime<Utc>) -> Now {
+    let origin = DateTime::from_timestamp(1_577_836_800, 0).unwrap();
+    let elapsed = (wall - origin).to_std().expect("a test time after 2020");
+    Now::new(Monotonic::from_start(elapsed), wall)
 }
 
 pub fn info() -> ChargerInfo {
@@ -48,6 +56,8 @@ pub struct Harness {
     pub resets: Vec<bool>,
     /// Firmware and upload outputs (download, verify, install, upload), in order.
     pub transfers: Vec<Output>,
+    /// How far the wall clock was moved without the monotonic clock (by the Central System).
+    pub wall_shift: Duration,
     /// What the station was built from (used again by `restart`).
     cfg: StationConfig,
     next_tx_id: i32,
@@ -92,7 +102,7 @@ impl Harness {
         now: DateTime<Utc>,
         energies: [f64; 2],
     ) -> Harness {
-        let station = Station::new(cfg.clone(), store, now).unwrap();
+        let station = Station::new(cfg.clone(), store, at(now)).unwrap();
         let mut h = Harness {
             station,
             now,
@@ -100,6 +110,7 @@ impl Harness {
             hardware: Vec::new(),
             resets: Vec::new(),
             transfers: Vec::new(),
+            wall_shift: Duration::zero(),
             cfg,
             next_tx_id: 100,
         };
@@ -113,8 +124,28 @@ impl Harness {
     }
 
     pub fn input(&mut self, input: Input) {
-        self.station.handle(input, self.now);
+        self.station.handle(input, self.time());
         self.drain();
+    }
+
+    /// Now, on both clocks.
+    pub fn time(&self) -> Now {
+        Now::new(at(self.now - self.wall_shift).mono, self.now)
+    }
+
+    /// The wall clock is set `by` later (earlier if negative), as drivers do on
+    /// Output::ClockSync; the monotonic clock does not move.
+    pub fn set_wall_clock(&mut self, by: Duration) {
+        self.now += by;
+        self.wall_shift += by;
+    }
+
+    /// When the station wants to be woken (its poll_timeout), as a wall-clock time.
+    pub fn wake_at(&self) -> Option<DateTime<Utc>> {
+        let now = self.time();
+        self.station
+            .poll_timeout()
+            .map(|t| self.now + (t - now.mono))
     }
 
     pub fn hw(&mut self, event: HardwareEvent) {
@@ -142,11 +173,11 @@ impl Harness {
         let placeholder = Station::new(
             StationConfig::new(info(), 2),
             Box::new(store::MemoryStore::new()),
-            self.now,
+            self.time(),
         )
         .unwrap();
         let old = std::mem::replace(&mut self.station, placeholder);
-        self.station = Station::new(self.cfg.clone(), old.into_store(), self.now).unwrap();
+        self.station = Station::new(self.cfg.clone(), old.into_store(), self.time()).unwrap();
         self.sent.clear();
         self.hardware.clear();
         for (i, energy) in energies.into_iter().enumerate() {

@@ -306,9 +306,9 @@ impl Station {
 #[cfg(test)]
 mod tests {
     use crate::{Input, Output, Station, StationConfig};
-    use chrono::{DateTime, Utc};
+    use chrono::DateTime;
 
-    fn station(now: DateTime<Utc>) -> Station {
+    fn station(now: crate::Now) -> Station {
         let info = hal::ChargerInfo {
             vendor: "Chargepoint".into(),
             model: "SIM-DC-500".into(),
@@ -325,7 +325,8 @@ mod tests {
     /// only a station built with a smaller one shows the check.
     #[test]
     fn a_chain_longer_than_certificate_signed_max_chain_size_is_rejected() {
-        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let wall = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let now = crate::Now::new(crate::Monotonic::from_start(Default::default()), wall);
         let mut s = station(now);
         s.config
             .set_internal("CertificateSignedMaxChainSize", "100".into());

@@ -1,0 +1,115 @@
+//! The one table of the station's timers. Each timer names when it is due next (on the
+//! monotonic clock for protocol durations, on the wall clock for absolute dates; see
+//! `time`) and what runs then. `poll_timeout` and the expiry after every input both walk
+//! this table, so no timer can wake the drivers without running, or run without a wake-up.
+
+use crate::station::Station;
+use crate::time::{Deadline, Monotonic};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Timer {
+    /// The CALL in flight times out (call timeout), or a durable message's retry wait ends.
+    Outbox,
+    Heartbeat,
+    /// ConnectionTimeOut of an authorization waiting for a cable.
+    Authorization,
+    /// A reservation's remaining time.
+    Reservation,
+    /// MeterValueSampleInterval of running transactions.
+    Sample,
+    /// ClockAlignedDataInterval, aligned to the wall clock's midnight.
+    Aligned,
+    /// The next period boundary of a charging schedule.
+    ChargingLimit,
+    /// Firmware update steps (retrieveDate, installDateTime) and upload retries.
+    Firmware,
+    /// The daily check of the ChargePointCertificate's expiry.
+    Certificate,
+    /// A Pending or Rejected registration retries its BootNotification; `pump` sends it.
+    BootRetry,
+    /// MinimumStatusDuration of a held-back status; reported after every input.
+    Status,
+    /// A Reset waits for its messages until this deadline; carried out after every input.
+    Reset,
+}
+
+impl Timer {
+    /// In the order they run.
+    const ALL: [Timer; 12] = [
+        Timer::Outbox,
+        Timer::Heartbeat,
+        Timer::Authorization,
+        Timer::Reservation,
+        Timer::Sample,
+        Timer::Aligned,
+        Timer::ChargingLimit,
+        Timer::Firmware,
+        Timer::Certificate,
+        Timer::BootRetry,
+        Timer::Status,
+        Timer::Reset,
+    ];
+}
+
+impl Station {
+    fn deadline_of(&self, timer: Timer) -> Option<Deadline> {
+        use Deadline::{Mono, Wall};
+        let connectors = self.connectors.iter();
+        match timer {
+            Timer::Outbox => self.outbox_deadline().map(Mono),
+            Timer::Heartbeat => self.heartbeat_deadline().map(Mono),
+            Timer::Authorization => connectors
+                .filter_map(|c| c.authorization.as_ref().map(|a| a.expires))
+                .min()
+                .map(Mono),
+            Timer::Reservation => self.reservation_deadline().map(Mono),
+            Timer::Sample => connectors
+                .filter_map(|c| c.tx.as_ref().and_then(|t| t.next_sample))
+                .min()
+                .map(Mono),
+            Timer::Aligned => self.next_aligned.map(Wall),
+            Timer::ChargingLimit => self.smart_charging_deadline().map(Wall),
+            Timer::Firmware => self.firmware_deadline().map(Wall),
+            Timer::Certificate => self.certificate_deadline().map(Wall),
+            Timer::BootRetry => self.boot_retry_deadline().map(Mono),
+            Timer::Status => self.status_deadline().map(Mono),
+            Timer::Reset => self.reset.as_ref().map(|r| Mono(r.deadline)),
+        }
+    }
+
+    /// Each timer checks its own condition, so running one early does nothing.
+    fn run_timer(&mut self, timer: Timer, now: DateTime<Utc>) {
+        match timer {
+            Timer::Outbox => self.expire_call(now),
+            Timer::Heartbeat => self.heartbeat_timer(),
+            Timer::Authorization => self.authorization_timers(),
+            Timer::Reservation => self.reservation_timers(),
+            Timer::Sample => self.sample_timers(now),
+            Timer::Aligned => self.aligned_timer(now),
+            Timer::ChargingLimit => self.charging_limit_timer(now),
+            Timer::Firmware => self.firmware_timers(now),
+            Timer::Certificate => self.certificate_timers(now),
+            Timer::BootRetry | Timer::Status | Timer::Reset => {}
+        }
+    }
+
+    /// When the station wants to be woken with `Input::Tick` at the latest, on the
+    /// drivers' monotonic clock.
+    pub fn poll_timeout(&self) -> Option<Monotonic> {
+        Timer::ALL
+            .into_iter()
+            .filter_map(|t| self.deadline_of(t))
+            .map(|d| self.time.mono_of(d))
+            .min()
+    }
+
+    /// Run what is due after an input.
+    pub(crate) fn on_time(&mut self, now: DateTime<Utc>) {
+        // Not a timer: the energy delivered on an invalid idTag is checked after every input.
+        self.invalid_id_energy_cap();
+        for timer in Timer::ALL {
+            self.run_timer(timer, now);
+        }
+    }
+}
