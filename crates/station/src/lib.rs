@@ -15,6 +15,7 @@
 
 pub mod config;
 mod connector;
+mod context;
 mod core;
 mod firmware;
 mod io;

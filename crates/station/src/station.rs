@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::connector::{Connector, ConnectorView};
+use crate::context::Ctx;
 use crate::core::data_transfer::DataTransferVendors;
 use crate::core::reset::PendingReset;
 use crate::io::{Input, Output};
@@ -12,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use hal::ChargerInfo;
 use ocpp::{Action, CallError, CallResult, Frame};
 use serde_json::Value;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use store::Store;
 
 /// Facts about this station that do not change while it runs.
@@ -103,15 +104,8 @@ pub enum BootStatus {
 }
 
 pub struct Station {
-    pub(crate) cfg: StationConfig,
-    pub(crate) config: Config,
-    pub(crate) store: Box<dyn Store>,
-    pub(crate) online: bool,
-    pub(crate) boot: BootStatus,
-    pub(crate) outbox: Outbox,
-    /// Index 0 is connector 0, the station as a whole.
-    pub(crate) connectors: Vec<Connector>,
-    pub(crate) outputs: VecDeque<Output>,
+    /// What every feature may use (see `context`).
+    pub(crate) ctx: Ctx,
     pub(crate) next_heartbeat: Option<Monotonic>,
     pub(crate) next_aligned: Option<DateTime<Utc>>,
     /// Transactions found open in the store at start: interrupted by a power loss.
@@ -136,9 +130,6 @@ pub struct Station {
     pub(crate) firmware: crate::firmware::FirmwareState,
     /// When each reservation expires: its expiryDate as the time left on the monotonic clock.
     pub(crate) reservation_expiry: BTreeMap<i32, Monotonic>,
-    /// When the current input happened (see `time`).
-    pub(crate) time: Now,
-    next_message_id: u64,
 }
 
 impl Station {
@@ -166,16 +157,8 @@ impl Station {
         }
         let interrupted = store.tx_open()?;
         let mut station = Station {
-            connectors: (0..=cfg.connectors).map(Connector::new).collect(),
             smart: crate::smart_charging::SmartCharging::new(cfg.connectors),
-            next_message_id: cfg.message_id_seed,
-            cfg,
-            config,
-            store,
-            online: false,
-            boot: BootStatus::NotRegistered,
-            outbox,
-            outputs: VecDeque::new(),
+            ctx: Ctx::new(cfg, config, store, outbox, time),
             next_heartbeat: None,
             next_aligned: None,
             interrupted,
@@ -187,7 +170,6 @@ impl Station {
             security: crate::security::SecurityState::new(now),
             firmware: crate::firmware::FirmwareState::default(),
             reservation_expiry: BTreeMap::new(),
-            time,
         };
         station.load_boot_reason();
         station.schedule_aligned(now);
@@ -207,7 +189,7 @@ impl Station {
             // Output::Reset was given: this run is over.
             return;
         }
-        self.time = time;
+        self.ctx.time = time;
         let now = time.wall;
         match input {
             Input::Connected => self.on_connected(now),
@@ -215,7 +197,7 @@ impl Station {
             Input::Received(text) => self.on_text(&text, now),
             Input::Hardware(event) => self.on_hardware(event, now),
             Input::Meter { connector, reading } => {
-                if let Some(c) = self.connector_mut(connector) {
+                if let Some(c) = self.ctx.connector_mut(connector) {
                     c.meter = Some(reading);
                 }
             }
@@ -249,24 +231,24 @@ impl Station {
     /// `Input::Meter` no timer runs. Drivers use it to bring the readings up to date before
     /// an input, so that a sample the input's timers take is current.
     pub fn set_meter(&mut self, connector: hal::ConnectorId, reading: hal::MeterReading) {
-        if let Some(c) = self.connector_mut(connector) {
+        if let Some(c) = self.ctx.connector_mut(connector) {
             c.meter = Some(reading);
         }
     }
 
     /// The next thing for the drivers to do, if any.
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.outputs.pop_front()
+        self.ctx.outputs.pop_front()
     }
 
     pub fn is_online(&self) -> bool {
-        self.online
+        self.ctx.online
     }
 
     /// End this run and hand back its store, to build the next run from after a Reset
     /// (the drivers do so on [`Output::Reset`]).
     pub fn into_store(self) -> Box<dyn Store> {
-        self.store
+        self.ctx.store
     }
 
     /// Why this run started: "PowerUp", or "SoftReset" / "HardReset" after a Reset.
@@ -275,16 +257,17 @@ impl Station {
     }
 
     pub fn boot_status(&self) -> BootStatus {
-        self.boot
+        self.ctx.boot
     }
 
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.ctx.config
     }
 
     /// Connectors 1..N as the control API shows them.
     pub fn connectors(&self) -> Vec<ConnectorView> {
-        self.connectors
+        self.ctx
+            .connectors
             .iter()
             .skip(1)
             .map(Connector::view)
@@ -292,48 +275,7 @@ impl Station {
     }
 
     pub fn connector_count(&self) -> u32 {
-        self.cfg.connectors
-    }
-
-    pub(crate) fn connector_mut(&mut self, id: u32) -> Option<&mut Connector> {
-        if id == 0 {
-            return None;
-        }
-        self.connectors.get_mut(id as usize)
-    }
-
-    pub(crate) fn send_frame(&mut self, frame: Frame) {
-        self.outputs.push_back(Output::Send(frame.to_text()));
-    }
-
-    pub(crate) fn new_message_id(&mut self) -> String {
-        let id = self.next_message_id;
-        self.next_message_id = self.next_message_id.wrapping_add(1);
-        id.to_string()
-    }
-
-    /// Queue a request that need not survive power loss.
-    pub(crate) fn queue_call<R: ocpp::Request>(&mut self, req: &R, context: Context) {
-        match serde_json::to_value(req) {
-            Ok(payload) => self.outbox.push(Item::Volatile {
-                action: R::ACTION,
-                payload,
-                context,
-            }),
-            Err(e) => tracing::error!("cannot encode {}: {e}", R::ACTION.as_str()),
-        }
-    }
-
-    /// Queue a transaction message: it is in the store before this returns.
-    pub(crate) fn queue_durable<R: ocpp::Request>(&mut self, req: &R, local_tx: Option<i64>) {
-        let msg = match durable_message(req, local_tx) {
-            Some(m) => m,
-            None => return,
-        };
-        match self.store.queue_push(&msg) {
-            Ok(_) => self.outbox.push(Item::Durable),
-            Err(e) => tracing::error!("cannot queue {}: {e}", R::ACTION.as_str()),
-        }
+        self.ctx.cfg.connectors
     }
 
     /// When the outbox needs the station: a CALL in flight times out, or, while queued
@@ -341,16 +283,16 @@ impl Station {
     /// Pending that wait would stay in the past until the next BootNotification (found by
     /// the station fuzz target).
     pub(crate) fn outbox_deadline(&self) -> Option<Monotonic> {
-        if self.boot == BootStatus::Accepted {
-            self.outbox.deadline()
+        if self.ctx.boot == BootStatus::Accepted {
+            self.ctx.outbox.deadline()
         } else {
-            self.outbox.in_flight_deadline()
+            self.ctx.outbox.in_flight_deadline()
         }
     }
 
     /// Send the next CALL if the link, the registration state and the one-in-flight rule allow.
     fn pump(&mut self) {
-        if !self.online || !self.outbox.is_idle() {
+        if !self.ctx.online || !self.ctx.outbox.is_idle() {
             return;
         }
         if self.boot_due() {
@@ -359,17 +301,17 @@ impl Station {
         }
         // While Pending only what the Central System asked for with a TriggerMessage goes
         // out (section 4.2).
-        let pending = matches!(self.boot, BootStatus::Pending { .. });
-        if self.boot != BootStatus::Accepted && !pending {
+        let pending = matches!(self.ctx.boot, BootStatus::Pending { .. });
+        if self.ctx.boot != BootStatus::Accepted && !pending {
             return;
         }
         while let Some(index) = if pending {
-            self.outbox.next_triggered()
+            self.ctx.outbox.next_triggered()
         } else {
-            self.outbox.next_ready(self.time.mono)
+            self.ctx.outbox.next_ready(self.ctx.time.mono)
         } {
-            let deadline = self.time.mono + self.cfg.call_timeout;
-            let (action, payload, seq) = match self.outbox.get(index) {
+            let deadline = self.ctx.time.mono + self.ctx.cfg.call_timeout;
+            let (action, payload, seq) = match self.ctx.outbox.get(index) {
                 Some(Item::Volatile {
                     action, payload, ..
                 })
@@ -379,15 +321,17 @@ impl Station {
                 Some(Item::Durable) => match self.durable_front() {
                     Some((seq, action, payload)) => (action, payload, Some(seq)),
                     None => {
-                        self.outbox.discard(index);
+                        self.ctx.outbox.discard(index);
                         continue;
                     }
                 },
                 None => return,
             };
-            let id = self.new_message_id();
-            self.outbox.start(index, id.clone(), action, deadline, seq);
-            self.send_frame(Frame::Call(ocpp::Call {
+            let id = self.ctx.new_message_id();
+            self.ctx
+                .outbox
+                .start(index, id.clone(), action, deadline, seq);
+            self.ctx.send_frame(Frame::Call(ocpp::Call {
                 unique_id: id,
                 action: action.as_str().to_string(),
                 payload,
@@ -398,7 +342,7 @@ impl Station {
 
     /// The front of the store's queue, with the transaction id filled in now that it is known.
     fn durable_front(&mut self) -> Option<(u64, Action, Value)> {
-        let (seq, msg) = match self.store.queue_front() {
+        let (seq, msg) = match self.ctx.store.queue_front() {
             Ok(Some(front)) => front,
             Ok(None) => return None,
             Err(e) => {
@@ -408,34 +352,27 @@ impl Station {
         };
         let Some(action) = Action::from_name(&msg.action) else {
             tracing::error!("dropping queued message with unknown action {}", msg.action);
-            let _ = self.store.queue_remove(seq);
+            let _ = self.ctx.store.queue_remove(seq);
             return self.durable_front();
         };
         let mut payload = msg.payload;
         if let (Some(local), Some(obj)) = (msg.local_tx, payload.as_object_mut()) {
             if obj.contains_key("transactionId") {
-                let id = self.transaction_id_of(local).unwrap_or(-1);
+                let id = self.ctx.transaction_id_of(local).unwrap_or(-1);
                 obj.insert("transactionId".into(), Value::from(id));
             }
         }
         Some((seq, action, payload))
     }
 
-    pub(crate) fn transaction_id_of(&self, local: i64) -> Option<i32> {
-        match self.store.tx_get(local) {
-            Ok(Some(rec)) => rec.transaction_id,
-            _ => None,
-        }
-    }
-
     fn on_text(&mut self, text: &str, now: DateTime<Utc>) {
         // While Rejected the station must not answer anything (section 4.2).
-        let silent = matches!(self.boot, BootStatus::Rejected { .. });
+        let silent = matches!(self.ctx.boot, BootStatus::Rejected { .. });
         match Frame::parse(text) {
             Err(e) => {
                 tracing::warn!("bad frame from the Central System: {}", e.description);
                 if let (Some(err), false) = (e.to_call_error(), silent) {
-                    self.send_frame(Frame::CallError(err));
+                    self.ctx.send_frame(Frame::CallError(err));
                 }
             }
             Ok(Frame::Call(call)) if !silent => self.on_call(call, now),
@@ -446,11 +383,12 @@ impl Station {
     }
 
     pub(crate) fn reply<T: serde::Serialize>(&mut self, unique_id: &str, response: &T) {
-        self.send_frame(Frame::CallResult(CallResult::new(unique_id, response)));
+        self.ctx
+            .send_frame(Frame::CallResult(CallResult::new(unique_id, response)));
     }
 
     fn on_call_result(&mut self, result: CallResult, now: DateTime<Utc>) {
-        let Some(done) = self.outbox.finish(&result.unique_id) else {
+        let Some(done) = self.ctx.outbox.finish(&result.unique_id) else {
             tracing::debug!("ignoring CALLRESULT {} nobody waits for", result.unique_id);
             return;
         };
@@ -458,7 +396,7 @@ impl Station {
     }
 
     fn on_call_error(&mut self, error: CallError, now: DateTime<Utc>) {
-        let Some(done) = self.outbox.finish(&error.unique_id) else {
+        let Some(done) = self.ctx.outbox.finish(&error.unique_id) else {
             tracing::debug!("ignoring CALLERROR {} nobody waits for", error.unique_id);
             return;
         };
@@ -509,7 +447,7 @@ impl Station {
         payload: Result<Value, NoAnswer>,
         now: DateTime<Utc>,
     ) {
-        let msg = match self.store.queue_front() {
+        let msg = match self.ctx.store.queue_front() {
             Ok(Some((front, msg))) if front == seq => msg,
             _ => return,
         };
@@ -523,7 +461,12 @@ impl Station {
             }
             Err(_) => {
                 let attempts = msg.attempts + 1;
-                let max = self.config.current().transaction_message_attempts.max(1) as u32;
+                let max = self
+                    .ctx
+                    .config
+                    .current()
+                    .transaction_message_attempts
+                    .max(1) as u32;
                 if attempts >= max {
                     tracing::error!(
                         "{} failed {attempts} times: dropped as TransactionMessageAttempts says",
@@ -531,11 +474,13 @@ impl Station {
                     );
                     self.on_transaction_message_dropped(action, seq, msg.local_tx);
                 } else {
-                    let _ = self.store.queue_set_attempts(seq, attempts);
-                    let interval = self.config.current().transaction_message_retry_interval;
+                    let _ = self.ctx.store.queue_set_attempts(seq, attempts);
+                    let interval = self.ctx.config.current().transaction_message_retry_interval;
                     let delay = Outbox::retry_delay(interval, attempts);
-                    let not_before = self.time.mono + delay;
-                    self.outbox.retry_durable_later(Item::Durable, not_before);
+                    let not_before = self.ctx.time.mono + delay;
+                    self.ctx
+                        .outbox
+                        .retry_durable_later(Item::Durable, not_before);
                 }
             }
         }
@@ -543,7 +488,7 @@ impl Station {
 
     /// The CALL in flight got no answer within the call timeout.
     pub(crate) fn expire_call(&mut self, now: DateTime<Utc>) {
-        if let Some(expired) = self.outbox.take_expired(self.time.mono) {
+        if let Some(expired) = self.ctx.outbox.take_expired(self.ctx.time.mono) {
             tracing::warn!(
                 "no answer to {} {} within the response timeout",
                 expired.action.as_str(),

@@ -55,7 +55,7 @@ impl Timer {
 impl Station {
     fn deadline_of(&self, timer: Timer) -> Option<Deadline> {
         use Deadline::{Mono, Wall};
-        let connectors = self.connectors.iter();
+        let connectors = self.ctx.connectors.iter();
         match timer {
             Timer::Outbox => self.outbox_deadline().map(Mono),
             Timer::Heartbeat => self.heartbeat_deadline().map(Mono),
@@ -100,7 +100,7 @@ impl Station {
         Timer::ALL
             .into_iter()
             .filter_map(|t| self.deadline_of(t))
-            .map(|d| self.time.mono_of(d))
+            .map(|d| self.ctx.time.mono_of(d))
             .min()
     }
 

@@ -40,10 +40,10 @@ impl Station {
                 }
             };
         }
-        if !self.config.current().authorization_cache_enabled {
+        if !self.ctx.config.current().authorization_cache_enabled {
             return None;
         }
-        let entry = match self.store.auth_cache_get(id_tag) {
+        let entry = match self.ctx.store.auth_cache_get(id_tag) {
             Ok(entry) => entry?,
             Err(e) => {
                 tracing::error!("cannot read the authorization cache: {e}");
@@ -71,7 +71,7 @@ impl Station {
         if id_tag.is_empty() || self.local_list_id_tag_info(id_tag, info, now) {
             return;
         }
-        if !self.config.current().authorization_cache_enabled {
+        if !self.ctx.config.current().authorization_cache_enabled {
             return;
         }
         let entry = store::CachedAuth {
@@ -82,6 +82,7 @@ impl Station {
             updated_at: now,
         };
         if let Err(e) = self
+            .ctx
             .store
             .auth_cache_put(&entry, store::AUTH_CACHE_CAPACITY)
         {

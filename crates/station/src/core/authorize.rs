@@ -34,7 +34,7 @@ impl Station {
     /// A card presented at a connector: it stops the transaction running there, or asks to
     /// start one.
     pub(crate) fn on_card(&mut self, connector: u32, id_tag: String, now: DateTime<Utc>) {
-        let Some(c) = self.connector_mut(connector) else {
+        let Some(c) = self.ctx.connector_mut(connector) else {
             return;
         };
         let Some((local_id, owner)) = c.tx.as_ref().map(|tx| (tx.local_id, tx.id_tag.clone()))
@@ -51,7 +51,7 @@ impl Station {
 
     /// Connected and registered: an Authorize.req can go out.
     fn can_authorize_online(&self) -> bool {
-        self.online && self.boot == BootStatus::Accepted
+        self.ctx.online && self.ctx.boot == BootStatus::Accepted
     }
 
     /// `id_tag` wants to start a transaction on `connector` (a card, or a remote start when
@@ -64,9 +64,9 @@ impl Station {
     ) {
         let online = self.can_authorize_online();
         let local = self.lookup_local(&id_tag, now);
-        let pre_authorize = self.config.current().local_pre_authorize;
-        let local_offline = self.config.current().local_authorize_offline;
-        let unknown_offline = self.config.current().allow_offline_tx_for_unknown_id;
+        let pre_authorize = self.ctx.config.current().local_pre_authorize;
+        let local_offline = self.ctx.config.current().local_authorize_offline;
+        let unknown_offline = self.ctx.config.current().allow_offline_tx_for_unknown_id;
         // A reserved connector refuses other cards (section 5.13); when only the parentIdTag
         // can tell, the Authorize.conf decides (`accept_for_start`).
         let parent = local.as_ref().map(|l| l.parent_id_tag.as_deref());
@@ -81,7 +81,7 @@ impl Station {
             }
             _ => {}
         }
-        let Some(c) = self.connector_mut(connector) else {
+        let Some(c) = self.ctx.connector_mut(connector) else {
             return;
         };
         if c.authorizing.is_some() {
@@ -101,7 +101,8 @@ impl Station {
             let req = AuthorizeRequest {
                 id_tag: ci(&id_tag),
             };
-            self.queue_call(&req, Context::Authorize { connector, id_tag });
+            self.ctx
+                .queue_call(&req, Context::Authorize { connector, id_tag });
             return;
         }
         match local {
@@ -139,8 +140,9 @@ impl Station {
             tracing::info!("connector {connector} is reserved: card {id_tag} refused");
             return;
         }
-        let expires = self.time.mono + Duration::seconds(self.config.current().connection_time_out);
-        let Some(c) = self.connector_mut(connector) else {
+        let expires =
+            self.ctx.time.mono + Duration::seconds(self.ctx.config.current().connection_time_out);
+        let Some(c) = self.ctx.connector_mut(connector) else {
             return;
         };
         c.authorization = Some(Authorization {
@@ -156,7 +158,7 @@ impl Station {
     /// The parentIdTag of a transaction, as the store knows it (from the authorization at
     /// its start, or from its StartTransaction.conf).
     fn tx_parent_id_tag(&self, local_id: i64) -> Option<String> {
-        match self.store.tx_get(local_id) {
+        match self.ctx.store.tx_get(local_id) {
             Ok(rec) => rec.and_then(|r| r.parent_id_tag),
             Err(e) => {
                 tracing::error!("cannot read transaction {local_id}: {e}");
@@ -192,7 +194,7 @@ impl Station {
             tracing::info!("offline: card {id_tag} cannot be checked against parentIdTag {parent}");
             return;
         }
-        let Some(c) = self.connector_mut(connector) else {
+        let Some(c) = self.ctx.connector_mut(connector) else {
             return;
         };
         if c.authorizing.is_some() {
@@ -202,7 +204,8 @@ impl Station {
         let req = AuthorizeRequest {
             id_tag: ci(&id_tag),
         };
-        self.queue_call(&req, Context::Authorize { connector, id_tag });
+        self.ctx
+            .queue_call(&req, Context::Authorize { connector, id_tag });
     }
 
     pub(crate) fn on_authorize_response(
@@ -215,7 +218,7 @@ impl Station {
             return;
         };
         let conf = answer.ok();
-        let Some(c) = self.connector_mut(connector) else {
+        let Some(c) = self.ctx.connector_mut(connector) else {
             return;
         };
         c.authorizing = None;
@@ -254,8 +257,8 @@ impl Station {
 
     /// ConnectionTimeOut: an authorization with no EV plugged in lapses.
     pub(crate) fn authorization_timers(&mut self) {
-        let now = self.time.mono;
-        for c in self.connectors.iter_mut() {
+        let now = self.ctx.time.mono;
+        for c in self.ctx.connectors.iter_mut() {
             if c.authorization.as_ref().is_some_and(|a| a.expires <= now) {
                 tracing::info!("connector {}: no EV within ConnectionTimeOut", c.id);
                 c.authorization = None;
@@ -269,14 +272,14 @@ impl Station {
         if self.deauthorized.is_empty() {
             return;
         }
-        let connectors = &self.connectors;
+        let connectors = &self.ctx.connectors;
         self.deauthorized.retain(|local| {
             connectors
                 .iter()
                 .any(|c| c.tx.as_ref().is_some_and(|t| t.local_id == *local))
         });
-        let cap = self.config.current().max_energy_on_invalid_id.max(0) as f64;
-        for c in self.connectors.iter_mut() {
+        let cap = self.ctx.config.current().max_energy_on_invalid_id.max(0) as f64;
+        for c in self.ctx.connectors.iter_mut() {
             let Some(tx) = c.tx.as_mut() else { continue };
             if tx.energy_capped || !self.deauthorized.contains(&tx.local_id) {
                 continue;
@@ -291,7 +294,8 @@ impl Station {
                     c.id
                 );
                 tx.energy_capped = true;
-                self.outputs
+                self.ctx
+                    .outputs
                     .push_back(Output::Hardware(HardwareCommand::DeEnergize {
                         connector: c.id,
                     }));

@@ -28,18 +28,18 @@ impl Station {
     ) -> AvailabilityStatus {
         let Some(index) = usize::try_from(connector)
             .ok()
-            .filter(|i| *i < self.connectors.len())
+            .filter(|i| *i < self.ctx.connectors.len())
         else {
             return AvailabilityStatus::Rejected;
         };
         let inoperative = kind == AvailabilityType::Inoperative;
         // Connector 0 covers every connector's transaction.
         let busy = if index == 0 {
-            self.connectors.iter().any(|c| c.tx.is_some())
+            self.ctx.connectors.iter().any(|c| c.tx.is_some())
         } else {
-            self.connectors[index].tx.is_some()
+            self.ctx.connectors[index].tx.is_some()
         };
-        let c = &mut self.connectors[index];
+        let c = &mut self.ctx.connectors[index];
         if inoperative && busy {
             c.inoperative_scheduled = true;
             self.persist_availability(index, true);
@@ -57,8 +57,8 @@ impl Station {
 
     /// A transaction ended: a scheduled Inoperative takes effect where nothing runs any more.
     pub(crate) fn apply_scheduled_availability(&mut self) {
-        let any_tx = self.connectors.iter().any(|c| c.tx.is_some());
-        for (i, c) in self.connectors.iter_mut().enumerate() {
+        let any_tx = self.ctx.connectors.iter().any(|c| c.tx.is_some());
+        for (i, c) in self.ctx.connectors.iter_mut().enumerate() {
             let free = if i == 0 { !any_tx } else { c.tx.is_none() };
             if c.inoperative_scheduled && free {
                 c.inoperative = true;
@@ -73,15 +73,19 @@ impl Station {
         } else {
             "Operative"
         };
-        if let Err(e) = self.store.kv_set(&format!("{KEY_PREFIX}{index}"), value) {
+        if let Err(e) = self
+            .ctx
+            .store
+            .kv_set(&format!("{KEY_PREFIX}{index}"), value)
+        {
             tracing::error!("cannot persist the availability of connector {index}: {e}");
         }
     }
 
     /// Availability as persisted before the last reboot.
     pub(crate) fn load_availability(&mut self) {
-        for (i, c) in self.connectors.iter_mut().enumerate() {
-            match self.store.kv_get(&format!("{KEY_PREFIX}{i}")) {
+        for (i, c) in self.ctx.connectors.iter_mut().enumerate() {
+            match self.ctx.store.kv_get(&format!("{KEY_PREFIX}{i}")) {
                 Ok(Some(v)) => c.inoperative = v == "Inoperative",
                 Ok(None) => {}
                 Err(e) => tracing::error!("cannot read the availability of connector {i}: {e}"),

@@ -10,21 +10,21 @@ use ocpp::{BootNotificationRequest, BootNotificationResponse, RegistrationStatus
 
 impl Station {
     pub(crate) fn on_connected(&mut self, now: DateTime<Utc>) {
-        self.online = true;
-        if self.boot == BootStatus::Accepted {
+        self.ctx.online = true;
+        if self.ctx.boot == BootStatus::Accepted {
             // A new connection, not a reboot: no BootNotification, but tell what changed.
-            self.next_heartbeat = Some(self.time.mono + self.heartbeat_interval());
+            self.next_heartbeat = Some(self.ctx.time.mono + self.heartbeat_interval());
             self.report_changed_statuses(now);
         }
     }
 
     pub(crate) fn on_disconnected(&mut self) {
-        self.online = false;
-        self.outbox.on_disconnect();
-        if self.boot == BootStatus::Sent {
-            self.boot = BootStatus::NotRegistered;
+        self.ctx.online = false;
+        self.ctx.outbox.on_disconnect();
+        if self.ctx.boot == BootStatus::Sent {
+            self.ctx.boot = BootStatus::NotRegistered;
         }
-        for c in &mut self.connectors {
+        for c in &mut self.ctx.connectors {
             c.authorizing = None;
         }
         // The UnlockConnector.req waiting for the lock came on the link that is gone: its
@@ -37,9 +37,9 @@ impl Station {
     /// station). Otherwise the deadline would stay in the past and wake the drivers in a
     /// loop (found by the station fuzz target).
     pub(crate) fn boot_retry_deadline(&self) -> Option<Monotonic> {
-        match self.boot {
+        match self.ctx.boot {
             BootStatus::Pending { retry_at } | BootStatus::Rejected { retry_at }
-                if self.online && self.outbox.is_idle() =>
+                if self.ctx.online && self.ctx.outbox.is_idle() =>
             {
                 Some(retry_at)
             }
@@ -49,8 +49,8 @@ impl Station {
 
     /// Whether a BootNotification should go out now.
     pub(crate) fn boot_due(&self) -> bool {
-        let now = self.time.mono;
-        match self.boot {
+        let now = self.ctx.time.mono;
+        match self.ctx.boot {
             BootStatus::NotRegistered => true,
             BootStatus::Pending { retry_at } | BootStatus::Rejected { retry_at } => now >= retry_at,
             BootStatus::Sent | BootStatus::Accepted => false,
@@ -58,7 +58,7 @@ impl Station {
     }
 
     pub(crate) fn send_boot_notification(&mut self) {
-        let info = &self.cfg.info;
+        let info = &self.ctx.cfg.info;
         let req = BootNotificationRequest {
             charge_point_vendor: ci(&info.vendor),
             charge_point_model: ci(&info.model),
@@ -77,20 +77,23 @@ impl Station {
                 return;
             }
         };
-        let id = self.new_message_id();
+        let id = self.ctx.new_message_id();
         let item = Item::Volatile {
             action: BootNotificationRequest::ACTION,
             payload: payload.clone(),
             context: Context::None,
         };
-        self.outbox
-            .start_item(item, id.clone(), self.time.mono + self.cfg.call_timeout);
-        self.send_frame(ocpp::Frame::Call(ocpp::Call {
+        self.ctx.outbox.start_item(
+            item,
+            id.clone(),
+            self.ctx.time.mono + self.ctx.cfg.call_timeout,
+        );
+        self.ctx.send_frame(ocpp::Frame::Call(ocpp::Call {
             unique_id: id,
             action: BootNotificationRequest::ACTION.as_str().to_string(),
             payload,
         }));
-        self.boot = BootStatus::Sent;
+        self.ctx.boot = BootStatus::Sent;
     }
 
     pub(crate) fn on_boot_response(
@@ -100,39 +103,41 @@ impl Station {
     ) {
         let Ok(conf) = answer else {
             // No usable answer: try again later without flooding the Central System.
-            self.boot = BootStatus::Pending {
-                retry_at: self.time.mono + self.cfg.boot_retry,
+            self.ctx.boot = BootStatus::Pending {
+                retry_at: self.ctx.time.mono + self.ctx.cfg.boot_retry,
             };
             return;
         };
-        self.outputs
+        self.ctx
+            .outputs
             .push_back(crate::Output::ClockSync(conf.current_time));
         let retry = if conf.interval > 0 {
             Duration::seconds(i64::from(conf.interval))
         } else {
-            self.cfg.boot_retry
+            self.ctx.cfg.boot_retry
         };
         match conf.status {
             RegistrationStatus::Accepted => {
                 if conf.interval > 0 {
                     let clamped = i64::from(conf.interval).clamp(1, 1800);
-                    self.config
+                    self.ctx
+                        .config
                         .set_internal("HeartbeatInterval", clamped.to_string());
                 }
                 tracing::info!("registered with the Central System");
-                self.boot = BootStatus::Accepted;
-                self.next_heartbeat = Some(self.time.mono + self.heartbeat_interval());
+                self.ctx.boot = BootStatus::Accepted;
+                self.next_heartbeat = Some(self.ctx.time.mono + self.heartbeat_interval());
                 self.report_all_statuses(now);
                 self.on_registered_security();
             }
             RegistrationStatus::Pending => {
-                self.boot = BootStatus::Pending {
-                    retry_at: self.time.mono + retry,
+                self.ctx.boot = BootStatus::Pending {
+                    retry_at: self.ctx.time.mono + retry,
                 }
             }
             RegistrationStatus::Rejected => {
-                self.boot = BootStatus::Rejected {
-                    retry_at: self.time.mono + retry,
+                self.ctx.boot = BootStatus::Rejected {
+                    retry_at: self.ctx.time.mono + retry,
                 };
                 // While Rejected the station answers nothing (section 4.2), not even the
                 // UnlockConnector.req that came before and still waits for the lock.

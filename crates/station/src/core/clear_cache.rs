@@ -12,11 +12,11 @@ impl Station {
         _req: ocpp::ClearCacheRequest,
         _now: DateTime<Utc>,
     ) -> Result<ClearCacheResponse, Refusal> {
-        let status = if !self.config.current().authorization_cache_enabled {
+        let status = if !self.ctx.config.current().authorization_cache_enabled {
             tracing::info!("ClearCache rejected: AuthorizationCacheEnabled is false");
             ClearCacheStatus::Rejected
         } else {
-            match self.store.auth_cache_clear() {
+            match self.ctx.store.auth_cache_clear() {
                 Ok(()) => {
                     tracing::info!("authorization cache cleared");
                     ClearCacheStatus::Accepted

@@ -16,7 +16,7 @@ impl Station {
         _now: DateTime<Utc>,
     ) -> Result<GetConfigurationResponse, Refusal> {
         let requested = req.key.unwrap_or_default();
-        let max = self.config.current().get_configuration_max_keys.max(1) as usize;
+        let max = self.ctx.config.current().get_configuration_max_keys.max(1) as usize;
         if requested.len() > max {
             let text = format!(
                 "{} keys requested; GetConfigurationMaxKeys is {max}",
@@ -31,13 +31,18 @@ impl Station {
             value: (def.access != Access::WriteOnly).then(|| ci(value)),
         };
         let (known, unknown): (Vec<KeyValue>, Vec<_>) = if requested.is_empty() {
-            let all = self.config.all().map(|(d, v)| key_value(d, v)).collect();
+            let all = self
+                .ctx
+                .config
+                .all()
+                .map(|(d, v)| key_value(d, v))
+                .collect();
             (all, Vec::new())
         } else {
             let mut known = Vec::new();
             let mut unknown = Vec::new();
             for key in requested {
-                match self.config.get(key.as_str()) {
+                match self.ctx.config.get(key.as_str()) {
                     Some((def, value)) => known.push(key_value(def, value)),
                     None => unknown.push(key),
                 }
@@ -58,14 +63,15 @@ impl Station {
         if let Some(status) = self.change_security_key(req.key.as_str(), req.value.as_str(), now) {
             return Ok(ChangeConfigurationResponse { status });
         }
-        let status = match self.config.set(req.key.as_str(), req.value.as_str()) {
+        let status = match self.ctx.config.set(req.key.as_str(), req.value.as_str()) {
             Ok(def) => {
                 let value = self
+                    .ctx
                     .config
                     .get(def.name)
                     .map(|(_, v)| v.to_string())
                     .unwrap_or_default();
-                if let Err(e) = self.store.config_set(def.name, &value) {
+                if let Err(e) = self.ctx.store.config_set(def.name, &value) {
                     tracing::error!("cannot persist {}: {e}", def.name);
                 }
                 self.apply_config_change(def.name, &value, now);
@@ -89,7 +95,7 @@ impl Station {
             "HeartbeatInterval" => self.reschedule_heartbeat(),
             "MeterValueSampleInterval" => self.reschedule_samples(),
             "ClockAlignedDataInterval" => self.schedule_aligned(now),
-            "WebSocketPingInterval" => self.outputs.push_back(Output::ConfigChanged {
+            "WebSocketPingInterval" => self.ctx.outputs.push_back(Output::ConfigChanged {
                 key: key.to_string(),
                 value: value.to_string(),
             }),

@@ -106,6 +106,6 @@ impl Station {
         req: DataTransferRequest,
         _now: DateTime<Utc>,
     ) -> Result<ocpp::DataTransferResponse, Refusal> {
-        Ok(self.cfg.data_transfer.answer(&req))
+        Ok(self.ctx.cfg.data_transfer.answer(&req))
     }
 }

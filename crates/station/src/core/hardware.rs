@@ -12,7 +12,7 @@ impl Station {
         tracing::debug!("hardware: {event:?}");
         match event {
             HardwareEvent::CablePlugged { connector } => {
-                let Some(c) = self.connector_mut(connector) else {
+                let Some(c) = self.ctx.connector_mut(connector) else {
                     return unknown(connector);
                 };
                 c.plugged = true;
@@ -22,7 +22,8 @@ impl Station {
                     // (StopTransactionOnEVSideDisconnect false, C-06.1): it may charge again,
                     // unless the transaction had all MaxEnergyOnInvalidId allows.
                     if !tx.energy_capped {
-                        self.outputs
+                        self.ctx
+                            .outputs
                             .push_back(Output::Hardware(HardwareCommand::Energize { connector }));
                     }
                 } else if c.authorization.is_some() {
@@ -30,22 +31,28 @@ impl Station {
                 }
             }
             HardwareEvent::CableUnplugged { connector } => {
-                let Some(c) = self.connector_mut(connector) else {
+                let Some(c) = self.ctx.connector_mut(connector) else {
                     return unknown(connector);
                 };
                 c.plugged = false;
                 c.finishing = false;
                 c.ev_suspended = false;
                 let running = c.tx.is_some();
-                if running && self.config.current().stop_transaction_on_ev_side_disconnect {
+                if running
+                    && self
+                        .ctx
+                        .config
+                        .current()
+                        .stop_transaction_on_ev_side_disconnect
+                {
                     self.stop_transaction(connector, Reason::EVDisconnected, None, now);
-                    if let Some(c) = self.connector_mut(connector) {
+                    if let Some(c) = self.ctx.connector_mut(connector) {
                         c.finishing = false;
                     }
                 }
             }
             HardwareEvent::CardPresented { connector, id_tag } => {
-                let Some(c) = self.connector_mut(connector) else {
+                let Some(c) = self.ctx.connector_mut(connector) else {
                     return unknown(connector);
                 };
                 if c.tx.is_none() && c.is_unavailable() {
@@ -58,7 +65,7 @@ impl Station {
                 self.on_card(connector, id_tag, now);
             }
             HardwareEvent::StopButton { connector } => {
-                let Some(c) = self.connector_mut(connector) else {
+                let Some(c) = self.ctx.connector_mut(connector) else {
                     return unknown(connector);
                 };
                 if c.tx.is_some() {
@@ -72,7 +79,7 @@ impl Station {
                 connector,
                 suspended,
             } => {
-                let Some(c) = self.connector_mut(connector) else {
+                let Some(c) = self.ctx.connector_mut(connector) else {
                     return unknown(connector);
                 };
                 c.ev_suspended = suspended;
@@ -89,7 +96,7 @@ impl Station {
                         ChargePointErrorCode::OtherError
                     }
                 };
-                let Some(c) = self.connector_mut(connector) else {
+                let Some(c) = self.ctx.connector_mut(connector) else {
                     return unknown(connector);
                 };
                 c.fault = match (active, code) {

@@ -12,12 +12,12 @@ use crate::station::BootStatus;
 
 impl Station {
     pub(crate) fn heartbeat_interval(&self) -> Duration {
-        Duration::seconds(self.config.current().heartbeat_interval.clamp(1, 1800))
+        Duration::seconds(self.ctx.config.current().heartbeat_interval.clamp(1, 1800))
     }
 
     /// Heartbeats go only over a link, once registered.
     fn heartbeat_may_go(&self) -> bool {
-        self.boot == BootStatus::Accepted && self.online
+        self.ctx.boot == BootStatus::Accepted && self.ctx.online
     }
 
     /// When the next heartbeat is due, while one may go: otherwise the deadline would stay
@@ -30,23 +30,24 @@ impl Station {
         if !self.heartbeat_may_go() {
             return;
         }
-        let now = self.time.mono;
+        let now = self.ctx.time.mono;
         if self.next_heartbeat.is_some_and(|t| now >= t) {
-            self.queue_call(&HeartbeatRequest {}, Context::None);
+            self.ctx.queue_call(&HeartbeatRequest {}, Context::None);
             self.next_heartbeat = Some(now + self.heartbeat_interval());
         }
     }
 
     /// HeartbeatInterval changed: the next heartbeat follows the new interval from now.
     pub(crate) fn reschedule_heartbeat(&mut self) {
-        if self.boot == BootStatus::Accepted {
-            self.next_heartbeat = Some(self.time.mono + self.heartbeat_interval());
+        if self.ctx.boot == BootStatus::Accepted {
+            self.next_heartbeat = Some(self.ctx.time.mono + self.heartbeat_interval());
         }
     }
 
     pub(crate) fn on_heartbeat_response(&mut self, answer: Result<HeartbeatResponse, NoAnswer>) {
         if let Ok(conf) = answer {
-            self.outputs
+            self.ctx
+                .outputs
                 .push_back(crate::Output::ClockSync(conf.current_time));
         }
     }

@@ -15,7 +15,7 @@ impl Station {
     pub(crate) fn on_call(&mut self, call: Call, now: DateTime<Utc>) {
         // The answer goes out before anything the handler set off (its CALLs, hardware
         // commands, a reconnect with a new SecurityProfile), as the Central System expects.
-        let first_output = self.outputs.len();
+        let first_output = self.ctx.outputs.len();
         let answer = self.answer(&call, now);
         let frame = match answer {
             Ok(None) => return,
@@ -29,7 +29,8 @@ impl Station {
                 refusal.description,
             )),
         };
-        self.outputs
+        self.ctx
+            .outputs
             .insert(first_output, Output::Send(frame.to_text()));
     }
 

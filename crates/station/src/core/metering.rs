@@ -101,14 +101,15 @@ pub(crate) fn next_aligned(now: DateTime<Utc>, interval_s: i64) -> Option<DateTi
 
 impl Station {
     pub(crate) fn schedule_aligned(&mut self, now: DateTime<Utc>) {
-        self.next_aligned = next_aligned(now, self.config.current().clock_aligned_data_interval);
+        self.next_aligned =
+            next_aligned(now, self.ctx.config.current().clock_aligned_data_interval);
     }
 
     /// MeterValueSampleInterval changed: running transactions sample on the new interval.
     pub(crate) fn reschedule_samples(&mut self) {
-        let interval = self.config.current().meter_value_sample_interval;
-        let mono = self.time.mono;
-        for c in self.connectors.iter_mut() {
+        let interval = self.ctx.config.current().meter_value_sample_interval;
+        let mono = self.ctx.time.mono;
+        for c in self.ctx.connectors.iter_mut() {
             if let Some(tx) = c.tx.as_mut() {
                 tx.next_sample = (interval > 0).then(|| mono + Duration::seconds(interval));
             }
@@ -116,11 +117,11 @@ impl Station {
     }
 
     pub(crate) fn sample_timers(&mut self, now: DateTime<Utc>) {
-        let interval = self.config.current().meter_value_sample_interval;
-        let measurands = self.config.current().meter_values_sampled_data.clone();
-        let mono = self.time.mono;
-        for i in 1..self.connectors.len() {
-            let c = &mut self.connectors[i];
+        let interval = self.ctx.config.current().meter_value_sample_interval;
+        let measurands = self.ctx.config.current().meter_values_sampled_data.clone();
+        let mono = self.ctx.time.mono;
+        for i in 1..self.ctx.connectors.len() {
+            let c = &mut self.ctx.connectors[i];
             let Some(tx) = c.tx.as_mut() else { continue };
             let Some(due) = tx.next_sample.filter(|t| *t <= mono) else {
                 continue;
@@ -145,9 +146,9 @@ impl Station {
             return;
         }
         self.schedule_aligned(now);
-        let measurands = self.config.current().meter_values_aligned_data.clone();
-        for i in 1..self.connectors.len() {
-            let c = &self.connectors[i];
+        let measurands = self.ctx.config.current().meter_values_aligned_data.clone();
+        for i in 1..self.ctx.connectors.len() {
+            let c = &self.ctx.connectors[i];
             let (id, local) = (c.id, c.tx.as_ref().map(|t| t.local_id));
             if let Some(mv) = c
                 .meter
@@ -162,6 +163,7 @@ impl Station {
     /// others only matter while online.
     fn queue_meter_values(&mut self, connector: u32, local_tx: Option<i64>, mv: MeterValue) {
         let energy = self
+            .ctx
             .connectors
             .get(connector as usize)
             .and_then(|c| c.meter)
@@ -177,13 +179,13 @@ impl Station {
                 let Some(msg) = durable_message(&req, Some(local)) else {
                     return;
                 };
-                match self.store.tx_sample(local, wh, at, &msg) {
-                    Ok(_) => self.outbox.push(Item::Durable),
+                match self.ctx.store.tx_sample(local, wh, at, &msg) {
+                    Ok(_) => self.ctx.outbox.push(Item::Durable),
                     Err(e) => tracing::error!("cannot queue MeterValues: {e}"),
                 }
             }
-            (Some(local), None) => self.queue_durable(&req, Some(local)),
-            (None, _) if self.online => self.queue_call(&req, Context::None),
+            (Some(local), None) => self.ctx.queue_durable(&req, Some(local)),
+            (None, _) if self.ctx.online => self.ctx.queue_call(&req, Context::None),
             (None, _) => {}
         }
     }

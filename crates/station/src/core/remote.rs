@@ -73,12 +73,13 @@ impl Station {
             self.remote_profiles.insert(connector, profile);
         }
         // Only an Authorize.conf can tell whether its parentIdTag is the reservation's.
-        if self.config.current().authorize_remote_tx_requests || needs_parent {
+        if self.ctx.config.current().authorize_remote_tx_requests || needs_parent {
             self.authorize_for_start(connector, id_tag, now);
             return;
         }
-        let expires = self.time.mono + Duration::seconds(self.config.current().connection_time_out);
-        let Some(c) = self.connector_mut(connector) else {
+        let expires =
+            self.ctx.time.mono + Duration::seconds(self.ctx.config.current().connection_time_out);
+        let Some(c) = self.ctx.connector_mut(connector) else {
             return;
         };
         c.authorization = Some(Authorization {
@@ -97,7 +98,7 @@ impl Station {
         req: &RemoteStartTransactionRequest,
         parent: Option<Option<&str>>,
     ) -> Option<u32> {
-        if self.boot != BootStatus::Accepted || self.reset.is_some() {
+        if self.ctx.boot != BootStatus::Accepted || self.reset.is_some() {
             return None;
         }
         if req
@@ -119,13 +120,13 @@ impl Station {
                     .then_some(id)
             }
             None => {
-                let free: Vec<u32> = (1..=self.cfg.connectors)
+                let free: Vec<u32> = (1..=self.ctx.cfg.connectors)
                     .filter(|&id| self.free_for_remote_start(id, req.id_tag.as_str(), parent))
                     .collect();
                 let plugged = free
                     .iter()
                     .copied()
-                    .find(|&id| self.connectors[id as usize].plugged);
+                    .find(|&id| self.ctx.connectors[id as usize].plugged);
                 plugged.or(free.first().copied())
             }
         }
@@ -134,10 +135,10 @@ impl Station {
     /// Whether connector `id` exists and could start a transaction for `id_tag` (of
     /// parentIdTag `parent`, None when not known) now.
     fn free_for_remote_start(&self, id: u32, id_tag: &str, parent: Option<Option<&str>>) -> bool {
-        let Some(c) = self.connectors.get(id as usize).filter(|_| id > 0) else {
+        let Some(c) = self.ctx.connectors.get(id as usize).filter(|_| id > 0) else {
             return false;
         };
-        let station_inoperative = self.connectors[0].inoperative;
+        let station_inoperative = self.ctx.connectors[0].inoperative;
         c.tx.is_none()
             && c.authorization.is_none()
             && c.authorizing.is_none()
@@ -154,6 +155,7 @@ impl Station {
         now: DateTime<Utc>,
     ) -> Result<RemoteStopTransactionResponse, Refusal> {
         let connector = self
+            .ctx
             .connectors
             .iter()
             .find(|c| {
@@ -161,7 +163,7 @@ impl Station {
                     .is_some_and(|tx| tx.transaction_id == Some(req.transaction_id))
             })
             .map(|c| c.id)
-            .filter(|_| self.boot == BootStatus::Accepted);
+            .filter(|_| self.ctx.boot == BootStatus::Accepted);
         let status = if connector.is_some() {
             RemoteStartStopStatus::Accepted
         } else {
@@ -183,7 +185,7 @@ impl Station {
         if self.remote_profiles.is_empty() {
             return;
         }
-        let connectors = &self.connectors;
+        let connectors = &self.ctx.connectors;
         self.remote_profiles.retain(|&id, _| {
             connectors.get(id as usize).is_some_and(|c| {
                 c.tx.is_some() || c.authorization.is_some() || c.authorizing.is_some()

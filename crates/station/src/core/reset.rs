@@ -57,6 +57,7 @@ impl Station {
             Reason::SoftReset
         };
         let running: Vec<u32> = self
+            .ctx
             .connectors
             .iter()
             .filter(|c| c.tx.is_some())
@@ -65,12 +66,12 @@ impl Station {
         for connector in running {
             self.stop_transaction(connector, reason, None, now);
         }
-        for c in self.connectors.iter_mut() {
+        for c in self.ctx.connectors.iter_mut() {
             c.authorization = None;
         }
         self.reset = Some(PendingReset {
             hard,
-            deadline: self.time.mono + self.cfg.call_timeout,
+            deadline: self.ctx.time.mono + self.ctx.cfg.call_timeout,
             done: false,
         });
     }
@@ -86,7 +87,7 @@ impl Station {
             return;
         };
         let hard = reset.hard;
-        let durable_delivered = match self.store.queue_len() {
+        let durable_delivered = match self.ctx.store.queue_len() {
             Ok(n) => n == 0,
             Err(e) => {
                 tracing::error!("cannot read the message queue: {e}");
@@ -96,9 +97,9 @@ impl Station {
         // Online and registered, the other messages go first too (e.g. the Unavailable
         // status of a firmware installation), within the same deadline; offline they wait
         // for the next run like anything volatile.
-        let sending = self.online && self.boot == crate::station::BootStatus::Accepted;
-        let delivered = durable_delivered && (!sending || self.outbox.is_empty());
-        if !delivered && self.time.mono < reset.deadline {
+        let sending = self.ctx.online && self.ctx.boot == crate::station::BootStatus::Accepted;
+        let delivered = durable_delivered && (!sending || self.ctx.outbox.is_empty());
+        if !delivered && self.ctx.time.mono < reset.deadline {
             return;
         }
         if !delivered {
@@ -107,18 +108,18 @@ impl Station {
             );
         }
         let reason = if hard { "HardReset" } else { "SoftReset" };
-        if let Err(e) = self.store.kv_set(BOOT_REASON_KEY, reason) {
+        if let Err(e) = self.ctx.store.kv_set(BOOT_REASON_KEY, reason) {
             tracing::error!("cannot persist the reset: {e}");
         }
         if let Some(r) = self.reset.as_mut() {
             r.done = true;
         }
-        self.outputs.push_back(Output::Reset { hard });
+        self.ctx.outputs.push_back(Output::Reset { hard });
     }
 
     /// Read why this run started, and mark the next start as a plain power-up.
     pub(crate) fn load_boot_reason(&mut self) {
-        let reason = match self.store.kv_get(BOOT_REASON_KEY) {
+        let reason = match self.ctx.store.kv_get(BOOT_REASON_KEY) {
             Ok(Some(r)) if !r.is_empty() => r,
             Ok(_) => "PowerUp".to_string(),
             Err(e) => {
@@ -128,7 +129,7 @@ impl Station {
         };
         if reason != "PowerUp" {
             tracing::info!("starting after a {reason}");
-            if let Err(e) = self.store.kv_set(BOOT_REASON_KEY, "PowerUp") {
+            if let Err(e) = self.ctx.store.kv_set(BOOT_REASON_KEY, "PowerUp") {
                 tracing::error!("cannot persist the boot reason: {e}");
             }
         }

@@ -12,9 +12,9 @@ use ocpp::{ChargePointErrorCode, ChargePointStatus, StatusNotificationRequest};
 impl Station {
     /// Bring every connector's status in line with its state, and report what is due.
     pub(crate) fn refresh_statuses(&mut self, now: DateTime<Utc>) {
-        let station_inoperative = self.connectors[0].inoperative;
-        let mono = self.time.mono;
-        for c in self.connectors.iter_mut() {
+        let station_inoperative = self.ctx.connectors[0].inoperative;
+        let mono = self.ctx.time.mono;
+        for c in self.ctx.connectors.iter_mut() {
             let (status, error_code) = c.derived_status(station_inoperative);
             if (c.status, c.error_code) != (status, error_code) {
                 tracing::info!(
@@ -33,24 +33,24 @@ impl Station {
     }
 
     fn minimum_status_duration(&self) -> Duration {
-        Duration::seconds(self.config.current().minimum_status_duration.max(0))
+        Duration::seconds(self.ctx.config.current().minimum_status_duration.max(0))
     }
 
     /// Queue a StatusNotification for every connector whose status differs from the last one
     /// queued and has held long enough.
     fn notify_due(&mut self, now: DateTime<Utc>) {
-        if !(self.online && self.boot == BootStatus::Accepted) {
+        if !(self.ctx.online && self.ctx.boot == BootStatus::Accepted) {
             return;
         }
         let hold = self.minimum_status_duration();
-        let mono = self.time.mono;
-        for i in 0..self.connectors.len() {
-            let c = &self.connectors[i];
+        let mono = self.ctx.time.mono;
+        for i in 0..self.ctx.connectors.len() {
+            let c = &self.ctx.connectors[i];
             let current = (c.status, c.error_code);
             let stable = c.changed_mono.is_none_or(|t| mono >= t + hold);
             if c.notified != Some(current) && stable {
                 let (id, at) = (c.id, c.changed_at.unwrap_or(now));
-                self.connectors[i].notified = Some(current);
+                self.ctx.connectors[i].notified = Some(current);
                 self.queue_status(id, current.0, current.1, at);
             }
         }
@@ -61,11 +61,12 @@ impl Station {
         // Nothing is reported before the link is up and the registration Accepted (then
         // everything due goes at once): a deadline now would only wake the drivers in a
         // loop, since it stays in the past (found by the station fuzz target).
-        if !(self.online && self.boot == BootStatus::Accepted) {
+        if !(self.ctx.online && self.ctx.boot == BootStatus::Accepted) {
             return None;
         }
         let hold = self.minimum_status_duration();
-        self.connectors
+        self.ctx
+            .connectors
             .iter()
             .filter(|c| c.notified != Some((c.status, c.error_code)))
             .filter_map(|c| c.changed_mono.map(|t| t + hold))
@@ -74,7 +75,7 @@ impl Station {
 
     /// After a BootNotification was accepted: every connector, 0 included.
     pub(crate) fn report_all_statuses(&mut self, now: DateTime<Utc>) {
-        for c in self.connectors.iter_mut() {
+        for c in self.ctx.connectors.iter_mut() {
             c.notified = None;
             c.changed_at = None;
             c.changed_mono = None;
@@ -84,7 +85,7 @@ impl Station {
 
     /// After a reconnect: only what the Central System does not know yet.
     pub(crate) fn report_changed_statuses(&mut self, now: DateTime<Utc>) {
-        for c in self.connectors.iter_mut() {
+        for c in self.ctx.connectors.iter_mut() {
             c.notified = c.reported;
         }
         self.notify_due(now);
@@ -106,7 +107,7 @@ impl Station {
             vendor_id: None,
             vendor_error_code: None,
         };
-        self.queue_call(
+        self.ctx.queue_call(
             &req,
             Context::Status {
                 connector,
@@ -127,7 +128,7 @@ impl Station {
             true,
         ) = (context, delivered)
         {
-            if let Some(c) = self.connectors.get_mut(connector as usize) {
+            if let Some(c) = self.ctx.connectors.get_mut(connector as usize) {
                 c.reported = Some((status, error_code));
             }
         }

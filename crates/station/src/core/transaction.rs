@@ -18,8 +18,8 @@ use store::TransactionRecord;
 
 impl Station {
     pub(crate) fn start_transaction(&mut self, connector: u32, now: DateTime<Utc>) {
-        let interval = self.config.current().meter_value_sample_interval;
-        let Some(c) = self.connector_mut(connector) else {
+        let interval = self.ctx.config.current().meter_value_sample_interval;
+        let Some(c) = self.ctx.connector_mut(connector) else {
             return;
         };
         let Some(auth) = c.authorization.take() else {
@@ -56,7 +56,7 @@ impl Station {
         let Some(msg) = durable_message(&req, None) else {
             return;
         };
-        let local_id = match self.store.tx_begin(&rec, &msg) {
+        let local_id = match self.ctx.store.tx_begin(&rec, &msg) {
             Ok(id) => id,
             Err(e) => {
                 // Not durable means not started: charging without a record would lose the data.
@@ -64,7 +64,7 @@ impl Station {
                 return;
             }
         };
-        self.outbox.push(Item::Durable);
+        self.ctx.outbox.push(Item::Durable);
         if let Some(id) = reservation_id {
             self.end_reservation(id, "its transaction started");
         }
@@ -72,8 +72,8 @@ impl Station {
             "connector {connector}: transaction started for {}",
             auth.id_tag
         );
-        let next_sample = (interval > 0).then(|| self.time.mono + Duration::seconds(interval));
-        if let Some(c) = self.connector_mut(connector) {
+        let next_sample = (interval > 0).then(|| self.ctx.time.mono + Duration::seconds(interval));
+        if let Some(c) = self.ctx.connector_mut(connector) {
             c.finishing = false;
             c.tx = Some(ActiveTx {
                 local_id,
@@ -85,7 +85,8 @@ impl Station {
                 energy_capped: false,
             });
         }
-        self.outputs
+        self.ctx
+            .outputs
             .push_back(Output::Hardware(HardwareCommand::Energize { connector }));
         self.smart_charging_tx_started(connector, now);
     }
@@ -97,13 +98,14 @@ impl Station {
         stop_id_tag: Option<String>,
         now: DateTime<Utc>,
     ) {
-        let measurands = self.config.current().stop_txn_sampled_data.clone();
+        let measurands = self.ctx.config.current().stop_txn_sampled_data.clone();
         let max_values = self
+            .ctx
             .config
             .current()
             .stop_transaction_max_meter_values
             .max(0) as usize;
-        let Some(c) = self.connector_mut(connector) else {
+        let Some(c) = self.ctx.connector_mut(connector) else {
             return;
         };
         let Some(tx) = c.tx.take() else {
@@ -132,7 +134,8 @@ impl Station {
             ));
         }
         data.truncate(max_values);
-        self.outputs
+        self.ctx
+            .outputs
             .push_back(Output::Hardware(HardwareCommand::DeEnergize { connector }));
         self.end_transaction(
             tx.local_id,
@@ -174,7 +177,7 @@ impl Station {
         let Some(msg) = durable_message(&req, Some(local_id)) else {
             return;
         };
-        match self.store.tx_end(
+        match self.ctx.store.tx_end(
             local_id,
             meter_stop,
             now,
@@ -182,7 +185,7 @@ impl Station {
             stop_id_tag.as_deref(),
             &msg,
         ) {
-            Ok(()) => self.outbox.push(Item::Durable),
+            Ok(()) => self.ctx.outbox.push(Item::Durable),
             Err(e) => tracing::error!("cannot record the transaction stop: {e}"),
         }
     }
@@ -245,7 +248,7 @@ impl Station {
                 self.forget_transaction(seq, local)
             }
             _ => {
-                if let Err(e) = self.store.queue_remove(seq) {
+                if let Err(e) = self.ctx.store.queue_remove(seq) {
                     tracing::error!("cannot remove delivered message: {e}");
                 }
             }
@@ -262,20 +265,21 @@ impl Station {
     ) {
         let parent = conf.id_tag_info.parent_id_tag.as_ref().map(|p| p.as_str());
         if let Err(e) = self
+            .ctx
             .store
             .tx_confirm_start(seq, local, conf.transaction_id, parent)
         {
             tracing::error!("cannot record transaction id: {e}");
-            if let Err(e) = self.store.queue_remove(seq) {
+            if let Err(e) = self.ctx.store.queue_remove(seq) {
                 tracing::error!("cannot remove delivered message: {e}");
             }
         }
-        if let Ok(Some(rec)) = self.store.tx_get(local) {
+        if let Ok(Some(rec)) = self.ctx.store.tx_get(local) {
             self.update_auth_cache(&rec.id_tag, &conf.id_tag_info, now);
         }
         let mut deauthorized = None;
         let mut started_on = None;
-        for c in self.connectors.iter_mut() {
+        for c in self.ctx.connectors.iter_mut() {
             if let Some(tx) = c.tx.as_mut().filter(|t| t.local_id == local) {
                 tx.transaction_id = Some(conf.transaction_id);
                 started_on = Some(c.id);
@@ -288,7 +292,7 @@ impl Station {
             self.smart_charging_tx_id(connector, conf.transaction_id);
         }
         if let Some(connector) = deauthorized {
-            if self.config.current().stop_transaction_on_invalid_id {
+            if self.ctx.config.current().stop_transaction_on_invalid_id {
                 self.stop_transaction(connector, Reason::DeAuthorized, None, now);
             } else {
                 // Only energy delivery stops, after MaxEnergyOnInvalidId (C-03).
@@ -307,7 +311,7 @@ impl Station {
         now: DateTime<Utc>,
     ) {
         let Some(info) = info else { return };
-        let Ok(Some(rec)) = self.store.tx_get(local) else {
+        let Ok(Some(rec)) = self.ctx.store.tx_get(local) else {
             return;
         };
         let id_tag = rec.stop_id_tag.unwrap_or(rec.id_tag);
@@ -325,7 +329,7 @@ impl Station {
         match (action, local_tx) {
             (Action::StopTransaction, Some(local)) => self.forget_transaction(seq, local),
             _ => {
-                if let Err(e) = self.store.queue_remove(seq) {
+                if let Err(e) = self.ctx.store.queue_remove(seq) {
                     tracing::error!("cannot drop the message: {e}");
                 }
             }
@@ -333,10 +337,10 @@ impl Station {
     }
 
     fn forget_transaction(&mut self, seq: u64, local: i64) {
-        if let Err(e) = self.store.tx_confirm_stop(seq, local) {
+        if let Err(e) = self.ctx.store.tx_confirm_stop(seq, local) {
             tracing::error!("cannot forget delivered transaction: {e}");
             // The message must go all the same, or it would be sent again forever.
-            if let Err(e) = self.store.queue_remove(seq) {
+            if let Err(e) = self.ctx.store.queue_remove(seq) {
                 tracing::error!("cannot remove delivered message: {e}");
             }
         }

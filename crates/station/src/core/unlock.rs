@@ -27,20 +27,22 @@ impl Station {
     ) -> Result<Option<UnlockConnectorResponse>, Refusal> {
         let known = u32::try_from(req.connector_id)
             .ok()
-            .filter(|&id| self.connector_mut(id).is_some());
-        let (Some(connector), true) = (known, self.cfg.cable_lock) else {
+            .filter(|&id| self.ctx.connector_mut(id).is_some());
+        let (Some(connector), true) = (known, self.ctx.cfg.cable_lock) else {
             return Ok(Some(UnlockConnectorResponse {
                 status: UnlockStatus::NotSupported,
             }));
         };
         if self
+            .ctx
             .connector_mut(connector)
             .is_some_and(|c| c.tx.is_some())
         {
             self.stop_transaction(connector, Reason::UnlockCommand, None, now);
         }
         self.unlocks.push((connector, unique_id.to_string()));
-        self.outputs
+        self.ctx
+            .outputs
             .push_back(Output::Hardware(HardwareCommand::Unlock { connector }));
         Ok(None)
     }

@@ -142,7 +142,7 @@ pub(crate) fn retry_policy(retries: Option<i32>, interval: Option<i32>) -> (u32,
 impl Station {
     /// Read the jobs the previous run left (called once, from `Station::new`).
     pub(crate) fn load_firmware(&mut self, now: DateTime<Utc>) {
-        let last = match self.store.kv_get(LAST_JOB_KEY) {
+        let last = match self.ctx.store.kv_get(LAST_JOB_KEY) {
             Ok(v) => v.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0),
             Err(e) => {
                 tracing::error!("cannot read the last job id: {e}");
@@ -168,7 +168,7 @@ impl Station {
     pub(crate) fn new_job_id(&mut self) -> u64 {
         self.firmware.last_job_id += 1;
         let id = self.firmware.last_job_id;
-        if let Err(e) = self.store.kv_set(LAST_JOB_KEY, &id.to_string()) {
+        if let Err(e) = self.ctx.store.kv_set(LAST_JOB_KEY, &id.to_string()) {
             tracing::error!("cannot persist the last job id: {e}");
         }
         id
@@ -212,6 +212,7 @@ impl Station {
             return false;
         }
         let protocols = self
+            .ctx
             .config
             .get("SupportedFileTransferProtocols")
             .map(|(_, v)| v.to_string())
@@ -222,7 +223,7 @@ impl Station {
     }
 
     fn load_job<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        match self.store.kv_get(key) {
+        match self.ctx.store.kv_get(key) {
             Ok(Some(text)) if !text.is_empty() => match serde_json::from_str(&text) {
                 Ok(job) => Some(job),
                 Err(e) => {
@@ -248,7 +249,7 @@ impl Station {
                 return;
             }
         };
-        if let Err(e) = self.store.kv_set(key, &text) {
+        if let Err(e) = self.ctx.store.kv_set(key, &text) {
             tracing::error!("cannot persist {key}: {e}");
         }
     }

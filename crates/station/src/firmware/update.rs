@@ -121,7 +121,7 @@ impl Station {
             let req = FirmwareStatusNotificationRequest {
                 status: FirmwareStatus::DownloadFailed,
             };
-            self.queue_durable(&req, None);
+            self.ctx.queue_durable(&req, None);
             return;
         }
         let (retries, interval) = retry_policy(req.retries, req.retry_interval);
@@ -213,7 +213,7 @@ impl Station {
         if !self.supported_location(req.firmware.location.as_str()) {
             return UpdateFirmwareStatus::Rejected;
         }
-        let roots: Vec<String> = match self.store.certificates_all() {
+        let roots: Vec<String> = match self.ctx.store.certificates_all() {
             Ok(all) => all
                 .into_iter()
                 .filter(|c| c.use_ == MANUFACTURER_ROOT)
@@ -296,13 +296,13 @@ impl Station {
                     status,
                     request_id: Some(request_id),
                 };
-                self.queue_durable(&req, None);
+                self.ctx.queue_durable(&req, None);
             }
             None if reported_unsigned(status) => {
                 let req = FirmwareStatusNotificationRequest {
                     status: core_status(status),
                 };
-                self.queue_durable(&req, None);
+                self.ctx.queue_durable(&req, None);
             }
             None => {}
         }
@@ -349,7 +349,7 @@ impl Station {
                 match verify {
                     Some((signing_certificate, signature)) => {
                         self.set_phase(Phase::Verifying);
-                        self.outputs.push_back(Output::VerifyFirmware {
+                        self.ctx.outputs.push_back(Output::VerifyFirmware {
                             job,
                             signing_certificate,
                             signature,
@@ -428,7 +428,7 @@ impl Station {
                     None => {
                         self.reset = Some(PendingReset {
                             hard: true,
-                            deadline: self.time.mono + self.cfg.call_timeout,
+                            deadline: self.ctx.time.mono + self.ctx.cfg.call_timeout,
                             done: false,
                         })
                     }
@@ -461,10 +461,10 @@ impl Station {
     fn begin_install_wait(&mut self) {
         self.set_phase(Phase::InstallWaiting);
         if self.firmware.saved_station_inoperative.is_none() {
-            self.firmware.saved_station_inoperative = Some(self.connectors[0].inoperative);
+            self.firmware.saved_station_inoperative = Some(self.ctx.connectors[0].inoperative);
         }
-        self.connectors[0].inoperative = true;
-        for c in self.connectors.iter_mut().filter(|c| c.tx.is_none()) {
+        self.ctx.connectors[0].inoperative = true;
+        for c in self.ctx.connectors.iter_mut().filter(|c| c.tx.is_none()) {
             c.authorization = None;
         }
     }
@@ -475,7 +475,7 @@ impl Station {
         let Some(saved) = self.firmware.saved_station_inoperative.take() else {
             return;
         };
-        let inoperative = match self.store.kv_get(STATION_AVAILABILITY_KEY) {
+        let inoperative = match self.ctx.store.kv_get(STATION_AVAILABILITY_KEY) {
             Ok(Some(v)) => v == "Inoperative",
             Ok(None) => saved,
             Err(e) => {
@@ -483,11 +483,11 @@ impl Station {
                 saved
             }
         };
-        self.connectors[0].inoperative = inoperative;
+        self.ctx.connectors[0].inoperative = inoperative;
     }
 
     fn any_transaction(&self) -> bool {
-        self.connectors.iter().any(|c| c.tx.is_some())
+        self.ctx.connectors.iter().any(|c| c.tx.is_some())
     }
 
     /// Move the update on: start the download, the installation, when their time came.
@@ -501,7 +501,7 @@ impl Station {
         if installing && self.firmware.saved_station_inoperative.is_some() {
             // Unavailable until the update is over, whatever ChangeAvailability said
             // meanwhile (what it said applies afterwards).
-            self.connectors[0].inoperative = true;
+            self.ctx.connectors[0].inoperative = true;
         }
         loop {
             let Some(job) = self.firmware.update.as_ref() else {
@@ -522,7 +522,8 @@ impl Station {
                     let url = job.location.clone();
                     self.set_phase(Phase::Downloading);
                     self.report_update(SignedFirmwareStatus::Downloading);
-                    self.outputs
+                    self.ctx
+                        .outputs
                         .push_back(Output::DownloadFirmware { job: id, url });
                     return;
                 }
@@ -539,7 +540,9 @@ impl Station {
                     }
                     self.set_phase(Phase::Installing);
                     self.report_update(SignedFirmwareStatus::Installing);
-                    self.outputs.push_back(Output::InstallFirmware { job: id });
+                    self.ctx
+                        .outputs
+                        .push_back(Output::InstallFirmware { job: id });
                     return;
                 }
                 Phase::Downloading | Phase::Verifying | Phase::Installing | Phase::Rebooting => {
@@ -569,7 +572,7 @@ impl Station {
         };
         match job.phase {
             Phase::Rebooting => {
-                let version = self.cfg.info.firmware_version.clone();
+                let version = self.ctx.cfg.info.firmware_version.clone();
                 tracing::info!("firmware update job {} installed: {version}", job.id);
                 self.end_update(SignedFirmwareStatus::Installed);
                 let info = format!("firmware version {version}");

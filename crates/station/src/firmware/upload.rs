@@ -211,7 +211,7 @@ impl Station {
         self.report_upload(slot, &job, Progress::Uploading);
         *self.slot_mut(slot) = Some(job);
         self.save_upload(slot);
-        self.outputs.push_back(output);
+        self.ctx.outputs.push_back(output);
     }
 
     fn report_upload(&mut self, slot: Slot, job: &UploadJob, progress: Progress) {
@@ -222,7 +222,8 @@ impl Station {
                     Progress::Uploaded => DiagnosticsStatus::Uploaded,
                     Progress::Failed => DiagnosticsStatus::UploadFailed,
                 };
-                self.queue_durable(&DiagnosticsStatusNotificationRequest { status }, None);
+                self.ctx
+                    .queue_durable(&DiagnosticsStatusNotificationRequest { status }, None);
             }
             Slot::Log => {
                 let status = match progress {
@@ -234,7 +235,7 @@ impl Station {
                     status,
                     request_id: job.request_id,
                 };
-                self.queue_durable(&req, None);
+                self.ctx.queue_durable(&req, None);
             }
         }
     }
@@ -292,7 +293,7 @@ impl Station {
                 None => continue,
             };
             self.save_upload(slot);
-            self.outputs.push_back(output);
+            self.ctx.outputs.push_back(output);
         }
     }
 

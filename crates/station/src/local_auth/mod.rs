@@ -35,7 +35,7 @@ impl Station {
         _req: ocpp::GetLocalListVersionRequest,
         _now: DateTime<Utc>,
     ) -> Result<GetLocalListVersionResponse, Refusal> {
-        let list_version = if self.config.current().local_auth_list_enabled {
+        let list_version = if self.ctx.config.current().local_auth_list_enabled {
             self.local_list_version().unwrap_or_else(|e| {
                 tracing::error!("cannot read the local authorization list: {e}");
                 0
@@ -49,18 +49,18 @@ impl Station {
     /// The version of the list as the Central System sees it: 0 while it is empty (section
     /// 5.10), else the one the last SendLocalList.req gave.
     pub(crate) fn local_list_version(&self) -> store::Result<i32> {
-        if self.store.local_list_len()? == 0 {
+        if self.ctx.store.local_list_len()? == 0 {
             return Ok(0);
         }
-        self.store.local_list_version()
+        self.ctx.store.local_list_version()
     }
 
     /// The entry of the Local Authorization List for `id_tag`, when the list is enabled.
     pub(crate) fn local_list_entry(&self, id_tag: &str) -> Option<store::LocalListEntry> {
-        if !self.config.current().local_auth_list_enabled {
+        if !self.ctx.config.current().local_auth_list_enabled {
             return None;
         }
-        match self.store.local_list_get(id_tag) {
+        match self.ctx.store.local_list_get(id_tag) {
             Ok(entry) => entry,
             Err(e) => {
                 tracing::error!("cannot read the local authorization list: {e}");
@@ -100,7 +100,7 @@ impl Station {
             told.as_str(),
             listed.as_str()
         );
-        let status = self.connectors[0].status;
+        let status = self.ctx.connectors[0].status;
         let req = StatusNotificationRequest {
             connector_id: 0,
             error_code: ChargePointErrorCode::LocalListConflict,
@@ -114,7 +114,7 @@ impl Station {
             vendor_id: None,
             vendor_error_code: None,
         };
-        self.queue_call(&req, Context::None);
+        self.ctx.queue_call(&req, Context::None);
         true
     }
 }

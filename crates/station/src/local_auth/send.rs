@@ -20,13 +20,13 @@ impl Station {
     }
 
     fn send_local_list(&mut self, req: SendLocalListRequest) -> UpdateStatus {
-        if !self.config.current().local_auth_list_enabled {
+        if !self.ctx.config.current().local_auth_list_enabled {
             tracing::info!("SendLocalList: LocalAuthListEnabled is false");
             return UpdateStatus::NotSupported;
         }
         let version = req.list_version;
         let entries = req.local_authorization_list.unwrap_or_default();
-        let max_send = self.config.current().send_local_list_max_length;
+        let max_send = self.ctx.config.current().send_local_list_max_length;
         if entries.len() as i64 > max_send {
             tracing::info!(
                 "SendLocalList: {} entries, more than SendLocalListMaxLength {max_send}",
@@ -84,8 +84,8 @@ impl Station {
             }
         };
         let max_len =
-            usize::try_from(self.config.current().local_auth_list_max_length).unwrap_or(0);
-        match self.store.local_list_apply(&update, version, max_len) {
+            usize::try_from(self.ctx.config.current().local_auth_list_max_length).unwrap_or(0);
+        match self.ctx.store.local_list_apply(&update, version, max_len) {
             Ok(LocalListApplied::Applied { len }) => {
                 tracing::info!(
                     "local authorization list {} update to version {version}: {len} entries",

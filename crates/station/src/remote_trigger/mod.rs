@@ -115,7 +115,7 @@ impl Station {
         };
         let id = u32::try_from(id)
             .ok()
-            .filter(|id| *id <= self.cfg.connectors)?;
+            .filter(|id| *id <= self.ctx.cfg.connectors)?;
         Some(match (message, id) {
             // Connector 0 is the station as a whole; its energy comes from the connectors'
             // meters, there being no main meter.
@@ -162,7 +162,7 @@ impl Station {
             }
             MessageTrigger::StatusNotification => {
                 let ids: Vec<u32> = match target {
-                    Target::All => (0..=self.cfg.connectors).collect(),
+                    Target::All => (0..=self.ctx.cfg.connectors).collect(),
                     Target::One(id) => vec![id],
                 };
                 for id in ids {
@@ -176,7 +176,7 @@ impl Station {
     /// Queue a request the Central System asked for; it may go out while Pending.
     pub(crate) fn queue_triggered<R: Request>(&mut self, req: &R, context: Context) {
         match serde_json::to_value(req) {
-            Ok(payload) => self.outbox.push(Item::Triggered {
+            Ok(payload) => self.ctx.outbox.push(Item::Triggered {
                 action: R::ACTION,
                 payload,
                 context,
@@ -188,16 +188,16 @@ impl Station {
     /// A new registration round: the BootNotification goes out as soon as nothing else is in
     /// flight, ahead of everything queued, and its answer sets the registration status.
     fn trigger_boot_notification(&mut self) {
-        match self.boot {
+        match self.ctx.boot {
             // One is on its way or about to go: it complies with the request (section 5.17).
             BootStatus::Sent | BootStatus::NotRegistered => {}
             // Keep answering only, but send the BootNotification now rather than at retry_at.
             BootStatus::Pending { .. } => {
-                self.boot = BootStatus::Pending {
-                    retry_at: self.time.mono,
+                self.ctx.boot = BootStatus::Pending {
+                    retry_at: self.ctx.time.mono,
                 }
             }
-            BootStatus::Accepted => self.boot = BootStatus::NotRegistered,
+            BootStatus::Accepted => self.ctx.boot = BootStatus::NotRegistered,
             // Silent while Rejected: no TriggerMessage reaches here.
             BootStatus::Rejected { .. } => {}
         }
@@ -205,7 +205,7 @@ impl Station {
 
     /// The current status of connector `id` (0: the station), sent even if unchanged.
     fn trigger_status(&mut self, id: u32, now: DateTime<Utc>) {
-        let Some(c) = self.connectors.get_mut(id as usize) else {
+        let Some(c) = self.ctx.connectors.get_mut(id as usize) else {
             return;
         };
         let (status, error_code) = (c.status, c.error_code);
@@ -234,14 +234,14 @@ impl Station {
         target: Target,
         now: DateTime<Utc>,
     ) -> Vec<MeterValuesRequest> {
-        let measurands = self.config.current().meter_values_sampled_data.clone();
+        let measurands = self.ctx.config.current().meter_values_sampled_data.clone();
         let ids: Vec<u32> = match target {
-            Target::All => (1..=self.cfg.connectors).collect(),
+            Target::All => (1..=self.ctx.cfg.connectors).collect(),
             Target::One(id) => vec![id],
         };
         ids.into_iter()
             .filter_map(|id| {
-                let c = self.connectors.get(id as usize)?;
+                let c = self.ctx.connectors.get(id as usize)?;
                 let reading = c.meter.as_ref()?;
                 let mv = crate::core::metering::meter_value(
                     reading,

@@ -117,10 +117,10 @@ impl Station {
         req: ocpp::CancelReservationRequest,
         _now: DateTime<Utc>,
     ) -> Result<CancelReservationResponse, Refusal> {
-        let known = self
-            .connectors
-            .iter()
-            .any(|c| c.reservation.as_ref().map(|r| r.reservation_id) == Some(req.reservation_id));
+        let known =
+            self.ctx.connectors.iter().any(|c| {
+                c.reservation.as_ref().map(|r| r.reservation_id) == Some(req.reservation_id)
+            });
         let status = if known {
             self.end_reservation(req.reservation_id, "cancelled");
             CancelReservationStatus::Accepted
@@ -135,12 +135,12 @@ impl Station {
     }
 
     fn reserve(&mut self, req: &ocpp::ReserveNowRequest, now: DateTime<Utc>) -> ReservationStatus {
-        if self.boot != BootStatus::Accepted || self.reset.is_some() || req.expiry_date <= now {
+        if self.ctx.boot != BootStatus::Accepted || self.reset.is_some() || req.expiry_date <= now {
             return ReservationStatus::Rejected;
         }
         let Some(connector) = u32::try_from(req.connector_id)
             .ok()
-            .filter(|&id| id <= self.cfg.connectors)
+            .filter(|&id| id <= self.ctx.cfg.connectors)
         else {
             return ReservationStatus::Rejected;
         };
@@ -160,14 +160,15 @@ impl Station {
             parent_id_tag: req.parent_id_tag.as_ref().map(|p| p.as_str().to_string()),
             expiry_date: req.expiry_date,
         };
-        if let Err(e) = self.store.reservation_put(&res) {
+        if let Err(e) = self.ctx.store.reservation_put(&res) {
             tracing::error!("cannot record reservation {id}: {e}");
             return ReservationStatus::Rejected;
         }
         let left = req.expiry_date - now;
-        self.reservation_expiry.insert(id, self.time.mono + left);
+        self.reservation_expiry
+            .insert(id, self.ctx.time.mono + left);
         // The same reservationId replaces the earlier reservation.
-        for c in self.connectors.iter_mut() {
+        for c in self.ctx.connectors.iter_mut() {
             if c.reservation
                 .as_ref()
                 .is_some_and(|r| r.reservation_id == id)
@@ -175,21 +176,21 @@ impl Station {
                 c.reservation = None;
             }
         }
-        self.connectors[connector as usize].reservation = Some(res);
+        self.ctx.connectors[connector as usize].reservation = Some(res);
         self.place_station_reservation();
         ReservationStatus::Accepted
     }
 
     /// ReserveNow for connector `index`, replacing reservation `replacing` if it exists.
     fn connector_reservable(&self, index: usize, replacing: i32) -> ReservationStatus {
-        let c = &self.connectors[index];
+        let c = &self.ctx.connectors[index];
         let held = c
             .reservation
             .as_ref()
             .is_some_and(|r| r.reservation_id != replacing);
         if faulted(c) {
             ReservationStatus::Faulted
-        } else if c.inoperative || self.connectors[0].inoperative {
+        } else if c.inoperative || self.ctx.connectors[0].inoperative {
             ReservationStatus::Unavailable
         } else if c.tx.is_some()
             || c.finishing
@@ -206,10 +207,10 @@ impl Station {
 
     /// ReserveNow for connector 0, replacing reservation `replacing` if it exists.
     fn station_reservable(&self, replacing: i32) -> ReservationStatus {
-        if !self.config.current().reserve_connector_zero_supported {
+        if !self.ctx.config.current().reserve_connector_zero_supported {
             return ReservationStatus::Rejected;
         }
-        let station = &self.connectors[0];
+        let station = &self.ctx.connectors[0];
         if station
             .reservation
             .as_ref()
@@ -220,7 +221,7 @@ impl Station {
         if station.inoperative {
             return ReservationStatus::Unavailable;
         }
-        let real = &self.connectors[1..];
+        let real = &self.ctx.connectors[1..];
         let available = |c: &Connector| {
             c.tx.is_none()
                 && !c.finishing
@@ -244,14 +245,14 @@ impl Station {
 
     /// Whether connector `index` (1..N) could still serve connector 0's reservation `res`.
     fn can_serve(&self, index: usize, res: &Reservation) -> bool {
-        let Some(c) = self.connectors.get(index).filter(|_| index > 0) else {
+        let Some(c) = self.ctx.connectors.get(index).filter(|_| index > 0) else {
             return false;
         };
         c.tx.is_none()
             && !c.finishing
             && !faulted(c)
             && !c.inoperative
-            && !self.connectors[0].inoperative
+            && !self.ctx.connectors[0].inoperative
             && own_reservation(c).is_none()
             && c.authorization.as_ref().is_none_or(|a| {
                 admits(res, &a.id_tag, Some(a.parent_id_tag.as_deref())) == Admission::Yes
@@ -263,19 +264,19 @@ impl Station {
 
     /// Show connector 0's reservation on the one connector left to serve it, if only one is.
     fn place_station_reservation(&mut self) {
-        for c in self.connectors.iter_mut().skip(1) {
+        for c in self.ctx.connectors.iter_mut().skip(1) {
             if c.reservation.as_ref().is_some_and(|r| r.connector == 0) {
                 c.reservation = None;
             }
         }
-        let Some(res) = self.connectors[0].reservation.clone() else {
+        let Some(res) = self.ctx.connectors[0].reservation.clone() else {
             return;
         };
-        let serving: Vec<usize> = (1..self.connectors.len())
+        let serving: Vec<usize> = (1..self.ctx.connectors.len())
             .filter(|&i| self.can_serve(i, &res))
             .collect();
         if let [only] = serving[..] {
-            self.connectors[only].reservation = Some(res);
+            self.ctx.connectors[only].reservation = Some(res);
         }
     }
 
@@ -287,19 +288,19 @@ impl Station {
         id_tag: &str,
         parent: Option<Option<&str>>,
     ) -> Admission {
-        let Some(c) = self.connectors.get(connector as usize) else {
+        let Some(c) = self.ctx.connectors.get(connector as usize) else {
             return Admission::Yes;
         };
         if let Some(own) = own_reservation(c) {
             return admits(own, id_tag, parent);
         }
-        let Some(station) = self.connectors[0].reservation.as_ref() else {
+        let Some(station) = self.ctx.connectors[0].reservation.as_ref() else {
             return Admission::Yes;
         };
         match admits(station, id_tag, parent) {
             Admission::Yes => Admission::Yes,
             refused => {
-                let others = (1..self.connectors.len())
+                let others = (1..self.ctx.connectors.len())
                     .filter(|&i| i != connector as usize)
                     .any(|i| self.can_serve(i, station));
                 if others {
@@ -319,11 +320,11 @@ impl Station {
         id_tag: &str,
         parent: Option<&str>,
     ) -> Option<i32> {
-        let c = self.connectors.get(connector as usize)?;
+        let c = self.ctx.connectors.get(connector as usize)?;
         let uses = |r: &&Reservation| admits(r, id_tag, Some(parent)) == Admission::Yes;
         let id = own_reservation(c)
             .filter(uses)
-            .or_else(|| self.connectors[0].reservation.as_ref().filter(uses))
+            .or_else(|| self.ctx.connectors[0].reservation.as_ref().filter(uses))
             .map(|r| r.reservation_id)?;
         Some(id)
     }
@@ -332,7 +333,7 @@ impl Station {
     pub(crate) fn end_reservation(&mut self, id: i32, why: &str) {
         tracing::info!("reservation {id} ended: {why}");
         self.reservation_expiry.remove(&id);
-        for c in self.connectors.iter_mut() {
+        for c in self.ctx.connectors.iter_mut() {
             if c.reservation
                 .as_ref()
                 .is_some_and(|r| r.reservation_id == id)
@@ -340,7 +341,7 @@ impl Station {
                 c.reservation = None;
             }
         }
-        if let Err(e) = self.store.reservation_remove(id) {
+        if let Err(e) = self.ctx.store.reservation_remove(id) {
             tracing::error!("cannot remove reservation {id}: {e}");
         }
         self.place_station_reservation();
@@ -349,11 +350,11 @@ impl Station {
     /// Reservations end at their expiryDate, or when their connector (or, for connector 0,
     /// the station) becomes Faulted or Unavailable.
     pub(crate) fn reservation_timers(&mut self) {
-        let now = self.time.mono;
-        let station_inoperative = self.connectors[0].inoperative;
-        let all_faulted = self.connectors[1..].iter().all(faulted);
+        let now = self.ctx.time.mono;
+        let station_inoperative = self.ctx.connectors[0].inoperative;
+        let all_faulted = self.ctx.connectors[1..].iter().all(faulted);
         let mut ended = Vec::new();
-        for c in &self.connectors {
+        for c in &self.ctx.connectors {
             let Some(r) = c.reservation.as_ref().filter(|r| r.connector == c.id) else {
                 continue;
             };
@@ -383,12 +384,13 @@ impl Station {
         self.reservation_expiry
             .get(&id)
             .copied()
-            .unwrap_or(self.time.mono)
+            .unwrap_or(self.ctx.time.mono)
     }
 
     /// When the next reservation held on a connector expires.
     pub(crate) fn reservation_deadline(&self) -> Option<Monotonic> {
-        self.connectors
+        self.ctx
+            .connectors
             .iter()
             .filter_map(|c| c.reservation.as_ref())
             .map(|r| self.reservation_expires(r.reservation_id))
@@ -397,18 +399,18 @@ impl Station {
 
     /// The reservations recorded before the last stop.
     pub(crate) fn load_reservations(&mut self) {
-        let all = match self.store.reservations_all() {
+        let all = match self.ctx.store.reservations_all() {
             Ok(all) => all,
             Err(e) => {
                 tracing::error!("cannot read the reservations: {e}");
                 return;
             }
         };
-        let time = self.time;
+        let time = self.ctx.time;
         for res in all {
             let expires = time.mono + (res.expiry_date - time.wall);
             self.reservation_expiry.insert(res.reservation_id, expires);
-            match self.connectors.get_mut(res.connector as usize) {
+            match self.ctx.connectors.get_mut(res.connector as usize) {
                 Some(c) if c.reservation.is_none() => c.reservation = Some(res),
                 _ => {
                     tracing::warn!(
@@ -416,7 +418,7 @@ impl Station {
                         res.reservation_id,
                         res.connector
                     );
-                    let _ = self.store.reservation_remove(res.reservation_id);
+                    let _ = self.ctx.store.reservation_remove(res.reservation_id);
                 }
             }
         }

@@ -124,6 +124,7 @@ impl Station {
             tech_info: tech_info.map(str::to_string),
         };
         if let Err(e) = self
+            .ctx
             .store
             .security_log_append(&entry, store::SECURITY_LOG_CAPACITY)
         {
@@ -135,7 +136,7 @@ impl Station {
                 timestamp: now,
                 tech_info: tech_info.map(ci),
             };
-            self.queue_durable(&req, None);
+            self.ctx.queue_durable(&req, None);
         }
     }
 
@@ -156,13 +157,13 @@ impl Station {
                 timestamp: now,
                 tech_info: (!tech_info.is_empty()).then(|| ci(&tech_info)),
             };
-            self.queue_durable(&req, None);
+            self.ctx.queue_durable(&req, None);
         }
     }
 
     /// The security log, oldest first (empty if the store cannot be read).
     pub fn security_log(&self) -> Vec<store::SecurityLogEntry> {
-        self.store.security_log_all().unwrap_or_else(|e| {
+        self.ctx.store.security_log_all().unwrap_or_else(|e| {
             tracing::error!("cannot read the security log: {e}");
             Vec::new()
         })
@@ -205,16 +206,17 @@ impl Station {
 
     fn change_authorization_key(&mut self, value: &str, now: DateTime<Utc>) -> ConfigurationStatus {
         // The reasons of the table's validation never contain the value.
-        if let Err(e) = self.config.set("AuthorizationKey", value) {
+        if let Err(e) = self.ctx.config.set("AuthorizationKey", value) {
             tracing::info!("ChangeConfiguration AuthorizationKey refused: {e}");
             return ConfigurationStatus::Rejected;
         }
         let stored = self
+            .ctx
             .config
             .get("AuthorizationKey")
             .map(|(_, v)| v.to_string())
             .unwrap_or_default();
-        if let Err(e) = self.store.config_set("AuthorizationKey", &stored) {
+        if let Err(e) = self.ctx.store.config_set("AuthorizationKey", &stored) {
             tracing::error!("cannot persist AuthorizationKey: {e}");
         }
         self.raise_security_event(

@@ -12,13 +12,13 @@ use ocpp::ConfigurationStatus;
 impl Station {
     /// The SecurityProfile key (0..=3).
     pub fn security_profile(&self) -> u8 {
-        self.config.current().security_profile.clamp(0, 3) as u8
+        self.ctx.config.current().security_profile.clamp(0, 3) as u8
     }
 
     /// The HTTP Basic password for profiles 1 and 2: the AuthorizationKey's bytes (the key
     /// holds them as hex). None while it is not set.
     pub fn authorization_key(&self) -> Option<Vec<u8>> {
-        let (_, hex) = self.config.get("AuthorizationKey")?;
+        let (_, hex) = self.ctx.config.get("AuthorizationKey")?;
         decode_hex(hex).filter(|bytes| !bytes.is_empty())
     }
 
@@ -27,7 +27,7 @@ impl Station {
         value: &str,
         now: DateTime<Utc>,
     ) -> ConfigurationStatus {
-        let current = self.config.current().security_profile;
+        let current = self.ctx.config.current().security_profile;
         let refuse = |why: String| {
             tracing::info!("ChangeConfiguration SecurityProfile refused: {why}");
             ConfigurationStatus::Rejected
@@ -47,10 +47,14 @@ impl Station {
         if let Some(missing) = self.missing_for_profile(new, now) {
             return refuse(format!("profile {new} needs {missing} first"));
         }
-        if let Err(e) = self.config.set("SecurityProfile", &new.to_string()) {
+        if let Err(e) = self.ctx.config.set("SecurityProfile", &new.to_string()) {
             return refuse(e.to_string());
         }
-        if let Err(e) = self.store.config_set("SecurityProfile", &new.to_string()) {
+        if let Err(e) = self
+            .ctx
+            .store
+            .config_set("SecurityProfile", &new.to_string())
+        {
             tracing::error!("cannot persist SecurityProfile: {e}");
         }
         let info = format!("SecurityProfile raised from {current} to {new}");
@@ -59,7 +63,7 @@ impl Station {
             Some(&info),
             now,
         );
-        self.outputs.push_back(Output::ConfigChanged {
+        self.ctx.outputs.push_back(Output::ConfigChanged {
             key: "SecurityProfile".into(),
             value: new.to_string(),
         });
@@ -97,18 +101,19 @@ impl Station {
         reason: &str,
         now: DateTime<Utc>,
     ) {
-        let current = self.config.current().security_profile;
+        let current = self.ctx.config.current().security_profile;
         if i64::from(profile) >= current {
             tracing::warn!(
                 "ignoring a fallback to SecurityProfile {profile}: the profile is {current}"
             );
             return;
         }
-        if let Err(e) = self.config.set("SecurityProfile", &profile.to_string()) {
+        if let Err(e) = self.ctx.config.set("SecurityProfile", &profile.to_string()) {
             tracing::error!("cannot fall back to SecurityProfile {profile}: {e}");
             return;
         }
         if let Err(e) = self
+            .ctx
             .store
             .config_set("SecurityProfile", &profile.to_string())
         {

@@ -145,7 +145,7 @@ impl Station {
     ) -> Result<(), String> {
         let connector = u32::try_from(connector_id)
             .ok()
-            .filter(|&c| c <= self.cfg.connectors)
+            .filter(|&c| c <= self.ctx.cfg.connectors)
             .ok_or_else(|| format!("no connector {connector_id}"))?;
         match profile.charging_profile_purpose {
             ChargingProfilePurposeType::ChargePointMaxProfile if connector != 0 => {
@@ -155,7 +155,7 @@ impl Station {
                 if connector == 0 {
                     return Err("a TxProfile goes on a connector".into());
                 }
-                let tx = self.connectors[connector as usize]
+                let tx = self.ctx.connectors[connector as usize]
                     .tx
                     .as_ref()
                     .ok_or("no transaction runs on the connector")?;
@@ -182,7 +182,12 @@ impl Station {
                     && p.profile.stack_level == level)
         };
         let kept = self.smart.profiles.iter().filter(|p| !replaced(p)).count();
-        let max = self.config.current().max_charging_profiles_installed.max(0) as usize;
+        let max = self
+            .ctx
+            .config
+            .current()
+            .max_charging_profiles_installed
+            .max(0) as usize;
         if kept + 1 > max {
             return Err(format!("MaxChargingProfilesInstalled is {max}"));
         }
@@ -197,12 +202,13 @@ impl Station {
             .collect();
         for id in gone {
             if id != new.profile.charging_profile_id {
-                if let Err(e) = self.store.charging_profile_remove(id) {
+                if let Err(e) = self.ctx.store.charging_profile_remove(id) {
                     return Err(format!("cannot remove replaced profile {id}: {e}"));
                 }
             }
         }
-        self.store
+        self.ctx
+            .store
             .charging_profile_put(&record)
             .map_err(|e| format!("cannot record the profile: {e}"))?;
         tracing::info!(
@@ -221,7 +227,7 @@ impl Station {
 
     /// The limits of this station (SC-1) and the schedule rules.
     pub(crate) fn check_profile(&self, profile: &ChargingProfile) -> Result<(), String> {
-        let max_level = self.config.current().charge_profile_max_stack_level;
+        let max_level = self.ctx.config.current().charge_profile_max_stack_level;
         if profile.stack_level < 0 || i64::from(profile.stack_level) > max_level {
             return Err(format!(
                 "stackLevel {} beyond 0..{max_level}",
@@ -230,7 +236,12 @@ impl Station {
         }
         let schedule = &profile.charging_schedule;
         let periods = &schedule.charging_schedule_period;
-        let max_periods = self.config.current().charging_schedule_max_periods.max(0) as usize;
+        let max_periods = self
+            .ctx
+            .config
+            .current()
+            .charging_schedule_max_periods
+            .max(0) as usize;
         if periods.is_empty() || periods.len() > max_periods {
             return Err(format!(
                 "{} periods (ChargingScheduleMaxPeriods is {max_periods})",
@@ -250,6 +261,7 @@ impl Station {
             return Err("a negative limit".into());
         }
         let allowed = self
+            .ctx
             .config
             .get("ChargingScheduleAllowedChargingRateUnit")
             .map(|(_, v)| v.to_string())
@@ -325,7 +337,7 @@ impl Station {
         self.smart
             .profiles
             .retain(|p| p.profile.charging_profile_id != id);
-        if let Err(e) = self.store.charging_profile_remove(id) {
+        if let Err(e) = self.ctx.store.charging_profile_remove(id) {
             tracing::error!("cannot remove charging profile {id}: {e}");
         }
     }
@@ -343,7 +355,7 @@ impl Station {
         };
         let connector = u32::try_from(req.connector_id)
             .ok()
-            .filter(|&c| c <= self.cfg.connectors);
+            .filter(|&c| c <= self.ctx.cfg.connectors);
         let (Some(connector), true) = (connector, req.duration >= 0) else {
             return Ok(rejected);
         };
@@ -354,8 +366,8 @@ impl Station {
         let ctx = self.schedule_context(connector);
         let mut schedule = schedule::composite(&self.smart.profiles, &ctx, now, req.duration, unit);
         let hardware_max = match unit {
-            ChargingRateUnitType::A => self.cfg.max_current_a,
-            ChargingRateUnitType::W => self.cfg.max_power_w,
+            ChargingRateUnitType::A => self.ctx.cfg.max_current_a,
+            ChargingRateUnitType::W => self.ctx.cfg.max_power_w,
         };
         schedule::cap_limits(&mut schedule, hardware_max);
         let response = if schedule.charging_schedule_period.is_empty() {
@@ -373,8 +385,9 @@ impl Station {
 
     /// What the schedules of `connector` are evaluated against now.
     pub(crate) fn schedule_context(&self, connector: u32) -> ScheduleContext {
-        let nominal = self.cfg.nominal_voltage_v;
+        let nominal = self.ctx.cfg.nominal_voltage_v;
         let Some(c) = self
+            .ctx
             .connectors
             .get(connector as usize)
             .filter(|_| connector > 0)
@@ -405,7 +418,7 @@ impl Station {
     /// note when it may change next.
     pub(crate) fn apply_limits(&mut self, now: DateTime<Utc>) {
         let mut next: Option<DateTime<Utc>> = None;
-        for connector in 1..=self.cfg.connectors {
+        for connector in 1..=self.ctx.cfg.connectors {
             let ctx = self.schedule_context(connector);
             let (limit, change) = if self.smart.profiles.is_empty() {
                 (None, None)
@@ -421,14 +434,15 @@ impl Station {
             };
             let index = connector as usize;
             let zero = limit.is_some_and(|l| l.value <= 0.0);
-            self.connectors[index].limit_zero = zero;
+            self.ctx.connectors[index].limit_zero = zero;
             if self.smart.applied[index] == limit {
                 continue;
             }
             self.smart.applied[index] = limit;
             let power = power_limit(limit, ctx.voltage_v);
             tracing::info!("connector {connector}: charging limit {power:?}");
-            self.outputs
+            self.ctx
+                .outputs
                 .push_back(crate::Output::Hardware(HardwareCommand::SetLimit {
                     connector,
                     limit: power,
@@ -477,7 +491,7 @@ impl Station {
             }
         }
         for record in changed {
-            if let Err(e) = self.store.charging_profile_put(&record) {
+            if let Err(e) = self.ctx.store.charging_profile_put(&record) {
                 tracing::error!("cannot record charging profile {}: {e}", record.profile_id);
             }
         }
@@ -504,7 +518,7 @@ impl Station {
 
     /// The profiles installed before the last stop; TxProfiles died with their transaction.
     pub(crate) fn load_charging_profiles(&mut self) {
-        let all = match self.store.charging_profiles_all() {
+        let all = match self.ctx.store.charging_profiles_all() {
             Ok(all) => all,
             Err(e) => {
                 tracing::error!("cannot read the charging profiles: {e}");
@@ -515,7 +529,7 @@ impl Station {
             let profile = serde_json::from_value::<ChargingProfile>(record.profile.clone());
             match profile {
                 Ok(profile)
-                    if record.connector <= self.cfg.connectors
+                    if record.connector <= self.ctx.cfg.connectors
                         && profile.charging_profile_purpose
                             != ChargingProfilePurposeType::TxProfile =>
                 {
@@ -531,7 +545,7 @@ impl Station {
                         record.purpose,
                         record.connector
                     );
-                    let _ = self.store.charging_profile_remove(record.profile_id);
+                    let _ = self.ctx.store.charging_profile_remove(record.profile_id);
                 }
             }
         }

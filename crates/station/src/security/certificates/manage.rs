@@ -71,7 +71,8 @@ impl Station {
             .iter()
             .filter(|r| r.use_ == CS_ROOT || r.use_ == MF_ROOT)
             .count();
-        let max = usize::try_from(self.config.current().certificate_store_max_length).unwrap_or(0);
+        let max =
+            usize::try_from(self.ctx.config.current().certificate_store_max_length).unwrap_or(0);
         if roots >= max {
             return (
                 Failed,
@@ -168,7 +169,7 @@ impl Station {
         }
         let mut removed = Vec::new();
         for m in &matches {
-            if let Err(e) = self.store.certificate_remove(m.id) {
+            if let Err(e) = self.ctx.store.certificate_remove(m.id) {
                 tracing::error!("cannot remove certificate {}: {e}", m.id);
                 return (Failed, "the certificate store failed".into());
             }

@@ -126,7 +126,7 @@ impl Station {
 
     /// Every row of the certificate store, in the order added (empty if it cannot be read).
     pub(crate) fn stored_certificates(&self) -> Vec<StoredCertificate> {
-        self.store.certificates_all().unwrap_or_else(|e| {
+        self.ctx.store.certificates_all().unwrap_or_else(|e| {
             tracing::error!("cannot read the certificate store: {e}");
             Vec::new()
         })
@@ -138,7 +138,7 @@ impl Station {
         let rows = self.stored_certificates();
         if !rows.iter().any(|r| r.use_ == CS_ROOT) {
             let mut roots: Vec<String> = Vec::new();
-            for pem in &self.cfg.central_system_roots {
+            for pem in &self.ctx.cfg.central_system_roots {
                 match certs::split_pem_chain(pem) {
                     Ok(list) if !list.is_empty() => {
                         for cert in list {
@@ -156,7 +156,7 @@ impl Station {
             }
         }
         if !rows.iter().any(|r| r.use_ == CP_CERT) {
-            if let Some((chain, key)) = self.cfg.charge_point_certificate.clone() {
+            if let Some((chain, key)) = self.ctx.cfg.charge_point_certificate.clone() {
                 match certs::split_pem_chain(&chain) {
                     Ok(list) if !list.is_empty() => match certs::key_matches(&list[0], &key) {
                         Ok(true) => {
@@ -197,7 +197,7 @@ impl Station {
             private_key_pem,
             installed_at: now,
         };
-        match self.store.certificate_add(&row) {
+        match self.ctx.store.certificate_add(&row) {
             Ok(id) => Some(id),
             Err(e) => {
                 tracing::error!("cannot store a {use_}: {e}");

@@ -40,6 +40,7 @@ impl Station {
         now: DateTime<Utc>,
     ) -> Result<(), String> {
         let organization = self
+            .ctx
             .config
             .get("CpoName")
             .map(|(_, v)| v.trim().to_string())
@@ -60,7 +61,8 @@ impl Station {
             .into_iter()
             .filter(|r| r.use_ == PENDING_CHARGE_POINT_KEY)
         {
-            self.store
+            self.ctx
+                .store
                 .certificate_remove(old.id)
                 .map_err(|e| format!("cannot replace the pending key: {e}"))?;
         }
@@ -71,14 +73,14 @@ impl Station {
             now,
         )
         .ok_or("cannot store the new key")?;
-        if let Err(e) = self.store.kv_set(REQUESTED_AT_KEY, &now.to_rfc3339()) {
+        if let Err(e) = self.ctx.store.kv_set(REQUESTED_AT_KEY, &now.to_rfc3339()) {
             tracing::error!("cannot record the time of SignCertificate: {e}");
         }
         let req = SignCertificateRequest { csr };
         if triggered {
             self.queue_triggered(&req, Context::None);
         } else {
-            self.queue_call(&req, Context::None);
+            self.ctx.queue_call(&req, Context::None);
         }
         tracing::info!("SignCertificate.req queued: CN={common_name}, O={organization}");
         Ok(())
@@ -87,8 +89,8 @@ impl Station {
     /// The common name of the CSR: the configured identity, else the CN of the
     /// ChargePointCertificate in use.
     fn certificate_common_name(&self, now: DateTime<Utc>) -> Option<String> {
-        if !self.cfg.identity.is_empty() {
-            return Some(self.cfg.identity.clone());
+        if !self.ctx.cfg.identity.is_empty() {
+            return Some(self.ctx.cfg.identity.clone());
         }
         let (chain, _) = self.tls_identity(now)?;
         certs::inspect(&chain)
@@ -124,7 +126,7 @@ impl Station {
             .into_iter()
             .filter(|r| r.use_ == PENDING_CHARGE_POINT_KEY)
         {
-            if let Err(e) = self.store.certificate_remove(row.id) {
+            if let Err(e) = self.ctx.store.certificate_remove(row.id) {
                 tracing::error!("cannot remove the pending key: {e}");
             }
         }
@@ -158,7 +160,7 @@ impl Station {
             }
         };
         if status == CertificateSignedStatus::Accepted {
-            self.outputs.push_back(Output::ConfigChanged {
+            self.ctx.outputs.push_back(Output::ConfigChanged {
                 key: "ChargePointCertificate".into(),
                 value: "installed".into(),
             });
@@ -169,7 +171,7 @@ impl Station {
     /// Check the chain and install it with the pending key; the leaf's CN.
     fn install_signed_chain(&mut self, chain: &str, now: DateTime<Utc>) -> Result<String, Refusal> {
         let invalid = |why: String| Refusal::Invalid(why);
-        let max = self.config.current().certificate_signed_max_chain_size;
+        let max = self.ctx.config.current().certificate_signed_max_chain_size;
         if chain.len() as i64 > max {
             return Err(invalid(format!(
                 "the chain has {} bytes, more than CertificateSignedMaxChainSize ({max})",
@@ -235,7 +237,7 @@ impl Station {
             .filter(|r| r.use_ == CP_CERT && r.id != id)
             .collect();
         for old in previous.iter().rev().skip(1) {
-            if let Err(e) = self.store.certificate_remove(old.id) {
+            if let Err(e) = self.ctx.store.certificate_remove(old.id) {
                 tracing::error!("cannot remove an old ChargePointCertificate: {e}");
             }
         }
@@ -244,7 +246,7 @@ impl Station {
 
     /// When the daily certificate check is due (while registered).
     pub(crate) fn certificate_deadline(&self) -> Option<DateTime<Utc>> {
-        if self.boot != BootStatus::Accepted {
+        if self.ctx.boot != BootStatus::Accepted {
             return None;
         }
         self.security.certificate_check_at
@@ -252,7 +254,7 @@ impl Station {
 
     /// The certificate check: at registration and then daily.
     pub(crate) fn certificate_timers(&mut self, now: DateTime<Utc>) {
-        if self.boot != BootStatus::Accepted
+        if self.ctx.boot != BootStatus::Accepted
             || self.security.certificate_check_at.is_some_and(|t| now < t)
         {
             return;
@@ -274,6 +276,7 @@ impl Station {
             return;
         }
         let last = self
+            .ctx
             .store
             .kv_get(REQUESTED_AT_KEY)
             .ok()
@@ -328,7 +331,8 @@ mod tests {
         let wall = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let now = crate::Now::new(crate::Monotonic::from_start(Default::default()), wall);
         let mut s = station(now);
-        s.config
+        s.ctx
+            .config
             .set_internal("CertificateSignedMaxChainSize", "100".into());
         let frame = |chain: &str| {
             ocpp::Frame::Call(ocpp::Call {
