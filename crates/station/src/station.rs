@@ -114,9 +114,6 @@ pub struct Station {
     pub(crate) reset: Option<PendingReset>,
     /// Why this run started, as persisted by the previous one ("PowerUp" unless a Reset).
     pub(crate) boot_reason: String,
-    /// The TxProfile of an accepted RemoteStartTransaction, per connector, kept while its
-    /// authorization is pending; Smart Charging installs it when the transaction starts.
-    pub(crate) remote_profiles: BTreeMap<u32, ocpp::ChargingProfile>,
     /// UnlockConnector.req waiting for the hardware's answer: (connector, unique id).
     pub(crate) unlocks: Vec<(u32, String)>,
     /// Transactions (local ids) whose idTag the StartTransaction.conf refused while
@@ -164,7 +161,6 @@ impl Station {
             interrupted,
             reset: None,
             boot_reason: String::new(),
-            remote_profiles: BTreeMap::new(),
             unlocks: Vec::new(),
             deauthorized: std::collections::BTreeSet::new(),
             security: crate::security::SecurityState::new(now),
@@ -176,8 +172,8 @@ impl Station {
         station.load_availability();
         station.load_reservations();
         station.recover_interrupted();
-        station.load_charging_profiles();
-        station.apply_limits(now);
+        station.smart.load(&mut station.ctx);
+        station.smart.apply_limits(&mut station.ctx, now);
         station.load_firmware(now);
         station.load_certificates(now);
         Ok(station)
@@ -219,7 +215,7 @@ impl Station {
         }
         self.on_time(now);
         self.refresh_statuses(now);
-        self.forget_lapsed_remote_profiles();
+        self.smart.forget_lapsed_remote_profiles(&self.ctx);
         // A Reset whose messages are delivered goes before anything else is sent.
         self.reset_if_due();
         if !self.reset_done() {

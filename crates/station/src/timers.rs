@@ -69,7 +69,7 @@ impl Station {
                 .min()
                 .map(Mono),
             Timer::Aligned => self.next_aligned.map(Wall),
-            Timer::ChargingLimit => self.smart_charging_deadline().map(Wall),
+            Timer::ChargingLimit => self.smart.deadline().map(Wall),
             Timer::Firmware => self.firmware_deadline().map(Wall),
             Timer::Certificate => self.certificate_deadline().map(Wall),
             Timer::BootRetry => self.boot_retry_deadline().map(Mono),
@@ -87,7 +87,7 @@ impl Station {
             Timer::Reservation => self.reservation_timers(),
             Timer::Sample => self.sample_timers(now),
             Timer::Aligned => self.aligned_timer(now),
-            Timer::ChargingLimit => self.charging_limit_timer(now),
+            Timer::ChargingLimit => self.smart.on_time(&mut self.ctx, now),
             Timer::Firmware => self.firmware_timers(now),
             Timer::Certificate => self.certificate_timers(now),
             Timer::BootRetry | Timer::Status | Timer::Reset => {}

@@ -69,9 +69,17 @@ impl Station {
             R::CancelReservation(req) => respond(self.on_cancel_reservation(req, now)),
             R::TriggerMessage(req) => respond(self.on_trigger_message(req, now)),
             R::ExtendedTriggerMessage(req) => respond(self.on_extended_trigger_message(req, now)),
-            R::SetChargingProfile(req) => respond(self.on_set_charging_profile(req, now)),
-            R::ClearChargingProfile(req) => respond(self.on_clear_charging_profile(req, now)),
-            R::GetCompositeSchedule(req) => respond(self.on_get_composite_schedule(req, now)),
+            R::SetChargingProfile(req) => {
+                respond(self.smart.on_set_charging_profile(&mut self.ctx, req, now))
+            }
+            R::ClearChargingProfile(req) => respond(self.smart.on_clear_charging_profile(
+                &mut self.ctx,
+                req,
+                now,
+            )),
+            R::GetCompositeSchedule(req) => {
+                respond(self.smart.on_get_composite_schedule(&self.ctx, req, now))
+            }
             R::InstallCertificate(req) => respond(self.on_install_certificate(req, now)),
             R::GetInstalledCertificateIds(req) => {
                 respond(self.on_get_installed_certificate_ids(req, now))

@@ -14,7 +14,7 @@
 //! is plugged in, or never if it is not within ConnectionTimeOut (TC_011_2).
 //!
 //! A chargingProfile in the request must have the purpose TxProfile (else Rejected). It is
-//! kept in `Station::remote_profiles` for the connector while the remote start's
+//! held by Smart Charging for the connector while the remote start's
 //! authorization is pending; when its transaction starts, Smart Charging installs it as
 //! that transaction's TxProfile (`smart_charging/`).
 //!
@@ -25,6 +25,7 @@
 use super::auth_cache::LocalAuth;
 use crate::connector::Authorization;
 use crate::reservation::Admission;
+use crate::smart_charging::SmartCharging;
 use crate::station::{BootStatus, Station};
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{
@@ -70,7 +71,7 @@ impl Station {
         let id_tag = req.id_tag.as_str().to_string();
         tracing::info!("remote start for {id_tag} on connector {connector}");
         if let Some(profile) = req.charging_profile {
-            self.remote_profiles.insert(connector, profile);
+            self.smart.hold_remote_profile(connector, profile);
         }
         // Only an Authorize.conf can tell whether its parentIdTag is the reservation's.
         if self.ctx.config.current().authorize_remote_tx_requests || needs_parent {
@@ -109,7 +110,11 @@ impl Station {
             tracing::info!("remote start with a profile that is not a TxProfile");
             return None;
         }
-        if let Some(Err(why)) = req.charging_profile.as_ref().map(|p| self.check_profile(p)) {
+        if let Some(Err(why)) = req
+            .charging_profile
+            .as_ref()
+            .map(|p| SmartCharging::check_profile(&self.ctx.config, p))
+        {
             tracing::info!("remote start with a charging profile that cannot apply: {why}");
             return None;
         }
@@ -177,19 +182,5 @@ impl Station {
             ),
         }
         Ok(RemoteStopTransactionResponse { status })
-    }
-
-    /// A remote start's TxProfile is dropped when its authorization lapsed, was refused or
-    /// its transaction ended.
-    pub(crate) fn forget_lapsed_remote_profiles(&mut self) {
-        if self.remote_profiles.is_empty() {
-            return;
-        }
-        let connectors = &self.ctx.connectors;
-        self.remote_profiles.retain(|&id, _| {
-            connectors.get(id as usize).is_some_and(|c| {
-                c.tx.is_some() || c.authorization.is_some() || c.authorizing.is_some()
-            })
-        });
     }
 }

@@ -88,7 +88,7 @@ impl Station {
         self.ctx
             .outputs
             .push_back(Output::Hardware(HardwareCommand::Energize { connector }));
-        self.smart_charging_tx_started(connector, now);
+        self.smart.tx_started(&mut self.ctx, connector, now);
     }
 
     pub(crate) fn stop_transaction(
@@ -150,7 +150,7 @@ impl Station {
             "connector {connector}: transaction stopped ({})",
             reason.as_str()
         );
-        self.smart_charging_tx_ended(connector, now);
+        self.smart.tx_ended(&mut self.ctx, connector, now);
         self.apply_scheduled_availability();
     }
 
@@ -289,7 +289,8 @@ impl Station {
             }
         }
         if let Some(connector) = started_on {
-            self.smart_charging_tx_id(connector, conf.transaction_id);
+            self.smart
+                .tx_id_known(&mut self.ctx, connector, conf.transaction_id);
         }
         if let Some(connector) = deauthorized {
             if self.ctx.config.current().stop_transaction_on_invalid_id {

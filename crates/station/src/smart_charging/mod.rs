@@ -21,7 +21,7 @@
 //! given (none given: all). Accepted when something was removed, else Unknown.
 //!
 //! A TxProfile lives as long as its transaction: it is removed when the transaction ends.
-//! The TxProfile of a RemoteStartTransaction (`Station::remote_profiles`) is installed when
+//! The TxProfile of a RemoteStartTransaction ([`SmartCharging::hold_remote_profile`]) is installed when
 //! its transaction starts, and gets the transactionId from StartTransaction.conf.
 //!
 //! Profiles are kept in the store (migration 6) and loaded at start; TxProfiles found there
@@ -44,7 +44,8 @@
 
 pub mod schedule;
 
-use crate::station::Station;
+use crate::config::Config;
+use crate::context::Ctx;
 use chrono::{DateTime, Utc};
 use hal::{HardwareCommand, PowerLimit};
 use ocpp::{
@@ -53,29 +54,23 @@ use ocpp::{
     GetCompositeScheduleResponse, GetCompositeScheduleStatus, Refusal, SetChargingProfileResponse,
 };
 use schedule::{InstalledProfile, Limit, ScheduleContext};
+use std::collections::BTreeMap;
 use store::StoredChargingProfile;
 
-/// The state of the Smart Charging profile.
+/// The Smart Charging profile: the installed profiles and the limits applied. Other
+/// features reach it through its methods only.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SmartCharging {
     /// Installed profiles, by connector then profile id.
-    pub(crate) profiles: Vec<InstalledProfile>,
+    profiles: Vec<InstalledProfile>,
     /// The limit last given to the power module, per connector (index 0 unused; None: no
     /// limit, as the hardware starts).
-    pub(crate) applied: Vec<Option<Limit>>,
+    applied: Vec<Option<Limit>>,
     /// When the limit of some connector may change next.
-    pub(crate) next_change: Option<DateTime<Utc>>,
-}
-
-impl SmartCharging {
-    pub(crate) fn new(connectors: u32) -> SmartCharging {
-        SmartCharging {
-            profiles: Vec::new(),
-            // No profile yet: the hardware runs without a limit.
-            applied: vec![None; connectors as usize + 1],
-            next_change: None,
-        }
-    }
+    next_change: Option<DateTime<Utc>>,
+    /// The TxProfile of an accepted RemoteStartTransaction, per connector, kept while its
+    /// authorization is pending; installed when the transaction starts.
+    remote_profiles: BTreeMap<u32, ChargingProfile>,
 }
 
 fn stored(p: &InstalledProfile) -> Option<StoredChargingProfile> {
@@ -119,33 +114,43 @@ pub(crate) fn power_limit(limit: Option<Limit>, voltage_v: f64) -> PowerLimit {
     }
 }
 
-impl Station {
+impl SmartCharging {
+    pub(crate) fn new(connectors: u32) -> SmartCharging {
+        SmartCharging {
+            // No profile yet: the hardware runs without a limit.
+            applied: vec![None; connectors as usize + 1],
+            ..SmartCharging::default()
+        }
+    }
+
     pub(crate) fn on_set_charging_profile(
         &mut self,
+        ctx: &mut Ctx,
         req: ocpp::SetChargingProfileRequest,
         now: DateTime<Utc>,
     ) -> Result<SetChargingProfileResponse, Refusal> {
         let id = req.cs_charging_profiles.charging_profile_id;
-        let status = match self.install_profile(req.connector_id, req.cs_charging_profiles) {
+        let status = match self.install_profile(ctx, req.connector_id, req.cs_charging_profiles) {
             Ok(()) => ChargingProfileStatus::Accepted,
             Err(why) => {
                 tracing::info!("SetChargingProfile {id} rejected: {why}");
                 ChargingProfileStatus::Rejected
             }
         };
-        self.apply_limits(now);
+        self.apply_limits(ctx, now);
         Ok(SetChargingProfileResponse { status })
     }
 
     /// Check and install a profile; Err says why not.
     fn install_profile(
         &mut self,
+        ctx: &mut Ctx,
         connector_id: i32,
         mut profile: ChargingProfile,
     ) -> Result<(), String> {
         let connector = u32::try_from(connector_id)
             .ok()
-            .filter(|&c| c <= self.ctx.cfg.connectors)
+            .filter(|&c| c <= ctx.cfg.connectors)
             .ok_or_else(|| format!("no connector {connector_id}"))?;
         match profile.charging_profile_purpose {
             ChargingProfilePurposeType::ChargePointMaxProfile if connector != 0 => {
@@ -155,7 +160,7 @@ impl Station {
                 if connector == 0 {
                     return Err("a TxProfile goes on a connector".into());
                 }
-                let tx = self.ctx.connectors[connector as usize]
+                let tx = ctx.connectors[connector as usize]
                     .tx
                     .as_ref()
                     .ok_or("no transaction runs on the connector")?;
@@ -169,7 +174,7 @@ impl Station {
             }
             _ => {}
         }
-        self.check_profile(&profile)?;
+        Self::check_profile(&ctx.config, &profile)?;
         let (new_id, purpose, level) = (
             profile.charging_profile_id,
             profile.charging_profile_purpose,
@@ -181,20 +186,14 @@ impl Station {
                     && p.profile.charging_profile_purpose == purpose
                     && p.profile.stack_level == level)
         };
-        let kept = self.smart.profiles.iter().filter(|p| !replaced(p)).count();
-        let max = self
-            .ctx
-            .config
-            .current()
-            .max_charging_profiles_installed
-            .max(0) as usize;
+        let kept = self.profiles.iter().filter(|p| !replaced(p)).count();
+        let max = ctx.config.current().max_charging_profiles_installed.max(0) as usize;
         if kept + 1 > max {
             return Err(format!("MaxChargingProfilesInstalled is {max}"));
         }
         let new = InstalledProfile { connector, profile };
         let record = stored(&new).ok_or("cannot encode the profile")?;
         let gone: Vec<i32> = self
-            .smart
             .profiles
             .iter()
             .filter(|p| replaced(p))
@@ -202,13 +201,12 @@ impl Station {
             .collect();
         for id in gone {
             if id != new.profile.charging_profile_id {
-                if let Err(e) = self.ctx.store.charging_profile_remove(id) {
+                if let Err(e) = ctx.store.charging_profile_remove(id) {
                     return Err(format!("cannot remove replaced profile {id}: {e}"));
                 }
             }
         }
-        self.ctx
-            .store
+        ctx.store
             .charging_profile_put(&record)
             .map_err(|e| format!("cannot record the profile: {e}"))?;
         tracing::info!(
@@ -217,17 +215,16 @@ impl Station {
             new.profile.charging_profile_purpose.as_str(),
             new.profile.stack_level
         );
-        self.smart.profiles.retain(|p| !replaced(p));
-        self.smart.profiles.push(new);
-        self.smart
-            .profiles
+        self.profiles.retain(|p| !replaced(p));
+        self.profiles.push(new);
+        self.profiles
             .sort_by_key(|p| (p.connector, p.profile.charging_profile_id));
         Ok(())
     }
 
     /// The limits of this station (SC-1) and the schedule rules.
-    pub(crate) fn check_profile(&self, profile: &ChargingProfile) -> Result<(), String> {
-        let max_level = self.ctx.config.current().charge_profile_max_stack_level;
+    pub(crate) fn check_profile(config: &Config, profile: &ChargingProfile) -> Result<(), String> {
+        let max_level = config.current().charge_profile_max_stack_level;
         if profile.stack_level < 0 || i64::from(profile.stack_level) > max_level {
             return Err(format!(
                 "stackLevel {} beyond 0..{max_level}",
@@ -236,12 +233,7 @@ impl Station {
         }
         let schedule = &profile.charging_schedule;
         let periods = &schedule.charging_schedule_period;
-        let max_periods = self
-            .ctx
-            .config
-            .current()
-            .charging_schedule_max_periods
-            .max(0) as usize;
+        let max_periods = config.current().charging_schedule_max_periods.max(0) as usize;
         if periods.is_empty() || periods.len() > max_periods {
             return Err(format!(
                 "{} periods (ChargingScheduleMaxPeriods is {max_periods})",
@@ -260,9 +252,7 @@ impl Station {
         if periods.iter().any(|p| p.limit < 0.0) {
             return Err("a negative limit".into());
         }
-        let allowed = self
-            .ctx
-            .config
+        let allowed = config
             .get("ChargingScheduleAllowedChargingRateUnit")
             .map(|(_, v)| v.to_string())
             .unwrap_or_default();
@@ -297,6 +287,7 @@ impl Station {
 
     pub(crate) fn on_clear_charging_profile(
         &mut self,
+        ctx: &mut Ctx,
         req: ocpp::ClearChargingProfileRequest,
         now: DateTime<Utc>,
     ) -> Result<ClearChargingProfileResponse, Refusal> {
@@ -314,7 +305,6 @@ impl Station {
             }
         };
         let gone: Vec<i32> = self
-            .smart
             .profiles
             .iter()
             .filter(|p| matches(p))
@@ -326,24 +316,24 @@ impl Station {
             ClearChargingProfileStatus::Accepted
         };
         for id in gone {
-            self.remove_profile(id, "cleared");
+            self.remove_profile(ctx, id, "cleared");
         }
-        self.apply_limits(now);
+        self.apply_limits(ctx, now);
         Ok(ClearChargingProfileResponse { status })
     }
 
-    fn remove_profile(&mut self, id: i32, why: &str) {
+    fn remove_profile(&mut self, ctx: &mut Ctx, id: i32, why: &str) {
         tracing::info!("charging profile {id} removed: {why}");
-        self.smart
-            .profiles
+        self.profiles
             .retain(|p| p.profile.charging_profile_id != id);
-        if let Err(e) = self.ctx.store.charging_profile_remove(id) {
+        if let Err(e) = ctx.store.charging_profile_remove(id) {
             tracing::error!("cannot remove charging profile {id}: {e}");
         }
     }
 
     pub(crate) fn on_get_composite_schedule(
-        &mut self,
+        &self,
+        ctx: &Ctx,
         req: ocpp::GetCompositeScheduleRequest,
         now: DateTime<Utc>,
     ) -> Result<GetCompositeScheduleResponse, Refusal> {
@@ -355,19 +345,19 @@ impl Station {
         };
         let connector = u32::try_from(req.connector_id)
             .ok()
-            .filter(|&c| c <= self.ctx.cfg.connectors);
+            .filter(|&c| c <= ctx.cfg.connectors);
         let (Some(connector), true) = (connector, req.duration >= 0) else {
             return Ok(rejected);
         };
-        if self.smart.profiles.is_empty() {
+        if self.profiles.is_empty() {
             return Ok(rejected);
         }
         let unit = req.charging_rate_unit.unwrap_or(ChargingRateUnitType::A);
-        let ctx = self.schedule_context(connector);
-        let mut schedule = schedule::composite(&self.smart.profiles, &ctx, now, req.duration, unit);
+        let at = Self::schedule_context(ctx, connector);
+        let mut schedule = schedule::composite(&self.profiles, &at, now, req.duration, unit);
         let hardware_max = match unit {
-            ChargingRateUnitType::A => self.ctx.cfg.max_current_a,
-            ChargingRateUnitType::W => self.ctx.cfg.max_power_w,
+            ChargingRateUnitType::A => ctx.cfg.max_current_a,
+            ChargingRateUnitType::W => ctx.cfg.max_power_w,
         };
         schedule::cap_limits(&mut schedule, hardware_max);
         let response = if schedule.charging_schedule_period.is_empty() {
@@ -384,10 +374,9 @@ impl Station {
     }
 
     /// What the schedules of `connector` are evaluated against now.
-    pub(crate) fn schedule_context(&self, connector: u32) -> ScheduleContext {
-        let nominal = self.ctx.cfg.nominal_voltage_v;
-        let Some(c) = self
-            .ctx
+    fn schedule_context(ctx: &Ctx, connector: u32) -> ScheduleContext {
+        let nominal = ctx.cfg.nominal_voltage_v;
+        let Some(c) = ctx
             .connectors
             .get(connector as usize)
             .filter(|_| connector > 0)
@@ -416,16 +405,16 @@ impl Station {
 
     /// Give the power module the limit now in force on each connector where it changed, and
     /// note when it may change next.
-    pub(crate) fn apply_limits(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn apply_limits(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
         let mut next: Option<DateTime<Utc>> = None;
-        for connector in 1..=self.ctx.cfg.connectors {
-            let ctx = self.schedule_context(connector);
-            let (limit, change) = if self.smart.profiles.is_empty() {
+        for connector in 1..=ctx.cfg.connectors {
+            let at = Self::schedule_context(ctx, connector);
+            let (limit, change) = if self.profiles.is_empty() {
                 (None, None)
             } else {
                 (
-                    schedule::limit_at(&self.smart.profiles, &ctx, now),
-                    schedule::next_change(&self.smart.profiles, &ctx, now),
+                    schedule::limit_at(&self.profiles, &at, now),
+                    schedule::next_change(&self.profiles, &at, now),
                 )
             };
             next = match (next, change) {
@@ -434,54 +423,73 @@ impl Station {
             };
             let index = connector as usize;
             let zero = limit.is_some_and(|l| l.value <= 0.0);
-            self.ctx.connectors[index].limit_zero = zero;
-            if self.smart.applied[index] == limit {
+            ctx.connectors[index].limit_zero = zero;
+            if self.applied[index] == limit {
                 continue;
             }
-            self.smart.applied[index] = limit;
-            let power = power_limit(limit, ctx.voltage_v);
+            self.applied[index] = limit;
+            let power = power_limit(limit, at.voltage_v);
             tracing::info!("connector {connector}: charging limit {power:?}");
-            self.ctx
-                .outputs
+            ctx.outputs
                 .push_back(crate::Output::Hardware(HardwareCommand::SetLimit {
                     connector,
                     limit: power,
                 }));
         }
-        self.smart.next_change = next.filter(|&t| t > now);
+        self.next_change = next.filter(|&t| t > now);
     }
 
     /// At a period boundary, the limits are evaluated again (otherwise only when profiles
     /// change or a transaction starts or ends).
-    pub(crate) fn charging_limit_timer(&mut self, now: DateTime<Utc>) {
-        if self.smart.next_change.is_some_and(|t| t <= now) {
-            self.apply_limits(now);
+    pub(crate) fn on_time(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
+        if self.next_change.is_some_and(|t| t <= now) {
+            self.apply_limits(ctx, now);
         }
     }
 
     /// When a limit may change next (one of the station's deadlines).
-    pub(crate) fn smart_charging_deadline(&self) -> Option<DateTime<Utc>> {
-        self.smart.next_change
+    pub(crate) fn deadline(&self) -> Option<DateTime<Utc>> {
+        self.next_change
+    }
+
+    /// An accepted RemoteStartTransaction's TxProfile, for the transaction it starts on
+    /// `connector`.
+    pub(crate) fn hold_remote_profile(&mut self, connector: u32, profile: ChargingProfile) {
+        self.remote_profiles.insert(connector, profile);
+    }
+
+    /// A remote start's TxProfile is dropped when its authorization lapsed, was refused or
+    /// its transaction ended.
+    pub(crate) fn forget_lapsed_remote_profiles(&mut self, ctx: &Ctx) {
+        if self.remote_profiles.is_empty() {
+            return;
+        }
+        let connectors = &ctx.connectors;
+        self.remote_profiles.retain(|&id, _| {
+            connectors.get(id as usize).is_some_and(|c| {
+                c.tx.is_some() || c.authorization.is_some() || c.authorizing.is_some()
+            })
+        });
     }
 
     /// A transaction started on `connector`: a remote start's TxProfile becomes its profile,
     /// and the limit in force is re-evaluated.
-    pub(crate) fn smart_charging_tx_started(&mut self, connector: u32, now: DateTime<Utc>) {
+    pub(crate) fn tx_started(&mut self, ctx: &mut Ctx, connector: u32, now: DateTime<Utc>) {
         if let Some(mut profile) = self.remote_profiles.remove(&connector) {
             profile.transaction_id = None;
             let id = profile.charging_profile_id;
-            if let Err(why) = self.install_profile(connector as i32, profile) {
+            if let Err(why) = self.install_profile(ctx, connector as i32, profile) {
                 tracing::warn!("the remote start's charging profile {id} is not applied: {why}");
             }
         }
-        self.apply_limits(now);
+        self.apply_limits(ctx, now);
     }
 
     /// StartTransaction.conf gave the transaction on `connector` its id: its TxProfiles
     /// get it too.
-    pub(crate) fn smart_charging_tx_id(&mut self, connector: u32, transaction_id: i32) {
+    pub(crate) fn tx_id_known(&mut self, ctx: &mut Ctx, connector: u32, transaction_id: i32) {
         let mut changed = Vec::new();
-        for p in self.smart.profiles.iter_mut() {
+        for p in self.profiles.iter_mut() {
             if p.connector == connector
                 && p.profile.charging_profile_purpose == ChargingProfilePurposeType::TxProfile
                 && p.profile.transaction_id.is_none()
@@ -491,7 +499,7 @@ impl Station {
             }
         }
         for record in changed {
-            if let Err(e) = self.ctx.store.charging_profile_put(&record) {
+            if let Err(e) = ctx.store.charging_profile_put(&record) {
                 tracing::error!("cannot record charging profile {}: {e}", record.profile_id);
             }
         }
@@ -499,9 +507,8 @@ impl Station {
 
     /// The transaction on `connector` ended: its TxProfiles go, and the limit in force is
     /// re-evaluated.
-    pub(crate) fn smart_charging_tx_ended(&mut self, connector: u32, now: DateTime<Utc>) {
+    pub(crate) fn tx_ended(&mut self, ctx: &mut Ctx, connector: u32, now: DateTime<Utc>) {
         let gone: Vec<i32> = self
-            .smart
             .profiles
             .iter()
             .filter(|p| {
@@ -511,14 +518,14 @@ impl Station {
             .map(|p| p.profile.charging_profile_id)
             .collect();
         for id in gone {
-            self.remove_profile(id, "its transaction ended");
+            self.remove_profile(ctx, id, "its transaction ended");
         }
-        self.apply_limits(now);
+        self.apply_limits(ctx, now);
     }
 
     /// The profiles installed before the last stop; TxProfiles died with their transaction.
-    pub(crate) fn load_charging_profiles(&mut self) {
-        let all = match self.ctx.store.charging_profiles_all() {
+    pub(crate) fn load(&mut self, ctx: &mut Ctx) {
+        let all = match ctx.store.charging_profiles_all() {
             Ok(all) => all,
             Err(e) => {
                 tracing::error!("cannot read the charging profiles: {e}");
@@ -529,11 +536,11 @@ impl Station {
             let profile = serde_json::from_value::<ChargingProfile>(record.profile.clone());
             match profile {
                 Ok(profile)
-                    if record.connector <= self.ctx.cfg.connectors
+                    if record.connector <= ctx.cfg.connectors
                         && profile.charging_profile_purpose
                             != ChargingProfilePurposeType::TxProfile =>
                 {
-                    self.smart.profiles.push(InstalledProfile {
+                    self.profiles.push(InstalledProfile {
                         connector: record.connector,
                         profile,
                     });
@@ -545,12 +552,11 @@ impl Station {
                         record.purpose,
                         record.connector
                     );
-                    let _ = self.ctx.store.charging_profile_remove(record.profile_id);
+                    let _ = ctx.store.charging_profile_remove(record.profile_id);
                 }
             }
         }
-        self.smart
-            .profiles
+        self.profiles
             .sort_by_key(|p| (p.connector, p.profile.charging_profile_id));
     }
 }
