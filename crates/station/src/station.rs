@@ -119,6 +119,8 @@ pub struct Station {
     /// Transactions (local ids) whose idTag the StartTransaction.conf refused while
     /// StopTransactionOnInvalidId is false: they get at most MaxEnergyOnInvalidId.
     pub(crate) deauthorized: std::collections::BTreeSet<i64>,
+    /// The Local Authorization List (`local_auth/`).
+    pub(crate) local_list: crate::local_auth::LocalAuthList,
     /// Installed charging profiles and the limits applied (`smart_charging/`).
     pub(crate) smart: crate::smart_charging::SmartCharging,
     /// Security events of this run (`security/`).
@@ -155,6 +157,7 @@ impl Station {
         let interrupted = store.tx_open()?;
         let mut station = Station {
             smart: crate::smart_charging::SmartCharging::new(cfg.connectors),
+            local_list: crate::local_auth::LocalAuthList,
             ctx: Ctx::new(cfg, config, store, outbox, time),
             next_heartbeat: None,
             next_aligned: None,

@@ -28,7 +28,7 @@ impl Station {
     /// its entries take priority over the cache's (section 3.5.3), whatever their status; an
     /// Accepted list entry past its expiry date reads as Expired.
     pub(crate) fn lookup_local(&self, id_tag: &str, now: DateTime<Utc>) -> Option<LocalAuth> {
-        if let Some(entry) = self.local_list_entry(id_tag) {
+        if let Some(entry) = self.local_list.entry(&self.ctx, id_tag) {
             return match AuthorizationStatus::from_str(&entry.status) {
                 Ok(status) => Some(LocalAuth {
                     status: list_status(status, entry.expiry_date, now),
@@ -68,7 +68,11 @@ impl Station {
     /// is in the Local Authorization List (section 3.5.3: never cached, and the list entry
     /// stays; a disagreement is reported as LocalListConflict).
     pub(crate) fn update_auth_cache(&mut self, id_tag: &str, info: &IdTagInfo, now: DateTime<Utc>) {
-        if id_tag.is_empty() || self.local_list_id_tag_info(id_tag, info, now) {
+        if id_tag.is_empty()
+            || self
+                .local_list
+                .take_central_system_answer(&mut self.ctx, id_tag, info, now)
+        {
             return;
         }
         if !self.ctx.config.current().authorization_cache_enabled {

@@ -63,8 +63,14 @@ impl Station {
                 .on_unlock_connector(&call.unique_id, req, now)
                 .map(|later| later.map(|response| ocpp::frame::to_payload(&response))),
             R::ChangeAvailability(req) => respond(self.on_change_availability(req, now)),
-            R::SendLocalList(req) => respond(self.on_send_local_list(req, now)),
-            R::GetLocalListVersion(req) => respond(self.on_get_local_list_version(req, now)),
+            R::SendLocalList(req) => {
+                respond(self.local_list.on_send_local_list(&mut self.ctx, req, now))
+            }
+            R::GetLocalListVersion(req) => respond(self.local_list.on_get_local_list_version(
+                &mut self.ctx,
+                req,
+                now,
+            )),
             R::ReserveNow(req) => respond(self.on_reserve_now(req, now)),
             R::CancelReservation(req) => respond(self.on_cancel_reservation(req, now)),
             R::TriggerMessage(req) => respond(self.on_trigger_message(req, now)),

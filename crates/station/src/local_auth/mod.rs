@@ -11,7 +11,7 @@
 //!   an entry with idTagInfo is added or replaced, one without is removed.
 //! - GetLocalListVersion.req: the version of the list, 0 while it is empty (section 5.10).
 //! - Authorization looks the list up before the Authorization Cache (see
-//!   [`Station::lookup_local`]); id tags on the list are never cached; an idTagInfo from the
+//!   `Station::lookup_local`); id tags on the list are never cached; an idTagInfo from the
 //!   Central System that disagrees with the list is reported with a StatusNotification on
 //!   connector 0 with error code LocalListConflict (section 3.5.2); the list keeps its entry.
 //!
@@ -20,8 +20,9 @@
 
 mod send;
 
+use crate::context::Ctx;
 use crate::outbox::Context;
-use crate::station::{ci, Station};
+use crate::station::ci;
 use chrono::{DateTime, Utc};
 use ocpp::{
     AuthorizationStatus, ChargePointErrorCode, GetLocalListVersionResponse, IdTagInfo, Refusal,
@@ -29,14 +30,20 @@ use ocpp::{
 };
 use std::str::FromStr;
 
-impl Station {
+/// The Local Authorization List. Its entries and version live in the store, so the feature
+/// keeps no state of its own: it is the one place that reads and changes the list.
+#[derive(Debug, Default)]
+pub(crate) struct LocalAuthList;
+
+impl LocalAuthList {
     pub(crate) fn on_get_local_list_version(
         &mut self,
+        ctx: &mut Ctx,
         _req: ocpp::GetLocalListVersionRequest,
         _now: DateTime<Utc>,
     ) -> Result<GetLocalListVersionResponse, Refusal> {
-        let list_version = if self.ctx.config.current().local_auth_list_enabled {
-            self.local_list_version().unwrap_or_else(|e| {
+        let list_version = if ctx.config.current().local_auth_list_enabled {
+            self.version(ctx).unwrap_or_else(|e| {
                 tracing::error!("cannot read the local authorization list: {e}");
                 0
             })
@@ -48,19 +55,19 @@ impl Station {
 
     /// The version of the list as the Central System sees it: 0 while it is empty (section
     /// 5.10), else the one the last SendLocalList.req gave.
-    pub(crate) fn local_list_version(&self) -> store::Result<i32> {
-        if self.ctx.store.local_list_len()? == 0 {
+    pub(crate) fn version(&self, ctx: &Ctx) -> store::Result<i32> {
+        if ctx.store.local_list_len()? == 0 {
             return Ok(0);
         }
-        self.ctx.store.local_list_version()
+        ctx.store.local_list_version()
     }
 
     /// The entry of the Local Authorization List for `id_tag`, when the list is enabled.
-    pub(crate) fn local_list_entry(&self, id_tag: &str) -> Option<store::LocalListEntry> {
-        if !self.ctx.config.current().local_auth_list_enabled {
+    pub(crate) fn entry(&self, ctx: &Ctx, id_tag: &str) -> Option<store::LocalListEntry> {
+        if !ctx.config.current().local_auth_list_enabled {
             return None;
         }
-        match self.ctx.store.local_list_get(id_tag) {
+        match ctx.store.local_list_get(id_tag) {
             Ok(entry) => entry,
             Err(e) => {
                 tracing::error!("cannot read the local authorization list: {e}");
@@ -74,13 +81,14 @@ impl Station {
     /// SendLocalList changes it); if the two disagree, the Central System is told with a
     /// StatusNotification LocalListConflict on connector 0. Returns whether the tag is on
     /// the list.
-    pub(crate) fn local_list_id_tag_info(
+    pub(crate) fn take_central_system_answer(
         &mut self,
+        ctx: &mut Ctx,
         id_tag: &str,
         info: &IdTagInfo,
         now: DateTime<Utc>,
     ) -> bool {
-        let Some(entry) = self.local_list_entry(id_tag) else {
+        let Some(entry) = self.entry(ctx, id_tag) else {
             return false;
         };
         let listed = match AuthorizationStatus::from_str(&entry.status) {
@@ -100,7 +108,7 @@ impl Station {
             told.as_str(),
             listed.as_str()
         );
-        let status = self.ctx.connectors[0].status;
+        let status = ctx.connectors[0].status;
         let req = StatusNotificationRequest {
             connector_id: 0,
             error_code: ChargePointErrorCode::LocalListConflict,
@@ -114,7 +122,7 @@ impl Station {
             vendor_id: None,
             vendor_error_code: None,
         };
-        self.ctx.queue_call(&req, Context::None);
+        ctx.queue_call(&req, Context::None);
         true
     }
 }

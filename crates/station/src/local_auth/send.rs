@@ -1,6 +1,7 @@
 //! SendLocalList.req (section 5.15): the checks, then one atomic update of the store.
 
-use crate::station::Station;
+use super::LocalAuthList;
+use crate::context::Ctx;
 use chrono::{DateTime, Utc};
 use ocpp::{
     AuthorizationData, Refusal, SendLocalListRequest, SendLocalListResponse, UpdateStatus,
@@ -9,24 +10,25 @@ use ocpp::{
 use std::collections::BTreeSet;
 use store::{LocalListApplied, LocalListEntry, LocalListUpdate};
 
-impl Station {
+impl LocalAuthList {
     pub(crate) fn on_send_local_list(
         &mut self,
+        ctx: &mut Ctx,
         req: SendLocalListRequest,
         _now: DateTime<Utc>,
     ) -> Result<SendLocalListResponse, Refusal> {
-        let status = self.send_local_list(req);
+        let status = self.send_local_list(ctx, req);
         Ok(SendLocalListResponse { status })
     }
 
-    fn send_local_list(&mut self, req: SendLocalListRequest) -> UpdateStatus {
-        if !self.ctx.config.current().local_auth_list_enabled {
+    fn send_local_list(&mut self, ctx: &mut Ctx, req: SendLocalListRequest) -> UpdateStatus {
+        if !ctx.config.current().local_auth_list_enabled {
             tracing::info!("SendLocalList: LocalAuthListEnabled is false");
             return UpdateStatus::NotSupported;
         }
         let version = req.list_version;
         let entries = req.local_authorization_list.unwrap_or_default();
-        let max_send = self.ctx.config.current().send_local_list_max_length;
+        let max_send = ctx.config.current().send_local_list_max_length;
         if entries.len() as i64 > max_send {
             tracing::info!(
                 "SendLocalList: {} entries, more than SendLocalListMaxLength {max_send}",
@@ -43,7 +45,7 @@ impl Station {
             tracing::info!("SendLocalList: idTag {dup} appears twice");
             return UpdateStatus::Failed;
         }
-        let current = match self.local_list_version() {
+        let current = match self.version(ctx) {
             Ok(v) => v,
             Err(e) => {
                 tracing::error!("SendLocalList: cannot read the local authorization list: {e}");
@@ -83,9 +85,8 @@ impl Station {
                 LocalListUpdate::Full(full)
             }
         };
-        let max_len =
-            usize::try_from(self.ctx.config.current().local_auth_list_max_length).unwrap_or(0);
-        match self.ctx.store.local_list_apply(&update, version, max_len) {
+        let max_len = usize::try_from(ctx.config.current().local_auth_list_max_length).unwrap_or(0);
+        match ctx.store.local_list_apply(&update, version, max_len) {
             Ok(LocalListApplied::Applied { len }) => {
                 tracing::info!(
                     "local authorization list {} update to version {version}: {len} entries",
