@@ -13,7 +13,6 @@ use chrono::{DateTime, Duration, Utc};
 use hal::ChargerInfo;
 use ocpp::{Action, CallError, CallResult, Frame};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use store::Store;
 
 /// Facts about this station that do not change while it runs.
@@ -119,6 +118,8 @@ pub struct Station {
     /// Transactions (local ids) whose idTag the StartTransaction.conf refused while
     /// StopTransactionOnInvalidId is false: they get at most MaxEnergyOnInvalidId.
     pub(crate) deauthorized: std::collections::BTreeSet<i64>,
+    /// ReserveNow and CancelReservation (`reservation/`).
+    pub(crate) reservations: crate::reservation::Reservations,
     /// The Local Authorization List (`local_auth/`).
     pub(crate) local_list: crate::local_auth::LocalAuthList,
     /// Installed charging profiles and the limits applied (`smart_charging/`).
@@ -127,8 +128,6 @@ pub struct Station {
     pub(crate) security: crate::security::SecurityState,
     /// Firmware updates and diagnostics/log uploads (`firmware/`).
     pub(crate) firmware: crate::firmware::FirmwareState,
-    /// When each reservation expires: its expiryDate as the time left on the monotonic clock.
-    pub(crate) reservation_expiry: BTreeMap<i32, Monotonic>,
 }
 
 impl Station {
@@ -168,12 +167,12 @@ impl Station {
             deauthorized: std::collections::BTreeSet::new(),
             security: crate::security::SecurityState::new(now),
             firmware: crate::firmware::FirmwareState::default(),
-            reservation_expiry: BTreeMap::new(),
+            reservations: crate::reservation::Reservations::default(),
         };
         station.load_boot_reason();
         station.schedule_aligned(now);
         station.load_availability();
-        station.load_reservations();
+        station.reservations.load(&mut station.ctx);
         station.recover_interrupted();
         station.smart.load(&mut station.ctx);
         station.smart.apply_limits(&mut station.ctx, now);

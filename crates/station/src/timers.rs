@@ -63,7 +63,7 @@ impl Station {
                 .filter_map(|c| c.authorization.as_ref().map(|a| a.expires))
                 .min()
                 .map(Mono),
-            Timer::Reservation => self.reservation_deadline().map(Mono),
+            Timer::Reservation => self.reservations.deadline(&self.ctx).map(Mono),
             Timer::Sample => connectors
                 .filter_map(|c| c.tx.as_ref().and_then(|t| t.next_sample))
                 .min()
@@ -84,7 +84,7 @@ impl Station {
             Timer::Outbox => self.expire_call(now),
             Timer::Heartbeat => self.heartbeat_timer(),
             Timer::Authorization => self.authorization_timers(),
-            Timer::Reservation => self.reservation_timers(),
+            Timer::Reservation => self.reservations.on_time(&mut self.ctx),
             Timer::Sample => self.sample_timers(now),
             Timer::Aligned => self.aligned_timer(now),
             Timer::ChargingLimit => self.smart.on_time(&mut self.ctx, now),

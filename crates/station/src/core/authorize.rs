@@ -70,7 +70,10 @@ impl Station {
         // A reserved connector refuses other cards (section 5.13); when only the parentIdTag
         // can tell, the Authorize.conf decides (`accept_for_start`).
         let parent = local.as_ref().map(|l| l.parent_id_tag.as_deref());
-        match self.reservation_admits(connector, &id_tag, parent) {
+        match self
+            .reservations
+            .admits(&self.ctx, connector, &id_tag, parent)
+        {
             Admission::No => {
                 tracing::info!("connector {connector} is reserved: card {id_tag} refused");
                 return;
@@ -134,8 +137,12 @@ impl Station {
         parent_id_tag: Option<String>,
         now: DateTime<Utc>,
     ) {
-        if self.reservation_admits(connector, &id_tag, Some(parent_id_tag.as_deref()))
-            != Admission::Yes
+        if self.reservations.admits(
+            &self.ctx,
+            connector,
+            &id_tag,
+            Some(parent_id_tag.as_deref()),
+        ) != Admission::Yes
         {
             tracing::info!("connector {connector} is reserved: card {id_tag} refused");
             return;

@@ -71,8 +71,18 @@ impl Station {
                 req,
                 now,
             )),
-            R::ReserveNow(req) => respond(self.on_reserve_now(req, now)),
-            R::CancelReservation(req) => respond(self.on_cancel_reservation(req, now)),
+            R::ReserveNow(req) => {
+                let resetting = self.reset.is_some();
+                respond(
+                    self.reservations
+                        .on_reserve_now(&mut self.ctx, req, resetting, now),
+                )
+            }
+            R::CancelReservation(req) => respond(self.reservations.on_cancel_reservation(
+                &mut self.ctx,
+                req,
+                now,
+            )),
             R::TriggerMessage(req) => respond(self.on_trigger_message(req, now)),
             R::ExtendedTriggerMessage(req) => respond(self.on_extended_trigger_message(req, now)),
             R::SetChargingProfile(req) => {

@@ -45,7 +45,9 @@ impl Station {
         let parent = local.as_ref().map(|l| l.parent_id_tag.as_deref());
         let connector = self.remote_start_connector(&req, parent);
         let needs_parent = connector.is_some_and(|id| {
-            self.reservation_admits(id, req.id_tag.as_str(), parent) == Admission::NeedParent
+            self.reservations
+                .admits(&self.ctx, id, req.id_tag.as_str(), parent)
+                == Admission::NeedParent
         });
         let status = if connector.is_some() {
             RemoteStartStopStatus::Accepted
@@ -151,7 +153,7 @@ impl Station {
             && !c.inoperative
             && !station_inoperative
             && !c.is_unavailable()
-            && self.reservation_admits(id, id_tag, parent) != Admission::No
+            && self.reservations.admits(&self.ctx, id, id_tag, parent) != Admission::No
     }
 
     pub(crate) fn on_remote_stop(

@@ -28,8 +28,12 @@ impl Station {
         let reading = c.meter;
         let meter_start = reading.map(|r| r.energy_wh.round() as i64).unwrap_or(0);
         // The reservation this transaction uses ends with its start (section 5.13).
-        let reservation_id =
-            self.reservation_used_by(connector, &auth.id_tag, auth.parent_id_tag.as_deref());
+        let reservation_id = self.reservations.used_by(
+            &self.ctx,
+            connector,
+            &auth.id_tag,
+            auth.parent_id_tag.as_deref(),
+        );
         let req = StartTransactionRequest {
             connector_id: connector as i32,
             id_tag: ci(&auth.id_tag),
@@ -66,7 +70,8 @@ impl Station {
         };
         self.ctx.outbox.push(Item::Durable);
         if let Some(id) = reservation_id {
-            self.end_reservation(id, "its transaction started");
+            self.reservations
+                .end(&mut self.ctx, id, "its transaction started");
         }
         tracing::info!(
             "connector {connector}: transaction started for {}",

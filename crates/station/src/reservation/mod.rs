@@ -45,14 +45,25 @@
 //! made Inoperative or every connector is faulted.
 
 use crate::connector::Connector;
-use crate::station::{BootStatus, Station};
+use crate::context::Ctx;
+use crate::station::BootStatus;
 use crate::time::Monotonic;
 use chrono::{DateTime, Utc};
 use ocpp::{
     CancelReservationResponse, CancelReservationStatus, ChargePointErrorCode, Refusal,
     ReservationStatus, ReserveNowResponse,
 };
+use std::collections::BTreeMap;
 use store::Reservation;
+
+/// The Reservation profile. The reservations themselves sit on the connectors (the
+/// station's status of each depends on them) and in the store; the feature keeps when each
+/// expires.
+#[derive(Debug, Default)]
+pub(crate) struct Reservations {
+    /// When each reservation expires: its expiryDate as the time left on the monotonic clock.
+    expiry: BTreeMap<i32, Monotonic>,
+}
 
 /// Whether an idTag may charge where a reservation holds the connector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,13 +106,16 @@ fn own_reservation(c: &Connector) -> Option<&Reservation> {
     c.reservation.as_ref().filter(|r| r.connector != 0)
 }
 
-impl Station {
+impl Reservations {
+    /// `resetting`: a Reset is on its way, so nothing is reserved.
     pub(crate) fn on_reserve_now(
         &mut self,
+        ctx: &mut Ctx,
         req: ocpp::ReserveNowRequest,
+        resetting: bool,
         now: DateTime<Utc>,
     ) -> Result<ReserveNowResponse, Refusal> {
-        let status = self.reserve(&req, now);
+        let status = self.reserve(ctx, &req, resetting, now);
         tracing::info!(
             "ReserveNow {} on connector {} for {}: {}",
             req.reservation_id,
@@ -114,15 +128,16 @@ impl Station {
 
     pub(crate) fn on_cancel_reservation(
         &mut self,
+        ctx: &mut Ctx,
         req: ocpp::CancelReservationRequest,
         _now: DateTime<Utc>,
     ) -> Result<CancelReservationResponse, Refusal> {
-        let known =
-            self.ctx.connectors.iter().any(|c| {
-                c.reservation.as_ref().map(|r| r.reservation_id) == Some(req.reservation_id)
-            });
+        let known = ctx
+            .connectors
+            .iter()
+            .any(|c| c.reservation.as_ref().map(|r| r.reservation_id) == Some(req.reservation_id));
         let status = if known {
-            self.end_reservation(req.reservation_id, "cancelled");
+            self.end(ctx, req.reservation_id, "cancelled");
             CancelReservationStatus::Accepted
         } else {
             tracing::info!(
@@ -134,21 +149,27 @@ impl Station {
         Ok(CancelReservationResponse { status })
     }
 
-    fn reserve(&mut self, req: &ocpp::ReserveNowRequest, now: DateTime<Utc>) -> ReservationStatus {
-        if self.ctx.boot != BootStatus::Accepted || self.reset.is_some() || req.expiry_date <= now {
+    fn reserve(
+        &mut self,
+        ctx: &mut Ctx,
+        req: &ocpp::ReserveNowRequest,
+        resetting: bool,
+        now: DateTime<Utc>,
+    ) -> ReservationStatus {
+        if ctx.boot != BootStatus::Accepted || resetting || req.expiry_date <= now {
             return ReservationStatus::Rejected;
         }
         let Some(connector) = u32::try_from(req.connector_id)
             .ok()
-            .filter(|&id| id <= self.ctx.cfg.connectors)
+            .filter(|&id| id <= ctx.cfg.connectors)
         else {
             return ReservationStatus::Rejected;
         };
         let id = req.reservation_id;
         let status = if connector == 0 {
-            self.station_reservable(id)
+            self.station_reservable(ctx, id)
         } else {
-            self.connector_reservable(connector as usize, id)
+            self.connector_reservable(ctx, connector as usize, id)
         };
         if status != ReservationStatus::Accepted {
             return status;
@@ -160,15 +181,14 @@ impl Station {
             parent_id_tag: req.parent_id_tag.as_ref().map(|p| p.as_str().to_string()),
             expiry_date: req.expiry_date,
         };
-        if let Err(e) = self.ctx.store.reservation_put(&res) {
+        if let Err(e) = ctx.store.reservation_put(&res) {
             tracing::error!("cannot record reservation {id}: {e}");
             return ReservationStatus::Rejected;
         }
         let left = req.expiry_date - now;
-        self.reservation_expiry
-            .insert(id, self.ctx.time.mono + left);
+        self.expiry.insert(id, ctx.time.mono + left);
         // The same reservationId replaces the earlier reservation.
-        for c in self.ctx.connectors.iter_mut() {
+        for c in ctx.connectors.iter_mut() {
             if c.reservation
                 .as_ref()
                 .is_some_and(|r| r.reservation_id == id)
@@ -176,21 +196,21 @@ impl Station {
                 c.reservation = None;
             }
         }
-        self.ctx.connectors[connector as usize].reservation = Some(res);
-        self.place_station_reservation();
+        ctx.connectors[connector as usize].reservation = Some(res);
+        self.place_station_reservation(ctx);
         ReservationStatus::Accepted
     }
 
     /// ReserveNow for connector `index`, replacing reservation `replacing` if it exists.
-    fn connector_reservable(&self, index: usize, replacing: i32) -> ReservationStatus {
-        let c = &self.ctx.connectors[index];
+    fn connector_reservable(&self, ctx: &Ctx, index: usize, replacing: i32) -> ReservationStatus {
+        let c = &ctx.connectors[index];
         let held = c
             .reservation
             .as_ref()
             .is_some_and(|r| r.reservation_id != replacing);
         if faulted(c) {
             ReservationStatus::Faulted
-        } else if c.inoperative || self.ctx.connectors[0].inoperative {
+        } else if c.inoperative || ctx.connectors[0].inoperative {
             ReservationStatus::Unavailable
         } else if c.tx.is_some()
             || c.finishing
@@ -206,11 +226,11 @@ impl Station {
     }
 
     /// ReserveNow for connector 0, replacing reservation `replacing` if it exists.
-    fn station_reservable(&self, replacing: i32) -> ReservationStatus {
-        if !self.ctx.config.current().reserve_connector_zero_supported {
+    fn station_reservable(&self, ctx: &Ctx, replacing: i32) -> ReservationStatus {
+        if !ctx.config.current().reserve_connector_zero_supported {
             return ReservationStatus::Rejected;
         }
-        let station = &self.ctx.connectors[0];
+        let station = &ctx.connectors[0];
         if station
             .reservation
             .as_ref()
@@ -221,7 +241,7 @@ impl Station {
         if station.inoperative {
             return ReservationStatus::Unavailable;
         }
-        let real = &self.ctx.connectors[1..];
+        let real = &ctx.connectors[1..];
         let available = |c: &Connector| {
             c.tx.is_none()
                 && !c.finishing
@@ -244,15 +264,15 @@ impl Station {
     }
 
     /// Whether connector `index` (1..N) could still serve connector 0's reservation `res`.
-    fn can_serve(&self, index: usize, res: &Reservation) -> bool {
-        let Some(c) = self.ctx.connectors.get(index).filter(|_| index > 0) else {
+    fn can_serve(&self, ctx: &Ctx, index: usize, res: &Reservation) -> bool {
+        let Some(c) = ctx.connectors.get(index).filter(|_| index > 0) else {
             return false;
         };
         c.tx.is_none()
             && !c.finishing
             && !faulted(c)
             && !c.inoperative
-            && !self.ctx.connectors[0].inoperative
+            && !ctx.connectors[0].inoperative
             && own_reservation(c).is_none()
             && c.authorization.as_ref().is_none_or(|a| {
                 admits(res, &a.id_tag, Some(a.parent_id_tag.as_deref())) == Admission::Yes
@@ -263,46 +283,47 @@ impl Station {
     }
 
     /// Show connector 0's reservation on the one connector left to serve it, if only one is.
-    fn place_station_reservation(&mut self) {
-        for c in self.ctx.connectors.iter_mut().skip(1) {
+    fn place_station_reservation(&mut self, ctx: &mut Ctx) {
+        for c in ctx.connectors.iter_mut().skip(1) {
             if c.reservation.as_ref().is_some_and(|r| r.connector == 0) {
                 c.reservation = None;
             }
         }
-        let Some(res) = self.ctx.connectors[0].reservation.clone() else {
+        let Some(res) = ctx.connectors[0].reservation.clone() else {
             return;
         };
-        let serving: Vec<usize> = (1..self.ctx.connectors.len())
-            .filter(|&i| self.can_serve(i, &res))
+        let serving: Vec<usize> = (1..ctx.connectors.len())
+            .filter(|&i| self.can_serve(ctx, i, &res))
             .collect();
         if let [only] = serving[..] {
-            self.ctx.connectors[only].reservation = Some(res);
+            ctx.connectors[only].reservation = Some(res);
         }
     }
 
     /// Whether `id_tag` (parentIdTag `parent`: None when not known) may start charging on
     /// `connector` as far as reservations go.
-    pub(crate) fn reservation_admits(
+    pub(crate) fn admits(
         &self,
+        ctx: &Ctx,
         connector: u32,
         id_tag: &str,
         parent: Option<Option<&str>>,
     ) -> Admission {
-        let Some(c) = self.ctx.connectors.get(connector as usize) else {
+        let Some(c) = ctx.connectors.get(connector as usize) else {
             return Admission::Yes;
         };
         if let Some(own) = own_reservation(c) {
             return admits(own, id_tag, parent);
         }
-        let Some(station) = self.ctx.connectors[0].reservation.as_ref() else {
+        let Some(station) = ctx.connectors[0].reservation.as_ref() else {
             return Admission::Yes;
         };
         match admits(station, id_tag, parent) {
             Admission::Yes => Admission::Yes,
             refused => {
-                let others = (1..self.ctx.connectors.len())
+                let others = (1..ctx.connectors.len())
                     .filter(|&i| i != connector as usize)
-                    .any(|i| self.can_serve(i, station));
+                    .any(|i| self.can_serve(ctx, i, station));
                 if others {
                     Admission::Yes
                 } else {
@@ -314,26 +335,27 @@ impl Station {
 
     /// The reservation a transaction starting on `connector` for `id_tag` uses, if any: its
     /// id goes into StartTransaction.req, and it ends once the start is recorded.
-    pub(crate) fn reservation_used_by(
+    pub(crate) fn used_by(
         &self,
+        ctx: &Ctx,
         connector: u32,
         id_tag: &str,
         parent: Option<&str>,
     ) -> Option<i32> {
-        let c = self.ctx.connectors.get(connector as usize)?;
+        let c = ctx.connectors.get(connector as usize)?;
         let uses = |r: &&Reservation| admits(r, id_tag, Some(parent)) == Admission::Yes;
         let id = own_reservation(c)
             .filter(uses)
-            .or_else(|| self.ctx.connectors[0].reservation.as_ref().filter(uses))
+            .or_else(|| ctx.connectors[0].reservation.as_ref().filter(uses))
             .map(|r| r.reservation_id)?;
         Some(id)
     }
 
     /// Forget reservation `id` everywhere, the store included.
-    pub(crate) fn end_reservation(&mut self, id: i32, why: &str) {
+    pub(crate) fn end(&mut self, ctx: &mut Ctx, id: i32, why: &str) {
         tracing::info!("reservation {id} ended: {why}");
-        self.reservation_expiry.remove(&id);
-        for c in self.ctx.connectors.iter_mut() {
+        self.expiry.remove(&id);
+        for c in ctx.connectors.iter_mut() {
             if c.reservation
                 .as_ref()
                 .is_some_and(|r| r.reservation_id == id)
@@ -341,24 +363,24 @@ impl Station {
                 c.reservation = None;
             }
         }
-        if let Err(e) = self.ctx.store.reservation_remove(id) {
+        if let Err(e) = ctx.store.reservation_remove(id) {
             tracing::error!("cannot remove reservation {id}: {e}");
         }
-        self.place_station_reservation();
+        self.place_station_reservation(ctx);
     }
 
     /// Reservations end at their expiryDate, or when their connector (or, for connector 0,
     /// the station) becomes Faulted or Unavailable.
-    pub(crate) fn reservation_timers(&mut self) {
-        let now = self.ctx.time.mono;
-        let station_inoperative = self.ctx.connectors[0].inoperative;
-        let all_faulted = self.ctx.connectors[1..].iter().all(faulted);
+    pub(crate) fn on_time(&mut self, ctx: &mut Ctx) {
+        let now = ctx.time.mono;
+        let station_inoperative = ctx.connectors[0].inoperative;
+        let all_faulted = ctx.connectors[1..].iter().all(faulted);
         let mut ended = Vec::new();
-        for c in &self.ctx.connectors {
+        for c in &ctx.connectors {
             let Some(r) = c.reservation.as_ref().filter(|r| r.connector == c.id) else {
                 continue;
             };
-            let why = if self.reservation_expires(r.reservation_id) <= now {
+            let why = if self.expires(ctx, r.reservation_id) <= now {
                 "expired"
             } else if c.id == 0 && (station_inoperative || all_faulted) {
                 "the station is unavailable"
@@ -372,45 +394,41 @@ impl Station {
             ended.push((r.reservation_id, why));
         }
         for (id, why) in ended {
-            self.end_reservation(id, why);
+            self.end(ctx, id, why);
         }
         // What can serve connector 0's reservation changes with every input.
-        self.place_station_reservation();
+        self.place_station_reservation(ctx);
     }
 
     /// When reservation `id` expires: its expiryDate as the time left when it was made (or
     /// loaded), on the monotonic clock.
-    fn reservation_expires(&self, id: i32) -> Monotonic {
-        self.reservation_expiry
-            .get(&id)
-            .copied()
-            .unwrap_or(self.ctx.time.mono)
+    fn expires(&self, ctx: &Ctx, id: i32) -> Monotonic {
+        self.expiry.get(&id).copied().unwrap_or(ctx.time.mono)
     }
 
     /// When the next reservation held on a connector expires.
-    pub(crate) fn reservation_deadline(&self) -> Option<Monotonic> {
-        self.ctx
-            .connectors
+    pub(crate) fn deadline(&self, ctx: &Ctx) -> Option<Monotonic> {
+        ctx.connectors
             .iter()
             .filter_map(|c| c.reservation.as_ref())
-            .map(|r| self.reservation_expires(r.reservation_id))
+            .map(|r| self.expires(ctx, r.reservation_id))
             .min()
     }
 
     /// The reservations recorded before the last stop.
-    pub(crate) fn load_reservations(&mut self) {
-        let all = match self.ctx.store.reservations_all() {
+    pub(crate) fn load(&mut self, ctx: &mut Ctx) {
+        let all = match ctx.store.reservations_all() {
             Ok(all) => all,
             Err(e) => {
                 tracing::error!("cannot read the reservations: {e}");
                 return;
             }
         };
-        let time = self.ctx.time;
+        let time = ctx.time;
         for res in all {
             let expires = time.mono + (res.expiry_date - time.wall);
-            self.reservation_expiry.insert(res.reservation_id, expires);
-            match self.ctx.connectors.get_mut(res.connector as usize) {
+            self.expiry.insert(res.reservation_id, expires);
+            match ctx.connectors.get_mut(res.connector as usize) {
                 Some(c) if c.reservation.is_none() => c.reservation = Some(res),
                 _ => {
                     tracing::warn!(
@@ -418,10 +436,10 @@ impl Station {
                         res.reservation_id,
                         res.connector
                     );
-                    let _ = self.ctx.store.reservation_remove(res.reservation_id);
+                    let _ = ctx.store.reservation_remove(res.reservation_id);
                 }
             }
         }
-        self.place_station_reservation();
+        self.place_station_reservation(ctx);
     }
 }
