@@ -98,4 +98,16 @@ impl Ctx {
             _ => None,
         }
     }
+
+    /// Queue a request the Central System asked for; it may go out while Pending.
+    pub(crate) fn queue_triggered<R: ocpp::Request>(&mut self, req: &R, context: Context) {
+        match serde_json::to_value(req) {
+            Ok(payload) => self.outbox.push(Item::Triggered {
+                action: R::ACTION,
+                payload,
+                context,
+            }),
+            Err(e) => tracing::error!("cannot encode {}: {e}", R::ACTION.as_str()),
+        }
+    }
 }

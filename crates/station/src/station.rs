@@ -125,7 +125,7 @@ pub struct Station {
     /// Installed charging profiles and the limits applied (`smart_charging/`).
     pub(crate) smart: crate::smart_charging::SmartCharging,
     /// Security events of this run (`security/`).
-    pub(crate) security: crate::security::SecurityState,
+    pub(crate) security: crate::security::Security,
     /// Firmware updates and diagnostics/log uploads (`firmware/`).
     pub(crate) firmware: crate::firmware::FirmwareState,
 }
@@ -165,7 +165,7 @@ impl Station {
             boot_reason: String::new(),
             unlocks: Vec::new(),
             deauthorized: std::collections::BTreeSet::new(),
-            security: crate::security::SecurityState::new(now),
+            security: crate::security::Security::new(now),
             firmware: crate::firmware::FirmwareState::default(),
             reservations: crate::reservation::Reservations::default(),
         };
@@ -177,7 +177,7 @@ impl Station {
         station.smart.load(&mut station.ctx);
         station.smart.apply_limits(&mut station.ctx, now);
         station.load_firmware(now);
-        station.load_certificates(now);
+        station.security.load_certificates(&mut station.ctx, now);
         Ok(station)
     }
 
@@ -205,11 +205,12 @@ impl Station {
                 unlocked,
             } => self.on_unlock_result(connector, unlocked),
             Input::SecurityEvent { kind, tech_info } => {
-                self.raise_security_event(kind, tech_info.as_deref(), now)
+                self.security
+                    .raise_security_event(&mut self.ctx, kind, tech_info.as_deref(), now)
             }
-            Input::SecurityProfileFallback { profile, reason } => {
-                self.fall_back_security_profile(profile, &reason, now)
-            }
+            Input::SecurityProfileFallback { profile, reason } => self
+                .security
+                .fall_back_security_profile(&mut self.ctx, profile, &reason, now),
             input @ (Input::FirmwareDownloaded { .. }
             | Input::FirmwareVerified { .. }
             | Input::FirmwareInstalled { .. }
@@ -270,6 +271,41 @@ impl Station {
             .skip(1)
             .map(Connector::view)
             .collect()
+    }
+
+    /// The security log, oldest first (empty if the store cannot be read).
+    pub fn security_log(&self) -> Vec<store::SecurityLogEntry> {
+        self.security.security_log(&self.ctx)
+    }
+
+    /// The SecurityProfile key (0..=3): what the drivers connect with.
+    pub fn security_profile(&self) -> u8 {
+        self.security.security_profile(&self.ctx)
+    }
+
+    /// The HTTP Basic password for profiles 1 and 2: the AuthorizationKey's bytes (the key
+    /// holds them as hex). None while it is not set.
+    pub fn authorization_key(&self) -> Option<Vec<u8>> {
+        self.security.authorization_key(&self.ctx)
+    }
+
+    /// The CentralSystemRootCertificates (PEM) the drivers trust for `wss://`: those
+    /// installed, in the order installed.
+    pub fn tls_roots(&self) -> Vec<String> {
+        self.security.tls_roots(&self.ctx)
+    }
+
+    /// The ManufacturerRootCertificates (PEM) installed, in the order installed: the drivers
+    /// trust them (with the Central System roots) for firmware downloads over https/ftps.
+    pub fn manufacturer_roots(&self) -> Vec<String> {
+        self.security.manufacturer_roots(&self.ctx)
+    }
+
+    /// The ChargePointCertificate the drivers present with security profile 3 at `now`:
+    /// (chain PEM leaf first, private key PEM). The most recently installed one valid at
+    /// `now`; if none is, the most recently installed one.
+    pub fn tls_identity(&self, now: DateTime<Utc>) -> Option<(String, String)> {
+        self.security.tls_identity(&self.ctx, now)
     }
 
     pub fn connector_count(&self) -> u32 {
@@ -429,9 +465,11 @@ impl Station {
             Action::Heartbeat => self.on_heartbeat_response(typed(action, payload)),
             Action::Authorize => self.on_authorize_response(context, typed(action, payload), now),
             Action::StatusNotification => self.on_status_response(context, payload.is_ok()),
-            Action::SignCertificate => {
-                self.on_sign_certificate_response(typed(action, payload), now)
-            }
+            Action::SignCertificate => self.security.on_sign_certificate_response(
+                &mut self.ctx,
+                typed(action, payload),
+                now,
+            ),
             _ => {}
         }
     }

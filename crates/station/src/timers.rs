@@ -71,7 +71,7 @@ impl Station {
             Timer::Aligned => self.next_aligned.map(Wall),
             Timer::ChargingLimit => self.smart.deadline().map(Wall),
             Timer::Firmware => self.firmware_deadline().map(Wall),
-            Timer::Certificate => self.certificate_deadline().map(Wall),
+            Timer::Certificate => self.security.certificate_deadline(&self.ctx).map(Wall),
             Timer::BootRetry => self.boot_retry_deadline().map(Mono),
             Timer::Status => self.status_deadline().map(Mono),
             Timer::Reset => self.reset.as_ref().map(|r| Mono(r.deadline)),
@@ -89,7 +89,7 @@ impl Station {
             Timer::Aligned => self.aligned_timer(now),
             Timer::ChargingLimit => self.smart.on_time(&mut self.ctx, now),
             Timer::Firmware => self.firmware_timers(now),
-            Timer::Certificate => self.certificate_timers(now),
+            Timer::Certificate => self.security.certificate_timers(&mut self.ctx, now),
             Timer::BootRetry | Timer::Status | Timer::Reset => {}
         }
     }

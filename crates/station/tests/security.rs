@@ -207,11 +207,10 @@ fn the_security_log_keeps_the_newest_entries() {
     let mut h = booted();
     let capacity = store::SECURITY_LOG_CAPACITY;
     for i in 0..capacity {
-        h.station.raise_security_event(
-            SecurityEvent::InvalidMessages,
-            Some(&format!("{i}")),
-            h.now,
-        );
+        h.input(Input::SecurityEvent {
+            kind: SecurityEvent::InvalidMessages,
+            tech_info: Some(format!("{i}")),
+        });
     }
     let log = h.station.security_log();
     assert_eq!(log.len(), capacity);

@@ -128,7 +128,8 @@ impl Station {
                 self.ctx.boot = BootStatus::Accepted;
                 self.next_heartbeat = Some(self.ctx.time.mono + self.heartbeat_interval());
                 self.report_all_statuses(now);
-                self.on_registered_security();
+                let reason = self.boot_reason.clone();
+                self.security.on_registered_security(&mut self.ctx, &reason);
             }
             RegistrationStatus::Pending => {
                 self.ctx.boot = BootStatus::Pending {

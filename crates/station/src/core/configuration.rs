@@ -60,7 +60,12 @@ impl Station {
         req: ChangeConfigurationRequest,
         now: DateTime<Utc>,
     ) -> Result<ChangeConfigurationResponse, Refusal> {
-        if let Some(status) = self.change_security_key(req.key.as_str(), req.value.as_str(), now) {
+        if let Some(status) = self.security.change_security_key(
+            &mut self.ctx,
+            req.key.as_str(),
+            req.value.as_str(),
+            now,
+        ) {
             return Ok(ChangeConfigurationResponse { status });
         }
         let status = match self.ctx.config.set(req.key.as_str(), req.value.as_str()) {

@@ -96,12 +96,21 @@ impl Station {
             R::GetCompositeSchedule(req) => {
                 respond(self.smart.on_get_composite_schedule(&self.ctx, req, now))
             }
-            R::InstallCertificate(req) => respond(self.on_install_certificate(req, now)),
-            R::GetInstalledCertificateIds(req) => {
-                respond(self.on_get_installed_certificate_ids(req, now))
+            R::InstallCertificate(req) => respond(self.security.on_install_certificate(
+                &mut self.ctx,
+                req,
+                now,
+            )),
+            R::GetInstalledCertificateIds(req) => respond(
+                self.security
+                    .on_get_installed_certificate_ids(&mut self.ctx, req, now),
+            ),
+            R::DeleteCertificate(req) => {
+                respond(self.security.on_delete_certificate(&mut self.ctx, req, now))
             }
-            R::DeleteCertificate(req) => respond(self.on_delete_certificate(req, now)),
-            R::CertificateSigned(req) => respond(self.on_certificate_signed(req, now)),
+            R::CertificateSigned(req) => {
+                respond(self.security.on_certificate_signed(&mut self.ctx, req, now))
+            }
             R::UpdateFirmware(req) => respond(self.on_update_firmware(req, now)),
             R::SignedUpdateFirmware(req) => respond(self.on_signed_update_firmware(req, now)),
             R::GetDiagnostics(req) => respond(self.on_get_diagnostics(req, now)),

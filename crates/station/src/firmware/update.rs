@@ -233,7 +233,8 @@ impl Station {
         if let Err(why) = verdict {
             tracing::warn!("firmware signing certificate refused: {why}");
             let info = format!("signing certificate of request {}: {why}", req.request_id);
-            self.raise_and_notify_security_event(
+            self.security.raise_and_notify_security_event(
+                &mut self.ctx,
                 SecurityEvent::InvalidFirmwareSigningCertificate,
                 &info,
                 now,
@@ -406,7 +407,12 @@ impl Station {
             "firmware of request {} from {location}",
             request_id.unwrap_or_default()
         );
-        self.raise_and_notify_security_event(SecurityEvent::InvalidFirmwareSignature, &info, now);
+        self.security.raise_and_notify_security_event(
+            &mut self.ctx,
+            SecurityEvent::InvalidFirmwareSignature,
+            &info,
+            now,
+        );
     }
 
     pub(crate) fn on_firmware_installed(
@@ -576,7 +582,12 @@ impl Station {
                 tracing::info!("firmware update job {} installed: {version}", job.id);
                 self.end_update(SignedFirmwareStatus::Installed);
                 let info = format!("firmware version {version}");
-                self.raise_security_event(SecurityEvent::FirmwareUpdated, Some(&info), now);
+                self.security.raise_security_event(
+                    &mut self.ctx,
+                    SecurityEvent::FirmwareUpdated,
+                    Some(&info),
+                    now,
+                );
             }
             Phase::Scheduled => {
                 let id = self.new_job_id();

@@ -26,13 +26,13 @@
 //! While the registration is Pending, triggered messages are the only requests the station
 //! sends (they are `Item::Triggered` in the outbox, which the pump lets through).
 
-use crate::outbox::{Context, Item};
+use crate::outbox::Context;
 use crate::station::{BootStatus, Station};
 use chrono::{DateTime, Utc};
 use ocpp::{
     DiagnosticsStatus, DiagnosticsStatusNotificationRequest, FirmwareStatus,
     FirmwareStatusNotificationRequest, HeartbeatRequest, MessageTrigger, MeterValuesRequest,
-    ReadingContext, Refusal, Request, StatusNotificationRequest, TriggerMessageResponse,
+    ReadingContext, Refusal, StatusNotificationRequest, TriggerMessageResponse,
     TriggerMessageStatus,
 };
 use serde_json::Value;
@@ -139,16 +139,17 @@ impl Station {
                 let req = DiagnosticsStatusNotificationRequest {
                     status: self.diagnostics_status(),
                 };
-                self.queue_triggered(&req, Context::None);
+                self.ctx.queue_triggered(&req, Context::None);
             }
             MessageTrigger::FirmwareStatusNotification => {
                 let req = FirmwareStatusNotificationRequest {
                     status: self.firmware_status(),
                 };
-                self.queue_triggered(&req, Context::None);
+                self.ctx.queue_triggered(&req, Context::None);
             }
             MessageTrigger::Heartbeat => {
-                self.queue_triggered(&HeartbeatRequest {}, Context::None);
+                self.ctx
+                    .queue_triggered(&HeartbeatRequest {}, Context::None);
             }
             MessageTrigger::MeterValues => {
                 let requests = self.triggered_meter_values(target, now);
@@ -157,7 +158,7 @@ impl Station {
                     return TriggerMessageStatus::Rejected;
                 }
                 for req in &requests {
-                    self.queue_triggered(req, Context::None);
+                    self.ctx.queue_triggered(req, Context::None);
                 }
             }
             MessageTrigger::StatusNotification => {
@@ -171,18 +172,6 @@ impl Station {
             }
         }
         TriggerMessageStatus::Accepted
-    }
-
-    /// Queue a request the Central System asked for; it may go out while Pending.
-    pub(crate) fn queue_triggered<R: Request>(&mut self, req: &R, context: Context) {
-        match serde_json::to_value(req) {
-            Ok(payload) => self.ctx.outbox.push(Item::Triggered {
-                action: R::ACTION,
-                payload,
-                context,
-            }),
-            Err(e) => tracing::error!("cannot encode {}: {e}", R::ACTION.as_str()),
-        }
     }
 
     /// A new registration round: the BootNotification goes out as soon as nothing else is in
@@ -225,7 +214,7 @@ impl Station {
             status,
             error_code,
         };
-        self.queue_triggered(&req, context);
+        self.ctx.queue_triggered(&req, context);
     }
 
     /// One MeterValues.req per connector with a reading to report.

@@ -71,26 +71,29 @@ mod trigger;
 
 pub use events::{SecurityEvent, UnknownSecurityEvent};
 
-use crate::station::{ci, Station};
+use crate::context::Ctx;
+use crate::station::ci;
 use chrono::{DateTime, Utc};
 use ocpp::{ConfigurationStatus, SecurityEventNotificationRequest};
 use std::borrow::Cow;
 
-/// What the security bookkeeping remembers during a run.
+/// The security extension: security events and the log, SecurityProfile and
+/// AuthorizationKey, and the certificates (`certificates`). The keys, log and certificates
+/// live in the configuration and the store; this is what it remembers during a run.
 #[derive(Debug, Clone)]
-pub(crate) struct SecurityState {
+pub(crate) struct Security {
     /// When this run started: the time of StartupOfTheDevice / ResetOrReboot.
-    pub started_at: DateTime<Utc>,
+    started_at: DateTime<Utc>,
     /// StartupOfTheDevice / ResetOrReboot was raised in this run.
-    pub startup_raised: bool,
+    startup_raised: bool,
     /// When to check next whether the ChargePointCertificate needs renewing (None: at the
     /// next opportunity while registered; see `certificates`).
-    pub certificate_check_at: Option<DateTime<Utc>>,
+    certificate_check_at: Option<DateTime<Utc>>,
 }
 
-impl SecurityState {
-    pub fn new(now: DateTime<Utc>) -> SecurityState {
-        SecurityState {
+impl Security {
+    pub fn new(now: DateTime<Utc>) -> Security {
+        Security {
             started_at: now,
             startup_raised: false,
             certificate_check_at: None,
@@ -98,11 +101,12 @@ impl SecurityState {
     }
 }
 
-impl Station {
+impl Security {
     /// Record a security event: always in the security log; critical ones are also queued
     /// durably as SecurityEventNotification. `tech_info` must never carry a secret.
-    pub fn raise_security_event(
+    pub(crate) fn raise_security_event(
         &mut self,
+        ctx: &mut Ctx,
         kind: SecurityEvent,
         tech_info: Option<&str>,
         now: DateTime<Utc>,
@@ -123,8 +127,7 @@ impl Station {
             kind: kind.as_str().to_string(),
             tech_info: tech_info.map(str::to_string),
         };
-        if let Err(e) = self
-            .ctx
+        if let Err(e) = ctx
             .store
             .security_log_append(&entry, store::SECURITY_LOG_CAPACITY)
         {
@@ -136,7 +139,7 @@ impl Station {
                 timestamp: now,
                 tech_info: tech_info.map(ci),
             };
-            self.ctx.queue_durable(&req, None);
+            ctx.queue_durable(&req, None);
         }
     }
 
@@ -145,25 +148,26 @@ impl Station {
     /// (InvalidChargePointCertificate on a rejected CertificateSigned.req, TC_077).
     pub(crate) fn raise_and_notify_security_event(
         &mut self,
+        ctx: &mut Ctx,
         kind: SecurityEvent,
         tech_info: &str,
         now: DateTime<Utc>,
     ) {
         let tech_info = tech_info_text(tech_info);
-        self.raise_security_event(kind, Some(&tech_info), now);
+        self.raise_security_event(ctx, kind, Some(&tech_info), now);
         if !kind.is_critical() {
             let req = SecurityEventNotificationRequest {
                 r#type: ci(kind.as_str()),
                 timestamp: now,
                 tech_info: (!tech_info.is_empty()).then(|| ci(&tech_info)),
             };
-            self.ctx.queue_durable(&req, None);
+            ctx.queue_durable(&req, None);
         }
     }
 
     /// The security log, oldest first (empty if the store cannot be read).
-    pub fn security_log(&self) -> Vec<store::SecurityLogEntry> {
-        self.ctx.store.security_log_all().unwrap_or_else(|e| {
+    pub(crate) fn security_log(&self, ctx: &Ctx) -> Vec<store::SecurityLogEntry> {
+        ctx.store.security_log_all().unwrap_or_else(|e| {
             tracing::error!("cannot read the security log: {e}");
             Vec::new()
         })
@@ -171,19 +175,18 @@ impl Station {
 
     /// Called when a BootNotification is accepted: the first time in a run, raise
     /// StartupOfTheDevice (power-up) or ResetOrReboot (after a Reset).
-    pub(crate) fn on_registered_security(&mut self) {
+    pub(crate) fn on_registered_security(&mut self, ctx: &mut Ctx, boot_reason: &str) {
         // Every registration checks the ChargePointCertificate's expiry (whitepaper A03).
-        self.security.certificate_check_at = None;
-        if self.security.startup_raised {
+        self.certificate_check_at = None;
+        if self.startup_raised {
             return;
         }
-        self.security.startup_raised = true;
-        let at = self.security.started_at;
-        if self.boot_reason == "PowerUp" {
-            self.raise_security_event(SecurityEvent::StartupOfTheDevice, None, at);
+        self.startup_raised = true;
+        let at = self.started_at;
+        if boot_reason == "PowerUp" {
+            self.raise_security_event(ctx, SecurityEvent::StartupOfTheDevice, None, at);
         } else {
-            let reason = self.boot_reason.clone();
-            self.raise_security_event(SecurityEvent::ResetOrReboot, Some(&reason), at);
+            self.raise_security_event(ctx, SecurityEvent::ResetOrReboot, Some(boot_reason), at);
         }
     }
 
@@ -191,35 +194,41 @@ impl Station {
     /// completely here and its status returned; None for every other key.
     pub(crate) fn change_security_key(
         &mut self,
+        ctx: &mut Ctx,
         key: &str,
         value: &str,
         now: DateTime<Utc>,
     ) -> Option<ConfigurationStatus> {
         if key.eq_ignore_ascii_case("SecurityProfile") {
-            Some(self.change_security_profile(value, now))
+            Some(self.change_security_profile(ctx, value, now))
         } else if key.eq_ignore_ascii_case("AuthorizationKey") {
-            Some(self.change_authorization_key(value, now))
+            Some(self.change_authorization_key(ctx, value, now))
         } else {
             None
         }
     }
 
-    fn change_authorization_key(&mut self, value: &str, now: DateTime<Utc>) -> ConfigurationStatus {
+    fn change_authorization_key(
+        &mut self,
+        ctx: &mut Ctx,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> ConfigurationStatus {
         // The reasons of the table's validation never contain the value.
-        if let Err(e) = self.ctx.config.set("AuthorizationKey", value) {
+        if let Err(e) = ctx.config.set("AuthorizationKey", value) {
             tracing::info!("ChangeConfiguration AuthorizationKey refused: {e}");
             return ConfigurationStatus::Rejected;
         }
-        let stored = self
-            .ctx
+        let stored = ctx
             .config
             .get("AuthorizationKey")
             .map(|(_, v)| v.to_string())
             .unwrap_or_default();
-        if let Err(e) = self.ctx.store.config_set("AuthorizationKey", &stored) {
+        if let Err(e) = ctx.store.config_set("AuthorizationKey", &stored) {
             tracing::error!("cannot persist AuthorizationKey: {e}");
         }
         self.raise_security_event(
+            ctx,
             SecurityEvent::ReconfigurationOfSecurityParameters,
             Some("AuthorizationKey changed"),
             now,

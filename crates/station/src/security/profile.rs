@@ -3,31 +3,33 @@
 //! `security`).
 
 use super::certificates::{valid_at, CP_CERT, CS_ROOT};
+use super::Security;
 use super::{tech_info_text, SecurityEvent};
-use crate::station::Station;
+use crate::context::Ctx;
 use crate::Output;
 use chrono::{DateTime, Utc};
 use ocpp::ConfigurationStatus;
 
-impl Station {
+impl Security {
     /// The SecurityProfile key (0..=3).
-    pub fn security_profile(&self) -> u8 {
-        self.ctx.config.current().security_profile.clamp(0, 3) as u8
+    pub(crate) fn security_profile(&self, ctx: &Ctx) -> u8 {
+        ctx.config.current().security_profile.clamp(0, 3) as u8
     }
 
     /// The HTTP Basic password for profiles 1 and 2: the AuthorizationKey's bytes (the key
     /// holds them as hex). None while it is not set.
-    pub fn authorization_key(&self) -> Option<Vec<u8>> {
-        let (_, hex) = self.ctx.config.get("AuthorizationKey")?;
+    pub(crate) fn authorization_key(&self, ctx: &Ctx) -> Option<Vec<u8>> {
+        let (_, hex) = ctx.config.get("AuthorizationKey")?;
         decode_hex(hex).filter(|bytes| !bytes.is_empty())
     }
 
     pub(crate) fn change_security_profile(
         &mut self,
+        ctx: &mut Ctx,
         value: &str,
         now: DateTime<Utc>,
     ) -> ConfigurationStatus {
-        let current = self.ctx.config.current().security_profile;
+        let current = ctx.config.current().security_profile;
         let refuse = |why: String| {
             tracing::info!("ChangeConfiguration SecurityProfile refused: {why}");
             ConfigurationStatus::Rejected
@@ -44,26 +46,23 @@ impl Station {
         if new == current {
             return ConfigurationStatus::Accepted;
         }
-        if let Some(missing) = self.missing_for_profile(new, now) {
+        if let Some(missing) = self.missing_for_profile(ctx, new, now) {
             return refuse(format!("profile {new} needs {missing} first"));
         }
-        if let Err(e) = self.ctx.config.set("SecurityProfile", &new.to_string()) {
+        if let Err(e) = ctx.config.set("SecurityProfile", &new.to_string()) {
             return refuse(e.to_string());
         }
-        if let Err(e) = self
-            .ctx
-            .store
-            .config_set("SecurityProfile", &new.to_string())
-        {
+        if let Err(e) = ctx.store.config_set("SecurityProfile", &new.to_string()) {
             tracing::error!("cannot persist SecurityProfile: {e}");
         }
         let info = format!("SecurityProfile raised from {current} to {new}");
         self.raise_security_event(
+            ctx,
             SecurityEvent::ReconfigurationOfSecurityParameters,
             Some(&info),
             now,
         );
-        self.ctx.outputs.push_back(Output::ConfigChanged {
+        ctx.outputs.push_back(Output::ConfigChanged {
             key: "SecurityProfile".into(),
             value: new.to_string(),
         });
@@ -71,9 +70,14 @@ impl Station {
     }
 
     /// What profile `profile` needs and the station lacks at `now`, if anything.
-    fn missing_for_profile(&self, profile: i64, now: DateTime<Utc>) -> Option<&'static str> {
-        let has_key = self.authorization_key().is_some();
-        let rows = self.stored_certificates();
+    fn missing_for_profile(
+        &self,
+        ctx: &Ctx,
+        profile: i64,
+        now: DateTime<Utc>,
+    ) -> Option<&'static str> {
+        let has_key = self.authorization_key(ctx).is_some();
+        let rows = self.stored_certificates(ctx);
         let has_root = rows.iter().any(|r| r.use_ == CS_ROOT);
         let has_client_cert = || {
             rows.iter()
@@ -97,23 +101,23 @@ impl Station {
     /// ReconfigurationOfSecurityParameters. No ConfigChanged: the drivers already switched.
     pub(crate) fn fall_back_security_profile(
         &mut self,
+        ctx: &mut Ctx,
         profile: u8,
         reason: &str,
         now: DateTime<Utc>,
     ) {
-        let current = self.ctx.config.current().security_profile;
+        let current = ctx.config.current().security_profile;
         if i64::from(profile) >= current {
             tracing::warn!(
                 "ignoring a fallback to SecurityProfile {profile}: the profile is {current}"
             );
             return;
         }
-        if let Err(e) = self.ctx.config.set("SecurityProfile", &profile.to_string()) {
+        if let Err(e) = ctx.config.set("SecurityProfile", &profile.to_string()) {
             tracing::error!("cannot fall back to SecurityProfile {profile}: {e}");
             return;
         }
-        if let Err(e) = self
-            .ctx
+        if let Err(e) = ctx
             .store
             .config_set("SecurityProfile", &profile.to_string())
         {
@@ -124,6 +128,7 @@ impl Station {
         ));
         tracing::warn!("{info}");
         self.raise_security_event(
+            ctx,
             SecurityEvent::ReconfigurationOfSecurityParameters,
             Some(&info),
             now,

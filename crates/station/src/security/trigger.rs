@@ -47,19 +47,19 @@ impl Station {
             MessageTriggerExtended::LogStatusNotification => {
                 let (status, request_id) = self.log_status();
                 let req = LogStatusNotificationRequest { status, request_id };
-                self.queue_triggered(&req, Context::None);
+                self.ctx.queue_triggered(&req, Context::None);
                 TriggerMessageStatus::Accepted
             }
             MessageTriggerExtended::FirmwareStatusNotification => {
                 let (status, request_id) = self.signed_update_status();
                 let req = SignedFirmwareStatusNotificationRequest { status, request_id };
-                self.queue_triggered(&req, Context::None);
+                self.ctx.queue_triggered(&req, Context::None);
                 TriggerMessageStatus::Accepted
             }
             MessageTriggerExtended::SignChargePointCertificate => {
                 // The key pair and CSR are made before the answer, which says whether they
                 // could be; the SignCertificate.req goes out after it.
-                let status = match self.request_certificate(true, now) {
+                let status = match self.security.request_certificate(&mut self.ctx, true, now) {
                     Ok(()) => TriggerMessageStatus::Accepted,
                     Err(why) => {
                         tracing::warn!("cannot start SignCertificate: {why}");

@@ -2,7 +2,9 @@
 //! docs of `certificates`).
 
 use super::{same_pem, valid_at, CP_CERT, CS_ROOT, MF_ROOT};
-use crate::station::{ci, Station};
+use crate::context::Ctx;
+use crate::security::Security;
+use crate::station::ci;
 use chrono::{DateTime, Utc};
 use ocpp::{
     CertificateHashData, DeleteCertificateRequest, DeleteCertificateResponse,
@@ -12,20 +14,22 @@ use ocpp::{
 };
 use store::StoredCertificate;
 
-impl Station {
+impl Security {
     pub(crate) fn on_install_certificate(
         &mut self,
+        ctx: &mut Ctx,
         req: InstallCertificateRequest,
         now: DateTime<Utc>,
     ) -> Result<InstallCertificateResponse, Refusal> {
         let use_ = req.certificate_type.as_str();
-        let (status, why) = self.install_root(use_, req.certificate.as_str(), now);
+        let (status, why) = self.install_root(ctx, use_, req.certificate.as_str(), now);
         tracing::info!("InstallCertificate {use_}: {} ({why})", status.as_str());
         Ok(InstallCertificateResponse { status })
     }
 
     fn install_root(
         &mut self,
+        ctx: &mut Ctx,
         use_: &str,
         pem: &str,
         now: DateTime<Utc>,
@@ -60,7 +64,7 @@ impl Station {
                 ),
             );
         }
-        let rows = self.stored_certificates();
+        let rows = self.stored_certificates(ctx);
         if rows
             .iter()
             .any(|r| r.use_ == use_ && same_pem(&r.pem, &cert))
@@ -71,15 +75,14 @@ impl Station {
             .iter()
             .filter(|r| r.use_ == CS_ROOT || r.use_ == MF_ROOT)
             .count();
-        let max =
-            usize::try_from(self.ctx.config.current().certificate_store_max_length).unwrap_or(0);
+        let max = usize::try_from(ctx.config.current().certificate_store_max_length).unwrap_or(0);
         if roots >= max {
             return (
                 Failed,
                 format!("{roots} roots installed, CertificateStoreMaxLength is {max}"),
             );
         }
-        match self.add_certificate(use_, format!("{}\n", cert.trim()), None, now) {
+        match self.add_certificate(ctx, use_, format!("{}\n", cert.trim()), None, now) {
             Some(_) if use_ == CS_ROOT => (
                 Accepted,
                 format!("{name:?} installed; trusted from the next connection"),
@@ -91,12 +94,13 @@ impl Station {
 
     pub(crate) fn on_get_installed_certificate_ids(
         &mut self,
+        ctx: &mut Ctx,
         req: GetInstalledCertificateIdsRequest,
         _now: DateTime<Utc>,
     ) -> Result<GetInstalledCertificateIdsResponse, Refusal> {
         let use_ = req.certificate_type.as_str();
         let hashes: Vec<CertificateHashData> = self
-            .hashed_certificates()
+            .hashed_certificates(ctx)
             .into_iter()
             .filter(|(row, _)| row.use_ == use_)
             .map(|(_, hash)| wire_hash(&hash))
@@ -121,10 +125,11 @@ impl Station {
 
     pub(crate) fn on_delete_certificate(
         &mut self,
+        ctx: &mut Ctx,
         req: DeleteCertificateRequest,
         _now: DateTime<Utc>,
     ) -> Result<DeleteCertificateResponse, Refusal> {
-        let (status, why) = self.delete_certificate(&req.certificate_hash_data);
+        let (status, why) = self.delete_certificate(ctx, &req.certificate_hash_data);
         tracing::info!(
             "DeleteCertificate (serial {}): {} ({why})",
             req.certificate_hash_data.serial_number.as_str(),
@@ -135,10 +140,11 @@ impl Station {
 
     fn delete_certificate(
         &mut self,
+        ctx: &mut Ctx,
         want: &CertificateHashData,
     ) -> (DeleteCertificateStatus, String) {
         use DeleteCertificateStatus::{Accepted, Failed, NotFound};
-        let all = self.hashed_certificates();
+        let all = self.hashed_certificates(ctx);
         let matches: Vec<&StoredCertificate> = all
             .iter()
             .filter(|(_, hash)| hash_matches(hash, want))
@@ -155,7 +161,7 @@ impl Station {
                 .filter(|(r, _)| r.use_ == use_ && !matches.iter().any(|m| m.id == r.id))
                 .count()
         };
-        let profile = self.security_profile();
+        let profile = self.security_profile(ctx);
         if matches.iter().any(|m| m.use_ == CS_ROOT) && left(CS_ROOT) == 0 {
             // AQ-1; at profiles 2 and 3 the next connection could not verify the server.
             return (
@@ -169,7 +175,7 @@ impl Station {
         }
         let mut removed = Vec::new();
         for m in &matches {
-            if let Err(e) = self.ctx.store.certificate_remove(m.id) {
+            if let Err(e) = ctx.store.certificate_remove(m.id) {
                 tracing::error!("cannot remove certificate {}: {e}", m.id);
                 return (Failed, "the certificate store failed".into());
             }
@@ -180,9 +186,9 @@ impl Station {
 
     /// Every installed certificate (roots, and the leaf of each ChargePointCertificate) with
     /// its hash data; those that do not parse are left out (and logged).
-    fn hashed_certificates(&self) -> Vec<(StoredCertificate, certs::HashData)> {
+    fn hashed_certificates(&self, ctx: &Ctx) -> Vec<(StoredCertificate, certs::HashData)> {
         let rows: Vec<StoredCertificate> = self
-            .stored_certificates()
+            .stored_certificates(ctx)
             .into_iter()
             .filter(|r| [CS_ROOT, MF_ROOT, CP_CERT].contains(&r.use_.as_str()))
             .collect();

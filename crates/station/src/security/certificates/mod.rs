@@ -58,7 +58,8 @@
 mod manage;
 mod sign;
 
-use crate::station::Station;
+use crate::context::Ctx;
+use crate::security::Security;
 use chrono::{DateTime, Utc};
 use store::StoredCertificate;
 
@@ -85,11 +86,11 @@ fn join_pem(certs: &[String]) -> String {
         .collect::<String>()
 }
 
-impl Station {
+impl Security {
     /// The CentralSystemRootCertificates (PEM) the drivers trust for `wss://`: those
     /// installed, in the order installed.
-    pub fn tls_roots(&self) -> Vec<String> {
-        self.stored_certificates()
+    pub(crate) fn tls_roots(&self, ctx: &Ctx) -> Vec<String> {
+        self.stored_certificates(ctx)
             .into_iter()
             .filter(|r| r.use_ == CS_ROOT)
             .map(|r| r.pem)
@@ -98,8 +99,8 @@ impl Station {
 
     /// The ManufacturerRootCertificates (PEM) installed, in the order installed: the drivers
     /// trust them (with the Central System roots) for firmware downloads over https/ftps.
-    pub fn manufacturer_roots(&self) -> Vec<String> {
-        self.stored_certificates()
+    pub(crate) fn manufacturer_roots(&self, ctx: &Ctx) -> Vec<String> {
+        self.stored_certificates(ctx)
             .into_iter()
             .filter(|r| r.use_ == MF_ROOT)
             .map(|r| r.pem)
@@ -109,9 +110,9 @@ impl Station {
     /// The ChargePointCertificate the drivers present with security profile 3 at `now`:
     /// (chain PEM leaf first, private key PEM). The most recently installed one valid at
     /// `now`; if none is, the most recently installed one.
-    pub fn tls_identity(&self, now: DateTime<Utc>) -> Option<(String, String)> {
+    pub(crate) fn tls_identity(&self, ctx: &Ctx, now: DateTime<Utc>) -> Option<(String, String)> {
         let rows: Vec<StoredCertificate> = self
-            .stored_certificates()
+            .stored_certificates(ctx)
             .into_iter()
             .filter(|r| r.use_ == CP_CERT && r.private_key_pem.is_some())
             .collect();
@@ -125,8 +126,8 @@ impl Station {
     }
 
     /// Every row of the certificate store, in the order added (empty if it cannot be read).
-    pub(crate) fn stored_certificates(&self) -> Vec<StoredCertificate> {
-        self.ctx.store.certificates_all().unwrap_or_else(|e| {
+    pub(crate) fn stored_certificates(&self, ctx: &Ctx) -> Vec<StoredCertificate> {
+        ctx.store.certificates_all().unwrap_or_else(|e| {
             tracing::error!("cannot read the certificate store: {e}");
             Vec::new()
         })
@@ -134,11 +135,11 @@ impl Station {
 
     /// Install the certificates provisioned at manufacture the first time the store has
     /// none of their kind (called once from `Station::new`).
-    pub(crate) fn load_certificates(&mut self, now: DateTime<Utc>) {
-        let rows = self.stored_certificates();
+    pub(crate) fn load_certificates(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
+        let rows = self.stored_certificates(ctx);
         if !rows.iter().any(|r| r.use_ == CS_ROOT) {
             let mut roots: Vec<String> = Vec::new();
-            for pem in &self.ctx.cfg.central_system_roots {
+            for pem in &ctx.cfg.central_system_roots {
                 match certs::split_pem_chain(pem) {
                     Ok(list) if !list.is_empty() => {
                         for cert in list {
@@ -152,15 +153,15 @@ impl Station {
                 }
             }
             for root in roots {
-                self.add_certificate(CS_ROOT, format!("{}\n", root.trim()), None, now);
+                self.add_certificate(ctx, CS_ROOT, format!("{}\n", root.trim()), None, now);
             }
         }
         if !rows.iter().any(|r| r.use_ == CP_CERT) {
-            if let Some((chain, key)) = self.ctx.cfg.charge_point_certificate.clone() {
+            if let Some((chain, key)) = ctx.cfg.charge_point_certificate.clone() {
                 match certs::split_pem_chain(&chain) {
                     Ok(list) if !list.is_empty() => match certs::key_matches(&list[0], &key) {
                         Ok(true) => {
-                            self.add_certificate(CP_CERT, join_pem(&list), Some(key), now);
+                            self.add_certificate(ctx, CP_CERT, join_pem(&list), Some(key), now);
                         }
                         // It could never connect: leave it out, so that the problem shows.
                         Ok(false) => tracing::error!(
@@ -185,6 +186,7 @@ impl Station {
     /// Add a row to the certificate store; its id, or None (logged) if the store failed.
     fn add_certificate(
         &mut self,
+        ctx: &mut Ctx,
         use_: &str,
         pem: String,
         private_key_pem: Option<String>,
@@ -197,7 +199,7 @@ impl Station {
             private_key_pem,
             installed_at: now,
         };
-        match self.ctx.store.certificate_add(&row) {
+        match ctx.store.certificate_add(&row) {
             Ok(id) => Some(id),
             Err(e) => {
                 tracing::error!("cannot store a {use_}: {e}");

@@ -3,10 +3,12 @@
 //! docs of `certificates`).
 
 use super::{join_pem, valid_at, CP_CERT, CS_ROOT};
+use crate::context::Ctx;
 use crate::outbox::Context;
+use crate::security::Security;
 use crate::security::SecurityEvent;
+use crate::station::BootStatus;
 use crate::station::NoAnswer;
-use crate::station::{BootStatus, Station};
 use crate::Output;
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{
@@ -30,17 +32,17 @@ enum Refusal {
     Store(String),
 }
 
-impl Station {
+impl Security {
     /// Make a key pair and a CSR, keep the key pending and queue SignCertificate.req (as a
     /// triggered message when the Central System asked for it). Err: why not (logged by the
     /// caller; nothing changed).
     pub(crate) fn request_certificate(
         &mut self,
+        ctx: &mut Ctx,
         triggered: bool,
         now: DateTime<Utc>,
     ) -> Result<(), String> {
-        let organization = self
-            .ctx
+        let organization = ctx
             .config
             .get("CpoName")
             .map(|(_, v)| v.trim().to_string())
@@ -48,7 +50,7 @@ impl Station {
         if organization.is_empty() {
             return Err("CpoName is empty; the CSR needs it as organization".into());
         }
-        let common_name = self.certificate_common_name(now).ok_or(
+        let common_name = self.certificate_common_name(ctx, now).ok_or(
             "the charge point identity is unknown (no identity configured, no \
              ChargePointCertificate installed)",
         )?;
@@ -57,30 +59,30 @@ impl Station {
         let csr = ocpp::CiString::new(made.csr_pem)
             .map_err(|_| "the CSR is longer than SignCertificate.req allows".to_string())?;
         for old in self
-            .stored_certificates()
+            .stored_certificates(ctx)
             .into_iter()
             .filter(|r| r.use_ == PENDING_CHARGE_POINT_KEY)
         {
-            self.ctx
-                .store
+            ctx.store
                 .certificate_remove(old.id)
                 .map_err(|e| format!("cannot replace the pending key: {e}"))?;
         }
         self.add_certificate(
+            ctx,
             PENDING_CHARGE_POINT_KEY,
             String::new(),
             Some(made.key_pem),
             now,
         )
         .ok_or("cannot store the new key")?;
-        if let Err(e) = self.ctx.store.kv_set(REQUESTED_AT_KEY, &now.to_rfc3339()) {
+        if let Err(e) = ctx.store.kv_set(REQUESTED_AT_KEY, &now.to_rfc3339()) {
             tracing::error!("cannot record the time of SignCertificate: {e}");
         }
         let req = SignCertificateRequest { csr };
         if triggered {
-            self.queue_triggered(&req, Context::None);
+            ctx.queue_triggered(&req, Context::None);
         } else {
-            self.ctx.queue_call(&req, Context::None);
+            ctx.queue_call(&req, Context::None);
         }
         tracing::info!("SignCertificate.req queued: CN={common_name}, O={organization}");
         Ok(())
@@ -88,11 +90,11 @@ impl Station {
 
     /// The common name of the CSR: the configured identity, else the CN of the
     /// ChargePointCertificate in use.
-    fn certificate_common_name(&self, now: DateTime<Utc>) -> Option<String> {
-        if !self.ctx.cfg.identity.is_empty() {
-            return Some(self.ctx.cfg.identity.clone());
+    fn certificate_common_name(&self, ctx: &Ctx, now: DateTime<Utc>) -> Option<String> {
+        if !ctx.cfg.identity.is_empty() {
+            return Some(ctx.cfg.identity.clone());
         }
-        let (chain, _) = self.tls_identity(now)?;
+        let (chain, _) = self.tls_identity(ctx, now)?;
         certs::inspect(&chain)
             .ok()?
             .subject_cn
@@ -101,6 +103,7 @@ impl Station {
 
     pub(crate) fn on_sign_certificate_response(
         &mut self,
+        ctx: &mut Ctx,
         answer: Result<SignCertificateResponse, NoAnswer>,
         _now: DateTime<Utc>,
     ) {
@@ -112,7 +115,7 @@ impl Station {
                 tracing::warn!(
                     "SignCertificate rejected by the Central System: pending key dropped"
                 );
-                self.drop_pending_keys();
+                self.drop_pending_keys(ctx);
             }
             None => tracing::warn!(
                 "SignCertificate not answered: the pending key is kept for a late CertificateSigned"
@@ -120,13 +123,13 @@ impl Station {
         }
     }
 
-    fn drop_pending_keys(&mut self) {
+    fn drop_pending_keys(&mut self, ctx: &mut Ctx) {
         for row in self
-            .stored_certificates()
+            .stored_certificates(ctx)
             .into_iter()
             .filter(|r| r.use_ == PENDING_CHARGE_POINT_KEY)
         {
-            if let Err(e) = self.ctx.store.certificate_remove(row.id) {
+            if let Err(e) = ctx.store.certificate_remove(row.id) {
                 tracing::error!("cannot remove the pending key: {e}");
             }
         }
@@ -134,10 +137,11 @@ impl Station {
 
     pub(crate) fn on_certificate_signed(
         &mut self,
+        ctx: &mut Ctx,
         req: CertificateSignedRequest,
         now: DateTime<Utc>,
     ) -> Result<CertificateSignedResponse, ocpp::Refusal> {
-        let status = match self.install_signed_chain(req.certificate_chain.as_str(), now) {
+        let status = match self.install_signed_chain(ctx, req.certificate_chain.as_str(), now) {
             Ok(cn) => {
                 tracing::info!(
                     "CertificateSigned accepted: ChargePointCertificate {cn:?} installed, \
@@ -148,6 +152,7 @@ impl Station {
             Err(Refusal::Invalid(why)) => {
                 tracing::warn!("CertificateSigned rejected: {why}");
                 self.raise_and_notify_security_event(
+                    ctx,
                     SecurityEvent::InvalidChargePointCertificate,
                     &why,
                     now,
@@ -160,7 +165,7 @@ impl Station {
             }
         };
         if status == CertificateSignedStatus::Accepted {
-            self.ctx.outputs.push_back(Output::ConfigChanged {
+            ctx.outputs.push_back(Output::ConfigChanged {
                 key: "ChargePointCertificate".into(),
                 value: "installed".into(),
             });
@@ -169,9 +174,14 @@ impl Station {
     }
 
     /// Check the chain and install it with the pending key; the leaf's CN.
-    fn install_signed_chain(&mut self, chain: &str, now: DateTime<Utc>) -> Result<String, Refusal> {
+    fn install_signed_chain(
+        &mut self,
+        ctx: &mut Ctx,
+        chain: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, Refusal> {
         let invalid = |why: String| Refusal::Invalid(why);
-        let max = self.ctx.config.current().certificate_signed_max_chain_size;
+        let max = ctx.config.current().certificate_signed_max_chain_size;
         if chain.len() as i64 > max {
             return Err(invalid(format!(
                 "the chain has {} bytes, more than CertificateSignedMaxChainSize ({max})",
@@ -183,7 +193,7 @@ impl Station {
             Ok(_) => return Err(invalid("no certificate in the chain".into())),
             Err(e) => return Err(invalid(format!("not a PEM certificate chain: {e}"))),
         };
-        let rows = self.stored_certificates();
+        let rows = self.stored_certificates(ctx);
         let Some(key) = rows
             .iter()
             .rev()
@@ -228,16 +238,16 @@ impl Station {
             )));
         }
         let id = self
-            .add_certificate(CP_CERT, pem, Some(key), now)
+            .add_certificate(ctx, CP_CERT, pem, Some(key), now)
             .ok_or_else(|| Refusal::Store("cannot store the certificate".into()))?;
-        self.drop_pending_keys();
+        self.drop_pending_keys(ctx);
         // Keep the new certificate and the one before it.
         let previous: Vec<StoredCertificate> = rows
             .into_iter()
             .filter(|r| r.use_ == CP_CERT && r.id != id)
             .collect();
         for old in previous.iter().rev().skip(1) {
-            if let Err(e) = self.ctx.store.certificate_remove(old.id) {
+            if let Err(e) = ctx.store.certificate_remove(old.id) {
                 tracing::error!("cannot remove an old ChargePointCertificate: {e}");
             }
         }
@@ -245,28 +255,26 @@ impl Station {
     }
 
     /// When the daily certificate check is due (while registered).
-    pub(crate) fn certificate_deadline(&self) -> Option<DateTime<Utc>> {
-        if self.ctx.boot != BootStatus::Accepted {
+    pub(crate) fn certificate_deadline(&self, ctx: &Ctx) -> Option<DateTime<Utc>> {
+        if ctx.boot != BootStatus::Accepted {
             return None;
         }
-        self.security.certificate_check_at
+        self.certificate_check_at
     }
 
     /// The certificate check: at registration and then daily.
-    pub(crate) fn certificate_timers(&mut self, now: DateTime<Utc>) {
-        if self.ctx.boot != BootStatus::Accepted
-            || self.security.certificate_check_at.is_some_and(|t| now < t)
-        {
+    pub(crate) fn certificate_timers(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
+        if ctx.boot != BootStatus::Accepted || self.certificate_check_at.is_some_and(|t| now < t) {
             return;
         }
-        self.security.certificate_check_at = Some(now + Duration::days(1));
-        self.renew_certificate_if_expiring(now);
+        self.certificate_check_at = Some(now + Duration::days(1));
+        self.renew_certificate_if_expiring(ctx, now);
     }
 
     /// Whitepaper A03: send SignCertificate.req when the ChargePointCertificate in use
     /// expires within [`RENEW_BEFORE_DAYS`], at most once a day.
-    fn renew_certificate_if_expiring(&mut self, now: DateTime<Utc>) {
-        let Some((chain, _)) = self.tls_identity(now) else {
+    fn renew_certificate_if_expiring(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
+        let Some((chain, _)) = self.tls_identity(ctx, now) else {
             return;
         };
         let Ok(info) = certs::inspect(&chain) else {
@@ -275,8 +283,7 @@ impl Station {
         if info.not_after - now > Duration::days(RENEW_BEFORE_DAYS) {
             return;
         }
-        let last = self
-            .ctx
+        let last = ctx
             .store
             .kv_get(REQUESTED_AT_KEY)
             .ok()
@@ -287,13 +294,13 @@ impl Station {
             tracing::debug!("ChargePointCertificate renewal requested less than a day ago");
             // Ask again as soon as the day is over.
             let again = last + Duration::days(1);
-            let check = &mut self.security.certificate_check_at;
+            let check = &mut self.certificate_check_at;
             if check.is_none_or(|t| again < t) {
                 *check = Some(again.max(now));
             }
             return;
         }
-        match self.request_certificate(false, now) {
+        match self.request_certificate(ctx, false, now) {
             Ok(()) => tracing::info!(
                 "the ChargePointCertificate expires at {}: SignCertificate.req sent to renew it",
                 info.not_after
