@@ -6,6 +6,7 @@
 
 use crate::config::Config;
 use crate::connector::Connector;
+use crate::core::reset::PendingReset;
 use crate::io::Output;
 use crate::outbox::{Context, Item, Outbox};
 use crate::station::{durable_message, BootStatus, StationConfig};
@@ -26,6 +27,9 @@ pub(crate) struct Ctx {
     pub(crate) outputs: VecDeque<Output>,
     /// When the current input happened (see `time`).
     pub(crate) time: Now,
+    /// A restart on its way: a Reset accepted, or a firmware installation done, and not yet
+    /// carried out. Features refuse new work meanwhile.
+    pub(crate) reset: Option<PendingReset>,
     next_message_id: u64,
 }
 
@@ -48,6 +52,7 @@ impl Ctx {
             outbox,
             outputs: VecDeque::new(),
             time,
+            reset: None,
         }
     }
 

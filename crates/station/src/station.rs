@@ -5,7 +5,6 @@ use crate::config::Config;
 use crate::connector::{Connector, ConnectorView};
 use crate::context::Ctx;
 use crate::core::data_transfer::DataTransferVendors;
-use crate::core::reset::PendingReset;
 use crate::io::{Input, Output};
 use crate::outbox::{Context, InFlight, Item, Outbox};
 use crate::time::{Monotonic, Now};
@@ -109,8 +108,6 @@ pub struct Station {
     pub(crate) next_aligned: Option<DateTime<Utc>>,
     /// Transactions found open in the store at start: interrupted by a power loss.
     pub(crate) interrupted: Vec<store::TransactionRecord>,
-    /// A Reset accepted and not yet carried out.
-    pub(crate) reset: Option<PendingReset>,
     /// Why this run started, as persisted by the previous one ("PowerUp" unless a Reset).
     pub(crate) boot_reason: String,
     /// UnlockConnector.req waiting for the hardware's answer: (connector, unique id).
@@ -161,7 +158,6 @@ impl Station {
             next_heartbeat: None,
             next_aligned: None,
             interrupted,
-            reset: None,
             boot_reason: String::new(),
             unlocks: Vec::new(),
             deauthorized: std::collections::BTreeSet::new(),
@@ -205,8 +201,8 @@ impl Station {
                 unlocked,
             } => self.on_unlock_result(connector, unlocked),
             Input::SecurityEvent { kind, tech_info } => {
-                self.security
-                    .raise_security_event(&mut self.ctx, kind, tech_info.as_deref(), now)
+                self.ctx
+                    .raise_security_event(kind, tech_info.as_deref(), now)
             }
             Input::SecurityProfileFallback { profile, reason } => self
                 .security

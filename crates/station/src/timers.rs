@@ -74,7 +74,7 @@ impl Station {
             Timer::Certificate => self.security.certificate_deadline(&self.ctx).map(Wall),
             Timer::BootRetry => self.boot_retry_deadline().map(Mono),
             Timer::Status => self.status_deadline().map(Mono),
-            Timer::Reset => self.reset.as_ref().map(|r| Mono(r.deadline)),
+            Timer::Reset => self.ctx.reset.as_ref().map(|r| Mono(r.deadline)),
         }
     }
 

@@ -72,11 +72,7 @@ impl Station {
                 now,
             )),
             R::ReserveNow(req) => {
-                let resetting = self.reset.is_some();
-                respond(
-                    self.reservations
-                        .on_reserve_now(&mut self.ctx, req, resetting, now),
-                )
+                respond(self.reservations.on_reserve_now(&mut self.ctx, req, now))
             }
             R::CancelReservation(req) => respond(self.reservations.on_cancel_reservation(
                 &mut self.ctx,

@@ -101,7 +101,7 @@ impl Station {
         req: &RemoteStartTransactionRequest,
         parent: Option<Option<&str>>,
     ) -> Option<u32> {
-        if self.ctx.boot != BootStatus::Accepted || self.reset.is_some() {
+        if self.ctx.boot != BootStatus::Accepted || self.ctx.reset.is_some() {
             return None;
         }
         if req

@@ -43,9 +43,9 @@ impl Station {
     }
 
     fn begin_reset(&mut self, hard: bool, now: DateTime<Utc>) {
-        if self.reset.is_some() {
+        if self.ctx.reset.is_some() {
             // Already on its way; a hard reset asked for meanwhile makes it hard.
-            if let Some(r) = self.reset.as_mut() {
+            if let Some(r) = self.ctx.reset.as_mut() {
                 r.hard |= hard;
             }
             return;
@@ -69,7 +69,7 @@ impl Station {
         for c in self.ctx.connectors.iter_mut() {
             c.authorization = None;
         }
-        self.reset = Some(PendingReset {
+        self.ctx.reset = Some(PendingReset {
             hard,
             deadline: self.ctx.time.mono + self.ctx.cfg.call_timeout,
             done: false,
@@ -78,12 +78,12 @@ impl Station {
 
     /// Output::Reset was given: the station takes no more inputs.
     pub(crate) fn reset_done(&self) -> bool {
-        self.reset.as_ref().is_some_and(|r| r.done)
+        self.ctx.reset.as_ref().is_some_and(|r| r.done)
     }
 
     /// Restart once the durable queue is delivered, or at the deadline.
     pub(crate) fn reset_if_due(&mut self) {
-        let Some(reset) = self.reset.as_ref().filter(|r| !r.done) else {
+        let Some(reset) = self.ctx.reset.as_ref().filter(|r| !r.done) else {
             return;
         };
         let hard = reset.hard;
@@ -111,7 +111,7 @@ impl Station {
         if let Err(e) = self.ctx.store.kv_set(BOOT_REASON_KEY, reason) {
             tracing::error!("cannot persist the reset: {e}");
         }
-        if let Some(r) = self.reset.as_mut() {
+        if let Some(r) = self.ctx.reset.as_mut() {
             r.done = true;
         }
         self.ctx.outputs.push_back(Output::Reset { hard });

@@ -233,8 +233,7 @@ impl Station {
         if let Err(why) = verdict {
             tracing::warn!("firmware signing certificate refused: {why}");
             let info = format!("signing certificate of request {}: {why}", req.request_id);
-            self.security.raise_and_notify_security_event(
-                &mut self.ctx,
+            self.ctx.raise_and_notify_security_event(
                 SecurityEvent::InvalidFirmwareSigningCertificate,
                 &info,
                 now,
@@ -407,8 +406,7 @@ impl Station {
             "firmware of request {} from {location}",
             request_id.unwrap_or_default()
         );
-        self.security.raise_and_notify_security_event(
-            &mut self.ctx,
+        self.ctx.raise_and_notify_security_event(
             SecurityEvent::InvalidFirmwareSignature,
             &info,
             now,
@@ -429,10 +427,10 @@ impl Station {
                 tracing::info!("firmware installed: restarting");
                 self.report_update(SignedFirmwareStatus::InstallRebooting);
                 self.set_phase(Phase::Rebooting);
-                match self.reset.as_mut() {
+                match self.ctx.reset.as_mut() {
                     Some(reset) => reset.hard = true,
                     None => {
-                        self.reset = Some(PendingReset {
+                        self.ctx.reset = Some(PendingReset {
                             hard: true,
                             deadline: self.ctx.time.mono + self.ctx.cfg.call_timeout,
                             done: false,
@@ -582,12 +580,8 @@ impl Station {
                 tracing::info!("firmware update job {} installed: {version}", job.id);
                 self.end_update(SignedFirmwareStatus::Installed);
                 let info = format!("firmware version {version}");
-                self.security.raise_security_event(
-                    &mut self.ctx,
-                    SecurityEvent::FirmwareUpdated,
-                    Some(&info),
-                    now,
-                );
+                self.ctx
+                    .raise_security_event(SecurityEvent::FirmwareUpdated, Some(&info), now);
             }
             Phase::Scheduled => {
                 let id = self.new_job_id();

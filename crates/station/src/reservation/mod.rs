@@ -107,15 +107,13 @@ fn own_reservation(c: &Connector) -> Option<&Reservation> {
 }
 
 impl Reservations {
-    /// `resetting`: a Reset is on its way, so nothing is reserved.
     pub(crate) fn on_reserve_now(
         &mut self,
         ctx: &mut Ctx,
         req: ocpp::ReserveNowRequest,
-        resetting: bool,
         now: DateTime<Utc>,
     ) -> Result<ReserveNowResponse, Refusal> {
-        let status = self.reserve(ctx, &req, resetting, now);
+        let status = self.reserve(ctx, &req, now);
         tracing::info!(
             "ReserveNow {} on connector {} for {}: {}",
             req.reservation_id,
@@ -153,10 +151,9 @@ impl Reservations {
         &mut self,
         ctx: &mut Ctx,
         req: &ocpp::ReserveNowRequest,
-        resetting: bool,
         now: DateTime<Utc>,
     ) -> ReservationStatus {
-        if ctx.boot != BootStatus::Accepted || resetting || req.expiry_date <= now {
+        if ctx.boot != BootStatus::Accepted || ctx.reset.is_some() || req.expiry_date <= now {
             return ReservationStatus::Rejected;
         }
         let Some(connector) = u32::try_from(req.connector_id)

@@ -101,12 +101,13 @@ impl Security {
     }
 }
 
-impl Security {
+/// Security events are a service every feature uses (firmware signatures, certificates, the
+/// drivers' TLS failures), so they are raised on the shared context.
+impl Ctx {
     /// Record a security event: always in the security log; critical ones are also queued
     /// durably as SecurityEventNotification. `tech_info` must never carry a secret.
     pub(crate) fn raise_security_event(
         &mut self,
-        ctx: &mut Ctx,
         kind: SecurityEvent,
         tech_info: Option<&str>,
         now: DateTime<Utc>,
@@ -127,7 +128,7 @@ impl Security {
             kind: kind.as_str().to_string(),
             tech_info: tech_info.map(str::to_string),
         };
-        if let Err(e) = ctx
+        if let Err(e) = self
             .store
             .security_log_append(&entry, store::SECURITY_LOG_CAPACITY)
         {
@@ -139,7 +140,7 @@ impl Security {
                 timestamp: now,
                 tech_info: tech_info.map(ci),
             };
-            ctx.queue_durable(&req, None);
+            self.queue_durable(&req, None);
         }
     }
 
@@ -148,23 +149,24 @@ impl Security {
     /// (InvalidChargePointCertificate on a rejected CertificateSigned.req, TC_077).
     pub(crate) fn raise_and_notify_security_event(
         &mut self,
-        ctx: &mut Ctx,
         kind: SecurityEvent,
         tech_info: &str,
         now: DateTime<Utc>,
     ) {
         let tech_info = tech_info_text(tech_info);
-        self.raise_security_event(ctx, kind, Some(&tech_info), now);
+        self.raise_security_event(kind, Some(&tech_info), now);
         if !kind.is_critical() {
             let req = SecurityEventNotificationRequest {
                 r#type: ci(kind.as_str()),
                 timestamp: now,
                 tech_info: (!tech_info.is_empty()).then(|| ci(&tech_info)),
             };
-            ctx.queue_durable(&req, None);
+            self.queue_durable(&req, None);
         }
     }
+}
 
+impl Security {
     /// The security log, oldest first (empty if the store cannot be read).
     pub(crate) fn security_log(&self, ctx: &Ctx) -> Vec<store::SecurityLogEntry> {
         ctx.store.security_log_all().unwrap_or_else(|e| {
@@ -184,9 +186,9 @@ impl Security {
         self.startup_raised = true;
         let at = self.started_at;
         if boot_reason == "PowerUp" {
-            self.raise_security_event(ctx, SecurityEvent::StartupOfTheDevice, None, at);
+            ctx.raise_security_event(SecurityEvent::StartupOfTheDevice, None, at);
         } else {
-            self.raise_security_event(ctx, SecurityEvent::ResetOrReboot, Some(boot_reason), at);
+            ctx.raise_security_event(SecurityEvent::ResetOrReboot, Some(boot_reason), at);
         }
     }
 
@@ -227,8 +229,7 @@ impl Security {
         if let Err(e) = ctx.store.config_set("AuthorizationKey", &stored) {
             tracing::error!("cannot persist AuthorizationKey: {e}");
         }
-        self.raise_security_event(
-            ctx,
+        ctx.raise_security_event(
             SecurityEvent::ReconfigurationOfSecurityParameters,
             Some("AuthorizationKey changed"),
             now,

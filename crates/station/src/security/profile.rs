@@ -56,8 +56,7 @@ impl Security {
             tracing::error!("cannot persist SecurityProfile: {e}");
         }
         let info = format!("SecurityProfile raised from {current} to {new}");
-        self.raise_security_event(
-            ctx,
+        ctx.raise_security_event(
             SecurityEvent::ReconfigurationOfSecurityParameters,
             Some(&info),
             now,
@@ -127,8 +126,7 @@ impl Security {
             "SecurityProfile {current} failed to connect ({reason}); fell back to {profile}"
         ));
         tracing::warn!("{info}");
-        self.raise_security_event(
-            ctx,
+        ctx.raise_security_event(
             SecurityEvent::ReconfigurationOfSecurityParameters,
             Some(&info),
             now,

@@ -151,8 +151,7 @@ impl Security {
             }
             Err(Refusal::Invalid(why)) => {
                 tracing::warn!("CertificateSigned rejected: {why}");
-                self.raise_and_notify_security_event(
-                    ctx,
+                ctx.raise_and_notify_security_event(
                     SecurityEvent::InvalidChargePointCertificate,
                     &why,
                     now,
