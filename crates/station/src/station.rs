@@ -124,7 +124,7 @@ pub struct Station {
     /// Security events of this run (`security/`).
     pub(crate) security: crate::security::Security,
     /// Firmware updates and diagnostics/log uploads (`firmware/`).
-    pub(crate) firmware: crate::firmware::FirmwareState,
+    pub(crate) firmware: crate::firmware::Firmware,
 }
 
 impl Station {
@@ -162,7 +162,7 @@ impl Station {
             unlocks: Vec::new(),
             deauthorized: std::collections::BTreeSet::new(),
             security: crate::security::Security::new(now),
-            firmware: crate::firmware::FirmwareState::default(),
+            firmware: crate::firmware::Firmware::default(),
             reservations: crate::reservation::Reservations::default(),
         };
         station.load_boot_reason();
@@ -172,7 +172,7 @@ impl Station {
         station.recover_interrupted();
         station.smart.load(&mut station.ctx);
         station.smart.apply_limits(&mut station.ctx, now);
-        station.load_firmware(now);
+        station.firmware.load(&mut station.ctx, now);
         station.security.load_certificates(&mut station.ctx, now);
         Ok(station)
     }
@@ -210,7 +210,7 @@ impl Station {
             input @ (Input::FirmwareDownloaded { .. }
             | Input::FirmwareVerified { .. }
             | Input::FirmwareInstalled { .. }
-            | Input::Uploaded { .. }) => self.on_transfer_input(input, now),
+            | Input::Uploaded { .. }) => self.firmware.on_transfer_input(&mut self.ctx, input, now),
         }
         self.on_time(now);
         self.refresh_statuses(now);

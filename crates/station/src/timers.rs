@@ -70,7 +70,7 @@ impl Station {
                 .map(Mono),
             Timer::Aligned => self.next_aligned.map(Wall),
             Timer::ChargingLimit => self.smart.deadline().map(Wall),
-            Timer::Firmware => self.firmware_deadline().map(Wall),
+            Timer::Firmware => self.firmware.deadline(&self.ctx).map(Wall),
             Timer::Certificate => self.security.certificate_deadline(&self.ctx).map(Wall),
             Timer::BootRetry => self.boot_retry_deadline().map(Mono),
             Timer::Status => self.status_deadline().map(Mono),
@@ -88,7 +88,7 @@ impl Station {
             Timer::Sample => self.sample_timers(now),
             Timer::Aligned => self.aligned_timer(now),
             Timer::ChargingLimit => self.smart.on_time(&mut self.ctx, now),
-            Timer::Firmware => self.firmware_timers(now),
+            Timer::Firmware => self.firmware.on_time(&mut self.ctx, now),
             Timer::Certificate => self.security.certificate_timers(&mut self.ctx, now),
             Timer::BootRetry | Timer::Status | Timer::Reset => {}
         }

@@ -107,10 +107,18 @@ impl Station {
             R::CertificateSigned(req) => {
                 respond(self.security.on_certificate_signed(&mut self.ctx, req, now))
             }
-            R::UpdateFirmware(req) => respond(self.on_update_firmware(req, now)),
-            R::SignedUpdateFirmware(req) => respond(self.on_signed_update_firmware(req, now)),
-            R::GetDiagnostics(req) => respond(self.on_get_diagnostics(req, now)),
-            R::GetLog(req) => respond(self.on_get_log(req, now)),
+            R::UpdateFirmware(req) => {
+                respond(self.firmware.on_update_firmware(&mut self.ctx, req, now))
+            }
+            R::SignedUpdateFirmware(req) => respond(self.firmware.on_signed_update_firmware(
+                &mut self.ctx,
+                req,
+                now,
+            )),
+            R::GetDiagnostics(req) => {
+                respond(self.firmware.on_get_diagnostics(&mut self.ctx, req, now))
+            }
+            R::GetLog(req) => respond(self.firmware.on_get_log(&mut self.ctx, req, now)),
             // The actions a charge point sends, never receives.
             R::Authorize(_)
             | R::BootNotification(_)

@@ -92,8 +92,8 @@
 mod update;
 mod upload;
 
+use crate::context::Ctx;
 use crate::io::Input;
-use crate::station::Station;
 use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -116,20 +116,21 @@ pub const DEFAULT_RETRY_INTERVAL_S: i64 = 60;
 /// At most this many retries, whatever a request asks for.
 pub const MAX_RETRIES: u32 = 100;
 
-/// The state of firmware updates and uploads in this run.
+/// The Firmware Management profile with the security extension's signed updates and logs:
+/// the jobs of this run (persisted in the store as they change).
 #[derive(Debug, Default)]
-pub(crate) struct FirmwareState {
+pub(crate) struct Firmware {
     /// The firmware update in progress (UpdateFirmware or SignedUpdateFirmware).
-    pub update: Option<FirmwareJob>,
+    update: Option<FirmwareJob>,
     /// The GetDiagnostics upload in progress.
-    pub diagnostics: Option<UploadJob>,
+    diagnostics: Option<UploadJob>,
     /// The GetLog upload in progress.
-    pub log: Option<UploadJob>,
+    log: Option<UploadJob>,
     /// Whether connector 0 was Inoperative before the update made the station Unavailable;
     /// Some while it is.
-    pub saved_station_inoperative: Option<bool>,
+    saved_station_inoperative: Option<bool>,
     /// The last job id given out.
-    pub last_job_id: u64,
+    last_job_id: u64,
 }
 
 /// `retries` and `retryInterval` of a request, with the defaults and bounds above.
@@ -139,80 +140,81 @@ pub(crate) fn retry_policy(retries: Option<i32>, interval: Option<i32>) -> (u32,
     (retries, interval)
 }
 
-impl Station {
+impl Firmware {
     /// Read the jobs the previous run left (called once, from `Station::new`).
-    pub(crate) fn load_firmware(&mut self, now: DateTime<Utc>) {
-        let last = match self.ctx.store.kv_get(LAST_JOB_KEY) {
+    pub(crate) fn load(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
+        let last = match ctx.store.kv_get(LAST_JOB_KEY) {
             Ok(v) => v.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0),
             Err(e) => {
                 tracing::error!("cannot read the last job id: {e}");
                 0
             }
         };
-        self.firmware.last_job_id = last;
-        self.firmware.update = self.load_job(JOB_KEY);
-        self.firmware.diagnostics = self.load_job(DIAGNOSTICS_KEY);
-        self.firmware.log = self.load_job(LOG_KEY);
+        self.last_job_id = last;
+        self.update = self.load_job(ctx, JOB_KEY);
+        self.diagnostics = self.load_job(ctx, DIAGNOSTICS_KEY);
+        self.log = self.load_job(ctx, LOG_KEY);
         // Ids of jobs persisted by a store that lost the counter still never repeat.
         let ids = [
-            self.firmware.update.as_ref().map(|j| j.id),
-            self.firmware.diagnostics.as_ref().map(|j| j.id),
-            self.firmware.log.as_ref().map(|j| j.id),
+            self.update.as_ref().map(|j| j.id),
+            self.diagnostics.as_ref().map(|j| j.id),
+            self.log.as_ref().map(|j| j.id),
         ];
-        self.firmware.last_job_id = ids.into_iter().flatten().fold(last, u64::max);
-        self.resume_update(now);
-        self.resume_uploads(now);
+        self.last_job_id = ids.into_iter().flatten().fold(last, u64::max);
+        self.resume_update(ctx, now);
+        self.resume_uploads(ctx, now);
     }
 
     /// A new job id, persisted before it is used.
-    pub(crate) fn new_job_id(&mut self) -> u64 {
-        self.firmware.last_job_id += 1;
-        let id = self.firmware.last_job_id;
-        if let Err(e) = self.ctx.store.kv_set(LAST_JOB_KEY, &id.to_string()) {
+    pub(crate) fn new_job_id(&mut self, ctx: &mut Ctx) -> u64 {
+        self.last_job_id += 1;
+        let id = self.last_job_id;
+        if let Err(e) = ctx.store.kv_set(LAST_JOB_KEY, &id.to_string()) {
             tracing::error!("cannot persist the last job id: {e}");
         }
         id
     }
 
     /// The drivers' answer to a firmware or upload output.
-    pub(crate) fn on_transfer_input(&mut self, input: Input, now: DateTime<Utc>) {
+    pub(crate) fn on_transfer_input(&mut self, ctx: &mut Ctx, input: Input, now: DateTime<Utc>) {
         match input {
             Input::FirmwareDownloaded { job, result } => {
-                self.on_firmware_downloaded(job, result, now)
+                self.on_firmware_downloaded(ctx, job, result, now)
             }
-            Input::FirmwareVerified { job, valid } => self.on_firmware_verified(job, valid, now),
+            Input::FirmwareVerified { job, valid } => {
+                self.on_firmware_verified(ctx, job, valid, now)
+            }
             Input::FirmwareInstalled { job, result } => {
-                self.on_firmware_installed(job, result, now)
+                self.on_firmware_installed(ctx, job, result, now)
             }
-            Input::Uploaded { job, result } => self.on_uploaded(job, result, now),
+            Input::Uploaded { job, result } => self.on_uploaded(ctx, job, result, now),
             other => tracing::debug!("not a transfer input: {other:?}"),
         }
     }
 
     /// Move the jobs on as time passes (from `on_time`).
-    pub(crate) fn firmware_timers(&mut self, now: DateTime<Utc>) {
-        self.update_step(now);
-        self.upload_retries(now);
+    pub(crate) fn on_time(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
+        self.update_step(ctx, now);
+        self.upload_retries(ctx, now);
     }
 
     /// When a job wants to be woken.
-    pub(crate) fn firmware_deadline(&self) -> Option<DateTime<Utc>> {
-        [self.update_deadline(), self.upload_deadline()]
+    pub(crate) fn deadline(&self, ctx: &Ctx) -> Option<DateTime<Utc>> {
+        [self.update_deadline(ctx), self.upload_deadline()]
             .into_iter()
             .flatten()
             .min()
     }
 
     /// Whether `url`'s scheme is one of SupportedFileTransferProtocols.
-    pub(crate) fn supported_location(&self, url: &str) -> bool {
+    pub(crate) fn supported_location(&self, ctx: &Ctx, url: &str) -> bool {
         let Some((scheme, rest)) = url.split_once("://") else {
             return false;
         };
         if rest.is_empty() {
             return false;
         }
-        let protocols = self
-            .ctx
+        let protocols = ctx
             .config
             .get("SupportedFileTransferProtocols")
             .map(|(_, v)| v.to_string())
@@ -222,8 +224,8 @@ impl Station {
             .any(|p| p.trim().eq_ignore_ascii_case(scheme))
     }
 
-    fn load_job<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        match self.ctx.store.kv_get(key) {
+    fn load_job<T: DeserializeOwned>(&self, ctx: &Ctx, key: &str) -> Option<T> {
+        match ctx.store.kv_get(key) {
             Ok(Some(text)) if !text.is_empty() => match serde_json::from_str(&text) {
                 Ok(job) => Some(job),
                 Err(e) => {
@@ -240,7 +242,7 @@ impl Station {
     }
 
     /// Persist a job under `key` (None: no job).
-    pub(crate) fn save_job<T: Serialize>(&mut self, key: &str, job: Option<&T>) {
+    pub(crate) fn save_job<T: Serialize>(&mut self, ctx: &mut Ctx, key: &str, job: Option<&T>) {
         let text = match job.map(serde_json::to_string) {
             None => String::new(),
             Some(Ok(text)) => text,
@@ -249,7 +251,7 @@ impl Station {
                 return;
             }
         };
-        if let Err(e) = self.ctx.store.kv_set(key, &text) {
+        if let Err(e) = ctx.store.kv_set(key, &text) {
             tracing::error!("cannot persist {key}: {e}");
         }
     }

@@ -3,10 +3,11 @@
 //! `firmware`).
 
 use super::{redact_url, retry_policy, JOB_KEY};
+use crate::context::Ctx;
 use crate::core::reset::PendingReset;
+use crate::firmware::Firmware;
 use crate::io::Output;
 use crate::security::SecurityEvent;
-use crate::station::Station;
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{
     FirmwareStatus, FirmwareStatusNotificationRequest, Refusal, SignedFirmwareStatus,
@@ -97,23 +98,24 @@ fn reported_unsigned(status: SignedFirmwareStatus) -> bool {
     )
 }
 
-impl Station {
+impl Firmware {
     pub(crate) fn on_update_firmware(
         &mut self,
+        ctx: &mut Ctx,
         req: UpdateFirmwareRequest,
         now: DateTime<Utc>,
     ) -> Result<UpdateFirmwareResponse, Refusal> {
-        self.schedule_update(req, now);
+        self.schedule_update(ctx, req, now);
         Ok(UpdateFirmwareResponse {})
     }
 
-    fn schedule_update(&mut self, req: UpdateFirmwareRequest, now: DateTime<Utc>) {
+    fn schedule_update(&mut self, ctx: &mut Ctx, req: UpdateFirmwareRequest, now: DateTime<Utc>) {
         if self.installing_firmware() {
             tracing::warn!("UpdateFirmware ignored: a firmware installation is under way");
             return;
         }
-        self.cancel_update("replaced by an UpdateFirmware");
-        if !self.supported_location(&req.location) {
+        self.cancel_update(ctx, "replaced by an UpdateFirmware");
+        if !self.supported_location(ctx, &req.location) {
             tracing::warn!(
                 "UpdateFirmware from {:?}: unsupported location, DownloadFailed",
                 redact_url(&req.location)
@@ -121,7 +123,7 @@ impl Station {
             let req = FirmwareStatusNotificationRequest {
                 status: FirmwareStatus::DownloadFailed,
             };
-            self.ctx.queue_durable(&req, None);
+            ctx.queue_durable(&req, None);
             return;
         }
         let (retries, interval) = retry_policy(req.retries, req.retry_interval);
@@ -131,7 +133,7 @@ impl Station {
             req.retrieve_date
         );
         let job = FirmwareJob {
-            id: self.new_job_id(),
+            id: self.new_job_id(ctx),
             signed: None,
             location: req.location,
             not_before: req.retrieve_date,
@@ -140,29 +142,31 @@ impl Station {
             phase: Phase::Scheduled,
             reported: None,
         };
-        self.firmware.update = Some(job);
-        self.save_update();
-        self.update_step(now);
+        self.update = Some(job);
+        self.save_update(ctx);
+        self.update_step(ctx, now);
     }
 
     pub(crate) fn on_signed_update_firmware(
         &mut self,
+        ctx: &mut Ctx,
         req: SignedUpdateFirmwareRequest,
         now: DateTime<Utc>,
     ) -> Result<SignedUpdateFirmwareResponse, Refusal> {
-        let status = self.accept_signed_update(&req, now);
+        let status = self.accept_signed_update(ctx, &req, now);
         tracing::info!(
             "SignedUpdateFirmware {} from {}: {}",
             req.request_id,
             redact_url(req.firmware.location.as_str()),
             status.as_str()
         );
-        self.schedule_signed_update(req, status, now);
+        self.schedule_signed_update(ctx, req, status, now);
         Ok(SignedUpdateFirmwareResponse { status })
     }
 
     fn schedule_signed_update(
         &mut self,
+        ctx: &mut Ctx,
         req: SignedUpdateFirmwareRequest,
         status: UpdateFirmwareStatus,
         now: DateTime<Utc>,
@@ -173,11 +177,11 @@ impl Station {
         ) {
             return;
         }
-        self.cancel_update("replaced by a SignedUpdateFirmware");
+        self.cancel_update(ctx, "replaced by a SignedUpdateFirmware");
         let (retries, interval) = retry_policy(req.retries, req.retry_interval);
         let fw = req.firmware;
         let job = FirmwareJob {
-            id: self.new_job_id(),
+            id: self.new_job_id(ctx),
             signed: Some(Signed {
                 request_id: req.request_id,
                 signing_certificate: fw.signing_certificate.as_str().to_string(),
@@ -191,18 +195,19 @@ impl Station {
             phase: Phase::Scheduled,
             reported: None,
         };
-        self.firmware.update = Some(job);
-        self.save_update();
+        self.update = Some(job);
+        self.save_update(ctx);
         if now < fw.retrieve_date_time {
-            self.report_update(SignedFirmwareStatus::DownloadScheduled);
+            self.report_update(ctx, SignedFirmwareStatus::DownloadScheduled);
         }
-        self.update_step(now);
+        self.update_step(ctx, now);
     }
 
     /// The answer to a SignedUpdateFirmware.req; raises InvalidFirmwareSigningCertificate
     /// when the signing certificate does not chain to a manufacturer root.
     fn accept_signed_update(
         &mut self,
+        ctx: &mut Ctx,
         req: &SignedUpdateFirmwareRequest,
         now: DateTime<Utc>,
     ) -> UpdateFirmwareStatus {
@@ -210,10 +215,10 @@ impl Station {
             tracing::warn!("SignedUpdateFirmware refused: a firmware installation is under way");
             return UpdateFirmwareStatus::Rejected;
         }
-        if !self.supported_location(req.firmware.location.as_str()) {
+        if !self.supported_location(ctx, req.firmware.location.as_str()) {
             return UpdateFirmwareStatus::Rejected;
         }
-        let roots: Vec<String> = match self.ctx.store.certificates_all() {
+        let roots: Vec<String> = match ctx.store.certificates_all() {
             Ok(all) => all
                 .into_iter()
                 .filter(|c| c.use_ == MANUFACTURER_ROOT)
@@ -233,14 +238,14 @@ impl Station {
         if let Err(why) = verdict {
             tracing::warn!("firmware signing certificate refused: {why}");
             let info = format!("signing certificate of request {}: {why}", req.request_id);
-            self.ctx.raise_and_notify_security_event(
+            ctx.raise_and_notify_security_event(
                 SecurityEvent::InvalidFirmwareSigningCertificate,
                 &info,
                 now,
             );
             return UpdateFirmwareStatus::InvalidCertificate;
         }
-        if self.firmware.update.is_some() {
+        if self.update.is_some() {
             UpdateFirmwareStatus::AcceptedCanceled
         } else {
             UpdateFirmwareStatus::Accepted
@@ -249,38 +254,37 @@ impl Station {
 
     /// The firmware is being installed, or the station restarts for it: too late to cancel.
     fn installing_firmware(&self) -> bool {
-        self.firmware
-            .update
+        self.update
             .as_ref()
             .is_some_and(|j| matches!(j.phase, Phase::Installing | Phase::Rebooting))
     }
 
     /// End the running update without reporting anything more.
-    fn cancel_update(&mut self, why: &str) {
-        if let Some(job) = self.firmware.update.take() {
+    fn cancel_update(&mut self, ctx: &mut Ctx, why: &str) {
+        if let Some(job) = self.update.take() {
             tracing::info!("firmware update job {} cancelled: {why}", job.id);
-            self.save_update();
-            self.restore_station_availability();
+            self.save_update(ctx);
+            self.restore_station_availability(ctx);
         }
     }
 
     /// Report `status` (if it changed) and end the job.
-    fn end_update(&mut self, status: SignedFirmwareStatus) {
-        self.report_update(status);
-        self.firmware.update = None;
-        self.save_update();
-        self.restore_station_availability();
+    fn end_update(&mut self, ctx: &mut Ctx, status: SignedFirmwareStatus) {
+        self.report_update(ctx, status);
+        self.update = None;
+        self.save_update(ctx);
+        self.restore_station_availability(ctx);
     }
 
-    fn save_update(&mut self) {
-        let job = self.firmware.update.clone();
-        self.save_job(JOB_KEY, job.as_ref());
+    fn save_update(&mut self, ctx: &mut Ctx) {
+        let job = self.update.clone();
+        self.save_job(ctx, JOB_KEY, job.as_ref());
     }
 
     /// Queue the (signed) FirmwareStatusNotification for `status`, unless it is the status
     /// last reported.
-    fn report_update(&mut self, status: SignedFirmwareStatus) {
-        let Some(job) = self.firmware.update.as_mut() else {
+    fn report_update(&mut self, ctx: &mut Ctx, status: SignedFirmwareStatus) {
+        let Some(job) = self.update.as_mut() else {
             return;
         };
         if job.reported == Some(status) {
@@ -289,20 +293,20 @@ impl Station {
         job.reported = Some(status);
         let signed = job.signed.as_ref().map(|s| s.request_id);
         tracing::info!("firmware update job {}: {}", job.id, status.as_str());
-        self.save_update();
+        self.save_update(ctx);
         match signed {
             Some(request_id) => {
                 let req = SignedFirmwareStatusNotificationRequest {
                     status,
                     request_id: Some(request_id),
                 };
-                self.ctx.queue_durable(&req, None);
+                ctx.queue_durable(&req, None);
             }
             None if reported_unsigned(status) => {
                 let req = FirmwareStatusNotificationRequest {
                     status: core_status(status),
                 };
-                self.ctx.queue_durable(&req, None);
+                ctx.queue_durable(&req, None);
             }
             None => {}
         }
@@ -310,7 +314,7 @@ impl Station {
 
     /// The running update at `phase` with job id `job`, if that is the current one.
     fn current_update(&self, job: u64, phase: Phase, what: &str) -> bool {
-        match &self.firmware.update {
+        match &self.update {
             Some(j) if j.id == job && j.phase == phase => true,
             current => {
                 tracing::debug!(
@@ -322,15 +326,16 @@ impl Station {
         }
     }
 
-    fn set_phase(&mut self, phase: Phase) {
-        if let Some(job) = self.firmware.update.as_mut() {
+    fn set_phase(&mut self, ctx: &mut Ctx, phase: Phase) {
+        if let Some(job) = self.update.as_mut() {
             job.phase = phase;
         }
-        self.save_update();
+        self.save_update(ctx);
     }
 
     pub(crate) fn on_firmware_downloaded(
         &mut self,
+        ctx: &mut Ctx,
         job: u64,
         result: Result<(), String>,
         now: DateTime<Utc>,
@@ -340,26 +345,26 @@ impl Station {
         }
         match result {
             Ok(()) => {
-                self.report_update(SignedFirmwareStatus::Downloaded);
-                let verify = self.firmware.update.as_ref().and_then(|j| {
+                self.report_update(ctx, SignedFirmwareStatus::Downloaded);
+                let verify = self.update.as_ref().and_then(|j| {
                     j.signed
                         .as_ref()
                         .map(|s| (s.signing_certificate.clone(), s.signature.clone()))
                 });
                 match verify {
                     Some((signing_certificate, signature)) => {
-                        self.set_phase(Phase::Verifying);
-                        self.ctx.outputs.push_back(Output::VerifyFirmware {
+                        self.set_phase(ctx, Phase::Verifying);
+                        ctx.outputs.push_back(Output::VerifyFirmware {
                             job,
                             signing_certificate,
                             signature,
                         });
                     }
-                    None => self.ready_to_install(now),
+                    None => self.ready_to_install(ctx, now),
                 }
             }
             Err(why) => {
-                let Some(j) = self.firmware.update.as_mut() else {
+                let Some(j) = self.update.as_mut() else {
                     return;
                 };
                 if j.retries_left > 0 {
@@ -371,26 +376,31 @@ impl Station {
                         j.not_before,
                         j.retries_left
                     );
-                    self.save_update();
+                    self.save_update(ctx);
                 } else {
                     tracing::warn!("firmware download failed ({why}): no retries left");
-                    self.end_update(SignedFirmwareStatus::DownloadFailed);
+                    self.end_update(ctx, SignedFirmwareStatus::DownloadFailed);
                 }
             }
         }
     }
 
-    pub(crate) fn on_firmware_verified(&mut self, job: u64, valid: bool, now: DateTime<Utc>) {
+    pub(crate) fn on_firmware_verified(
+        &mut self,
+        ctx: &mut Ctx,
+        job: u64,
+        valid: bool,
+        now: DateTime<Utc>,
+    ) {
         if !self.current_update(job, Phase::Verifying, "FirmwareVerified") {
             return;
         }
         if valid {
-            self.report_update(SignedFirmwareStatus::SignatureVerified);
-            self.ready_to_install(now);
+            self.report_update(ctx, SignedFirmwareStatus::SignatureVerified);
+            self.ready_to_install(ctx, now);
             return;
         }
         let (request_id, location) = self
-            .firmware
             .update
             .as_ref()
             .map(|j| {
@@ -401,20 +411,17 @@ impl Station {
             })
             .unwrap_or_default();
         tracing::warn!("the signature of the firmware from {location} is not valid");
-        self.end_update(SignedFirmwareStatus::InvalidSignature);
+        self.end_update(ctx, SignedFirmwareStatus::InvalidSignature);
         let info = format!(
             "firmware of request {} from {location}",
             request_id.unwrap_or_default()
         );
-        self.ctx.raise_and_notify_security_event(
-            SecurityEvent::InvalidFirmwareSignature,
-            &info,
-            now,
-        );
+        ctx.raise_and_notify_security_event(SecurityEvent::InvalidFirmwareSignature, &info, now);
     }
 
     pub(crate) fn on_firmware_installed(
         &mut self,
+        ctx: &mut Ctx,
         job: u64,
         result: Result<(), String>,
         _now: DateTime<Utc>,
@@ -425,14 +432,14 @@ impl Station {
         match result {
             Ok(()) => {
                 tracing::info!("firmware installed: restarting");
-                self.report_update(SignedFirmwareStatus::InstallRebooting);
-                self.set_phase(Phase::Rebooting);
-                match self.ctx.reset.as_mut() {
+                self.report_update(ctx, SignedFirmwareStatus::InstallRebooting);
+                self.set_phase(ctx, Phase::Rebooting);
+                match ctx.reset.as_mut() {
                     Some(reset) => reset.hard = true,
                     None => {
-                        self.ctx.reset = Some(PendingReset {
+                        ctx.reset = Some(PendingReset {
                             hard: true,
-                            deadline: self.ctx.time.mono + self.ctx.cfg.call_timeout,
+                            deadline: ctx.time.mono + ctx.cfg.call_timeout,
                             done: false,
                         })
                     }
@@ -440,46 +447,45 @@ impl Station {
             }
             Err(why) => {
                 tracing::warn!("firmware installation failed: {why}");
-                self.end_update(SignedFirmwareStatus::InstallationFailed);
+                self.end_update(ctx, SignedFirmwareStatus::InstallationFailed);
             }
         }
     }
 
     /// Downloaded (and verified): install now or at installDateTime.
-    fn ready_to_install(&mut self, now: DateTime<Utc>) {
+    fn ready_to_install(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
         let install_at = self
-            .firmware
             .update
             .as_ref()
             .and_then(|j| j.signed.as_ref())
             .and_then(|s| s.install_at);
         if install_at.is_some_and(|at| now < at) {
-            self.set_phase(Phase::InstallScheduled);
-            self.report_update(SignedFirmwareStatus::InstallScheduled);
+            self.set_phase(ctx, Phase::InstallScheduled);
+            self.report_update(ctx, SignedFirmwareStatus::InstallScheduled);
         } else {
-            self.begin_install_wait();
+            self.begin_install_wait(ctx);
         }
     }
 
     /// The station becomes Unavailable: the running transactions end, no new one starts.
-    fn begin_install_wait(&mut self) {
-        self.set_phase(Phase::InstallWaiting);
-        if self.firmware.saved_station_inoperative.is_none() {
-            self.firmware.saved_station_inoperative = Some(self.ctx.connectors[0].inoperative);
+    fn begin_install_wait(&mut self, ctx: &mut Ctx) {
+        self.set_phase(ctx, Phase::InstallWaiting);
+        if self.saved_station_inoperative.is_none() {
+            self.saved_station_inoperative = Some(ctx.connectors[0].inoperative);
         }
-        self.ctx.connectors[0].inoperative = true;
-        for c in self.ctx.connectors.iter_mut().filter(|c| c.tx.is_none()) {
+        ctx.connectors[0].inoperative = true;
+        for c in ctx.connectors.iter_mut().filter(|c| c.tx.is_none()) {
             c.authorization = None;
         }
     }
 
     /// The update no longer needs the station Unavailable: back to its persisted
     /// availability (a ChangeAvailability meanwhile counts), or what it was before.
-    fn restore_station_availability(&mut self) {
-        let Some(saved) = self.firmware.saved_station_inoperative.take() else {
+    fn restore_station_availability(&mut self, ctx: &mut Ctx) {
+        let Some(saved) = self.saved_station_inoperative.take() else {
             return;
         };
-        let inoperative = match self.ctx.store.kv_get(STATION_AVAILABILITY_KEY) {
+        let inoperative = match ctx.store.kv_get(STATION_AVAILABILITY_KEY) {
             Ok(Some(v)) => v == "Inoperative",
             Ok(None) => saved,
             Err(e) => {
@@ -487,28 +493,28 @@ impl Station {
                 saved
             }
         };
-        self.ctx.connectors[0].inoperative = inoperative;
+        ctx.connectors[0].inoperative = inoperative;
     }
 
-    fn any_transaction(&self) -> bool {
-        self.ctx.connectors.iter().any(|c| c.tx.is_some())
+    fn any_transaction(&self, ctx: &Ctx) -> bool {
+        ctx.connectors.iter().any(|c| c.tx.is_some())
     }
 
     /// Move the update on: start the download, the installation, when their time came.
-    pub(crate) fn update_step(&mut self, now: DateTime<Utc>) {
-        let installing = self.firmware.update.as_ref().is_some_and(|j| {
+    pub(crate) fn update_step(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
+        let installing = self.update.as_ref().is_some_and(|j| {
             matches!(
                 j.phase,
                 Phase::InstallWaiting | Phase::Installing | Phase::Rebooting
             )
         });
-        if installing && self.firmware.saved_station_inoperative.is_some() {
+        if installing && self.saved_station_inoperative.is_some() {
             // Unavailable until the update is over, whatever ChangeAvailability said
             // meanwhile (what it said applies afterwards).
-            self.ctx.connectors[0].inoperative = true;
+            ctx.connectors[0].inoperative = true;
         }
         loop {
-            let Some(job) = self.firmware.update.as_ref() else {
+            let Some(job) = self.update.as_ref() else {
                 return;
             };
             let (id, signed) = (job.id, job.signed.is_some());
@@ -517,17 +523,16 @@ impl Station {
                     if now < job.not_before {
                         return;
                     }
-                    if self.any_transaction() {
+                    if self.any_transaction(ctx) {
                         if signed {
-                            self.report_update(SignedFirmwareStatus::DownloadPaused);
+                            self.report_update(ctx, SignedFirmwareStatus::DownloadPaused);
                         }
                         return;
                     }
                     let url = job.location.clone();
-                    self.set_phase(Phase::Downloading);
-                    self.report_update(SignedFirmwareStatus::Downloading);
-                    self.ctx
-                        .outputs
+                    self.set_phase(ctx, Phase::Downloading);
+                    self.report_update(ctx, SignedFirmwareStatus::Downloading);
+                    ctx.outputs
                         .push_back(Output::DownloadFirmware { job: id, url });
                     return;
                 }
@@ -536,17 +541,15 @@ impl Station {
                     if at.is_some_and(|at| now < at) {
                         return;
                     }
-                    self.begin_install_wait();
+                    self.begin_install_wait(ctx);
                 }
                 Phase::InstallWaiting => {
-                    if self.any_transaction() {
+                    if self.any_transaction(ctx) {
                         return;
                     }
-                    self.set_phase(Phase::Installing);
-                    self.report_update(SignedFirmwareStatus::Installing);
-                    self.ctx
-                        .outputs
-                        .push_back(Output::InstallFirmware { job: id });
+                    self.set_phase(ctx, Phase::Installing);
+                    self.report_update(ctx, SignedFirmwareStatus::Installing);
+                    ctx.outputs.push_back(Output::InstallFirmware { job: id });
                     return;
                 }
                 Phase::Downloading | Phase::Verifying | Phase::Installing | Phase::Rebooting => {
@@ -558,10 +561,10 @@ impl Station {
 
     /// When the update wants to be woken: its download or installation time, unless it
     /// waits for a transaction to end (an input).
-    pub(crate) fn update_deadline(&self) -> Option<DateTime<Utc>> {
-        let job = self.firmware.update.as_ref()?;
+    pub(crate) fn update_deadline(&self, ctx: &Ctx) -> Option<DateTime<Utc>> {
+        let job = self.update.as_ref()?;
         match job.phase {
-            Phase::Scheduled if !self.any_transaction() => Some(job.not_before),
+            Phase::Scheduled if !self.any_transaction(ctx) => Some(job.not_before),
             Phase::InstallScheduled => job.signed.as_ref().and_then(|s| s.install_at),
             _ => None,
         }
@@ -570,36 +573,35 @@ impl Station {
     /// At start: an update installed by the previous run is reported Installed (queued
     /// durably: it goes out once the BootNotification is accepted) and ends; one
     /// interrupted before starts its download again.
-    pub(crate) fn resume_update(&mut self, now: DateTime<Utc>) {
-        let Some(job) = self.firmware.update.as_ref() else {
+    pub(crate) fn resume_update(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
+        let Some(job) = self.update.as_ref() else {
             return;
         };
         match job.phase {
             Phase::Rebooting => {
-                let version = self.ctx.cfg.info.firmware_version.clone();
+                let version = ctx.cfg.info.firmware_version.clone();
                 tracing::info!("firmware update job {} installed: {version}", job.id);
-                self.end_update(SignedFirmwareStatus::Installed);
+                self.end_update(ctx, SignedFirmwareStatus::Installed);
                 let info = format!("firmware version {version}");
-                self.ctx
-                    .raise_security_event(SecurityEvent::FirmwareUpdated, Some(&info), now);
+                ctx.raise_security_event(SecurityEvent::FirmwareUpdated, Some(&info), now);
             }
             Phase::Scheduled => {
-                let id = self.new_job_id();
-                if let Some(job) = self.firmware.update.as_mut() {
+                let id = self.new_job_id(ctx);
+                if let Some(job) = self.update.as_mut() {
                     job.id = id;
                 }
-                self.save_update();
+                self.save_update(ctx);
             }
             phase => {
-                let id = self.new_job_id();
+                let id = self.new_job_id(ctx);
                 tracing::warn!(
                     "firmware update interrupted while {phase:?}: downloading again as job {id}"
                 );
-                if let Some(job) = self.firmware.update.as_mut() {
+                if let Some(job) = self.update.as_mut() {
                     job.id = id;
                     job.phase = Phase::Scheduled;
                 }
-                self.save_update();
+                self.save_update(ctx);
             }
         }
     }
@@ -607,7 +609,7 @@ impl Station {
     /// For TriggerMessage FirmwareStatusNotification: the state of the update, Idle while
     /// none is being downloaded or installed (section 4.5).
     pub(crate) fn firmware_update_status(&self) -> FirmwareStatus {
-        let Some(job) = self.firmware.update.as_ref() else {
+        let Some(job) = self.update.as_ref() else {
             return FirmwareStatus::Idle;
         };
         match job.phase {
@@ -627,7 +629,7 @@ impl Station {
     /// the status last reported of the update and the requestId of a signed one; Idle and
     /// None while no update runs.
     pub(crate) fn signed_update_status(&self) -> (SignedFirmwareStatus, Option<i32>) {
-        match self.firmware.update.as_ref() {
+        match self.update.as_ref() {
             Some(job) => (
                 job.reported.unwrap_or(SignedFirmwareStatus::Idle),
                 job.signed.as_ref().map(|s| s.request_id),

@@ -3,8 +3,10 @@
 //! module documentation of `firmware`).
 
 use super::{redact_url, retry_policy, DIAGNOSTICS_KEY, LOG_KEY};
+use crate::context::Ctx;
+use crate::firmware::Firmware;
 use crate::io::{Output, UploadContent};
-use crate::station::{ci, Station};
+use crate::station::ci;
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{
     DiagnosticsStatus, DiagnosticsStatusNotificationRequest, GetDiagnosticsRequest,
@@ -95,13 +97,14 @@ impl Slot {
     }
 }
 
-impl Station {
+impl Firmware {
     pub(crate) fn on_get_diagnostics(
         &mut self,
+        ctx: &mut Ctx,
         req: GetDiagnosticsRequest,
         now: DateTime<Utc>,
     ) -> Result<GetDiagnosticsResponse, Refusal> {
-        if !self.supported_location(&req.location) {
+        if !self.supported_location(ctx, &req.location) {
             tracing::warn!(
                 "GetDiagnostics to {:?}: unsupported location, nothing to upload",
                 redact_url(&req.location)
@@ -114,7 +117,7 @@ impl Station {
         };
         let (retries, interval) = retry_policy(req.retries, req.retry_interval);
         let job = UploadJob {
-            id: self.new_job_id(),
+            id: self.new_job_id(ctx),
             request_id: None,
             what: What::Diagnostics,
             location: req.location,
@@ -125,17 +128,18 @@ impl Station {
             retry_interval_s: interval,
             retry_at: None,
         };
-        self.start_upload(Slot::Diagnostics, job);
+        self.start_upload(ctx, Slot::Diagnostics, job);
         Ok(response)
     }
 
     pub(crate) fn on_get_log(
         &mut self,
+        ctx: &mut Ctx,
         req: GetLogRequest,
         _now: DateTime<Utc>,
     ) -> Result<GetLogResponse, Refusal> {
         let location = req.log.remote_location.as_str().to_string();
-        if !self.supported_location(&location) {
+        if !self.supported_location(ctx, &location) {
             tracing::warn!(
                 "GetLog to {:?}: unsupported location, Rejected",
                 redact_url(&location)
@@ -151,7 +155,7 @@ impl Station {
             LogType::SecurityLog => (What::SecurityLog, "securitylog"),
         };
         let file_name = format!("{prefix}-{}.log", req.request_id);
-        let status = if self.firmware.log.is_some() {
+        let status = if self.log.is_some() {
             LogStatus::AcceptedCanceled
         } else {
             LogStatus::Accepted
@@ -162,7 +166,7 @@ impl Station {
         };
         let (retries, interval) = retry_policy(req.retries, req.retry_interval);
         let job = UploadJob {
-            id: self.new_job_id(),
+            id: self.new_job_id(ctx),
             request_id: Some(req.request_id),
             what,
             location,
@@ -173,31 +177,31 @@ impl Station {
             retry_interval_s: interval,
             retry_at: None,
         };
-        self.start_upload(Slot::Log, job);
+        self.start_upload(ctx, Slot::Log, job);
         Ok(conf)
     }
 
     fn slot(&self, slot: Slot) -> &Option<UploadJob> {
         match slot {
-            Slot::Diagnostics => &self.firmware.diagnostics,
-            Slot::Log => &self.firmware.log,
+            Slot::Diagnostics => &self.diagnostics,
+            Slot::Log => &self.log,
         }
     }
 
     fn slot_mut(&mut self, slot: Slot) -> &mut Option<UploadJob> {
         match slot {
-            Slot::Diagnostics => &mut self.firmware.diagnostics,
-            Slot::Log => &mut self.firmware.log,
+            Slot::Diagnostics => &mut self.diagnostics,
+            Slot::Log => &mut self.log,
         }
     }
 
-    fn save_upload(&mut self, slot: Slot) {
+    fn save_upload(&mut self, ctx: &mut Ctx, slot: Slot) {
         let job = self.slot(slot).clone();
-        self.save_job(slot.key(), job.as_ref());
+        self.save_job(ctx, slot.key(), job.as_ref());
     }
 
     /// Replace the slot's upload (the old one ends silently), report Uploading, upload.
-    fn start_upload(&mut self, slot: Slot, job: UploadJob) {
+    fn start_upload(&mut self, ctx: &mut Ctx, slot: Slot, job: UploadJob) {
         if let Some(old) = self.slot(slot) {
             tracing::info!("upload job {} replaced by job {}", old.id, job.id);
         }
@@ -208,13 +212,13 @@ impl Station {
             redact_url(&job.location)
         );
         let output = job.output();
-        self.report_upload(slot, &job, Progress::Uploading);
+        self.report_upload(ctx, slot, &job, Progress::Uploading);
         *self.slot_mut(slot) = Some(job);
-        self.save_upload(slot);
-        self.ctx.outputs.push_back(output);
+        self.save_upload(ctx, slot);
+        ctx.outputs.push_back(output);
     }
 
-    fn report_upload(&mut self, slot: Slot, job: &UploadJob, progress: Progress) {
+    fn report_upload(&mut self, ctx: &mut Ctx, slot: Slot, job: &UploadJob, progress: Progress) {
         match slot {
             Slot::Diagnostics => {
                 let status = match progress {
@@ -222,8 +226,7 @@ impl Station {
                     Progress::Uploaded => DiagnosticsStatus::Uploaded,
                     Progress::Failed => DiagnosticsStatus::UploadFailed,
                 };
-                self.ctx
-                    .queue_durable(&DiagnosticsStatusNotificationRequest { status }, None);
+                ctx.queue_durable(&DiagnosticsStatusNotificationRequest { status }, None);
             }
             Slot::Log => {
                 let status = match progress {
@@ -235,12 +238,18 @@ impl Station {
                     status,
                     request_id: job.request_id,
                 };
-                self.ctx.queue_durable(&req, None);
+                ctx.queue_durable(&req, None);
             }
         }
     }
 
-    pub(crate) fn on_uploaded(&mut self, job: u64, result: Result<(), String>, now: DateTime<Utc>) {
+    pub(crate) fn on_uploaded(
+        &mut self,
+        ctx: &mut Ctx,
+        job: u64,
+        result: Result<(), String>,
+        now: DateTime<Utc>,
+    ) {
         let Some(slot) = SLOTS.into_iter().find(|s| {
             self.slot(*s)
                 .as_ref()
@@ -255,7 +264,7 @@ impl Station {
         match result {
             Ok(()) => {
                 tracing::info!("upload job {job}: {} uploaded", current.file_name);
-                self.report_upload(slot, &current, Progress::Uploaded);
+                self.report_upload(ctx, slot, &current, Progress::Uploaded);
             }
             Err(why) if current.retries_left > 0 => {
                 current.retries_left -= 1;
@@ -269,14 +278,14 @@ impl Station {
             }
             Err(why) => {
                 tracing::warn!("upload job {job} failed ({why}): no retries left");
-                self.report_upload(slot, &current, Progress::Failed);
+                self.report_upload(ctx, slot, &current, Progress::Failed);
             }
         }
-        self.save_upload(slot);
+        self.save_upload(ctx, slot);
     }
 
     /// Start the uploads whose retry time came.
-    pub(crate) fn upload_retries(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn upload_retries(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
         for slot in SLOTS {
             let due = self
                 .slot(slot)
@@ -292,8 +301,8 @@ impl Station {
                 }
                 None => continue,
             };
-            self.save_upload(slot);
-            self.ctx.outputs.push_back(output);
+            self.save_upload(ctx, slot);
+            ctx.outputs.push_back(output);
         }
     }
 
@@ -306,26 +315,26 @@ impl Station {
 
     /// At start: uploads interrupted by the restart start again (a new job id), without a
     /// second Uploading.
-    pub(crate) fn resume_uploads(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn resume_uploads(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
         for slot in SLOTS {
             if self.slot(slot).is_none() {
                 continue;
             }
-            let id = self.new_job_id();
+            let id = self.new_job_id(ctx);
             if let Some(job) = self.slot_mut(slot).as_mut() {
                 tracing::info!("upload job {} interrupted: again as job {id}", job.id);
                 job.id = id;
                 // Keep a later retry time; otherwise go at once.
                 job.retry_at = Some(job.retry_at.map_or(now, |at| at.max(now)));
             }
-            self.save_upload(slot);
+            self.save_upload(ctx, slot);
         }
     }
 
     /// For TriggerMessage DiagnosticsStatusNotification: Uploading while a diagnostics
     /// upload runs (or waits to try again), otherwise Idle (section 4.4).
     pub(crate) fn diagnostics_upload_status(&self) -> DiagnosticsStatus {
-        match self.firmware.diagnostics {
+        match self.diagnostics {
             Some(_) => DiagnosticsStatus::Uploading,
             None => DiagnosticsStatus::Idle,
         }
@@ -334,7 +343,7 @@ impl Station {
     /// For ExtendedTriggerMessage LogStatusNotification: Uploading and the requestId while
     /// a GetLog upload runs (or waits to try again), otherwise Idle and None.
     pub(crate) fn log_status(&self) -> (UploadLogStatus, Option<i32>) {
-        match &self.firmware.log {
+        match &self.log {
             Some(job) => (UploadLogStatus::Uploading, job.request_id),
             None => (UploadLogStatus::Idle, None),
         }

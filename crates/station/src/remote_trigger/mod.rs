@@ -99,12 +99,12 @@ impl Station {
     /// The state of a diagnostics upload (`firmware/`): Idle while none runs (the only
     /// time Idle may be sent, section 4.4).
     pub(crate) fn diagnostics_status(&self) -> DiagnosticsStatus {
-        self.diagnostics_upload_status()
+        self.firmware.diagnostics_upload_status()
     }
 
     /// The state of a firmware update (`firmware/`): Idle while none runs (section 4.5).
     pub(crate) fn firmware_status(&self) -> FirmwareStatus {
-        self.firmware_update_status()
+        self.firmware.firmware_update_status()
     }
 
     /// The connectors named by a connectorId that is relevant to the message; None when

@@ -45,13 +45,13 @@ impl Station {
         }
         let status = match req.requested_message {
             MessageTriggerExtended::LogStatusNotification => {
-                let (status, request_id) = self.log_status();
+                let (status, request_id) = self.firmware.log_status();
                 let req = LogStatusNotificationRequest { status, request_id };
                 self.ctx.queue_triggered(&req, Context::None);
                 TriggerMessageStatus::Accepted
             }
             MessageTriggerExtended::FirmwareStatusNotification => {
-                let (status, request_id) = self.signed_update_status();
+                let (status, request_id) = self.firmware.signed_update_status();
                 let req = SignedFirmwareStatusNotificationRequest { status, request_id };
                 self.ctx.queue_triggered(&req, Context::None);
                 TriggerMessageStatus::Accepted
