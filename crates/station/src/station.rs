@@ -104,7 +104,8 @@ pub enum BootStatus {
 pub struct Station {
     /// What every feature may use (see `context`).
     pub(crate) ctx: Ctx,
-    pub(crate) next_heartbeat: Option<Monotonic>,
+    /// BootNotification and Heartbeat (`core/boot.rs`).
+    pub(crate) registration: crate::core::boot::Registration,
     pub(crate) next_aligned: Option<DateTime<Utc>>,
     /// Transactions found open in the store at start: interrupted by a power loss.
     pub(crate) interrupted: Vec<store::TransactionRecord>,
@@ -155,7 +156,7 @@ impl Station {
             smart: crate::smart_charging::SmartCharging::new(cfg.connectors),
             local_list: crate::local_auth::LocalAuthList,
             ctx: Ctx::new(cfg, config, store, outbox, time),
-            next_heartbeat: None,
+            registration: Default::default(),
             next_aligned: None,
             interrupted,
             boot_reason: String::new(),
@@ -325,8 +326,8 @@ impl Station {
         if !self.ctx.online || !self.ctx.outbox.is_idle() {
             return;
         }
-        if self.boot_due() {
-            self.send_boot_notification();
+        if self.registration.boot_due(&self.ctx) {
+            self.registration.send_boot_notification(&mut self.ctx);
             return;
         }
         // While Pending only what the Central System asked for with a TriggerMessage goes
@@ -458,7 +459,9 @@ impl Station {
         let action = done.action;
         match action {
             Action::BootNotification => self.on_boot_response(typed(action, payload), now),
-            Action::Heartbeat => self.on_heartbeat_response(typed(action, payload)),
+            Action::Heartbeat => self
+                .registration
+                .on_heartbeat_response(&mut self.ctx, typed(action, payload)),
             Action::Authorize => self.on_authorize_response(context, typed(action, payload), now),
             Action::StatusNotification => self.on_status_response(context, payload.is_ok()),
             Action::SignCertificate => self.security.on_sign_certificate_response(
@@ -515,6 +518,51 @@ impl Station {
                         .retry_durable_later(Item::Durable, not_before);
                 }
             }
+        }
+    }
+
+    /// The link came up.
+    fn on_connected(&mut self, now: DateTime<Utc>) {
+        self.ctx.online = true;
+        if self.ctx.boot == BootStatus::Accepted {
+            // A new connection, not a reboot: no BootNotification, but tell what changed.
+            self.registration.link_up(&self.ctx);
+            self.report_changed_statuses(now);
+        }
+    }
+
+    /// The link went down.
+    fn on_disconnected(&mut self) {
+        self.ctx.online = false;
+        self.ctx.outbox.on_disconnect();
+        if self.ctx.boot == BootStatus::Sent {
+            self.ctx.boot = BootStatus::NotRegistered;
+        }
+        for c in &mut self.ctx.connectors {
+            c.authorizing = None;
+        }
+        // The UnlockConnector.req waiting for the lock came on the link that is gone: its
+        // answer has nowhere to go (the lock still opens).
+        self.unlocks.clear();
+    }
+
+    /// The BootNotification's answer: once Accepted every status is reported and the
+    /// security extension hears of the registration.
+    fn on_boot_response(
+        &mut self,
+        answer: Result<ocpp::BootNotificationResponse, NoAnswer>,
+        now: DateTime<Utc>,
+    ) {
+        match self.registration.on_boot_response(&mut self.ctx, answer) {
+            BootStatus::Accepted => {
+                self.report_all_statuses(now);
+                let reason = self.boot_reason.clone();
+                self.security.on_registered_security(&mut self.ctx, &reason);
+            }
+            // While Rejected the station answers nothing (section 4.2), not even the
+            // UnlockConnector.req that came before and still waits for the lock.
+            BootStatus::Rejected { .. } => self.unlocks.clear(),
+            _ => {}
         }
     }
 

@@ -58,7 +58,7 @@ impl Station {
         let connectors = self.ctx.connectors.iter();
         match timer {
             Timer::Outbox => self.outbox_deadline().map(Mono),
-            Timer::Heartbeat => self.heartbeat_deadline().map(Mono),
+            Timer::Heartbeat => self.registration.heartbeat_deadline(&self.ctx).map(Mono),
             Timer::Authorization => connectors
                 .filter_map(|c| c.authorization.as_ref().map(|a| a.expires))
                 .min()
@@ -72,7 +72,7 @@ impl Station {
             Timer::ChargingLimit => self.smart.deadline().map(Wall),
             Timer::Firmware => self.firmware.deadline(&self.ctx).map(Wall),
             Timer::Certificate => self.security.certificate_deadline(&self.ctx).map(Wall),
-            Timer::BootRetry => self.boot_retry_deadline().map(Mono),
+            Timer::BootRetry => self.registration.boot_retry_deadline(&self.ctx).map(Mono),
             Timer::Status => self.status_deadline().map(Mono),
             Timer::Reset => self.ctx.reset.as_ref().map(|r| Mono(r.deadline)),
         }
@@ -82,7 +82,7 @@ impl Station {
     fn run_timer(&mut self, timer: Timer, now: DateTime<Utc>) {
         match timer {
             Timer::Outbox => self.expire_call(now),
-            Timer::Heartbeat => self.heartbeat_timer(),
+            Timer::Heartbeat => self.registration.heartbeat_timer(&mut self.ctx),
             Timer::Authorization => self.authorization_timers(),
             Timer::Reservation => self.reservations.on_time(&mut self.ctx),
             Timer::Sample => self.sample_timers(now),

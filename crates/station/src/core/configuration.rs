@@ -97,7 +97,7 @@ impl Station {
 
     fn apply_config_change(&mut self, key: &'static str, value: &str, now: DateTime<Utc>) {
         match key {
-            "HeartbeatInterval" => self.reschedule_heartbeat(),
+            "HeartbeatInterval" => self.registration.reschedule_heartbeat(&self.ctx),
             "MeterValueSampleInterval" => self.reschedule_samples(),
             "ClockAlignedDataInterval" => self.schedule_aligned(now),
             "WebSocketPingInterval" => self.ctx.outputs.push_back(Output::ConfigChanged {

@@ -3,12 +3,11 @@
 mod auth_cache;
 mod authorize;
 mod availability;
-mod boot;
+pub(crate) mod boot;
 mod clear_cache;
 mod configuration;
 pub(crate) mod data_transfer;
 mod hardware;
-mod heartbeat;
 mod incoming;
 pub(crate) mod metering;
 mod remote;

@@ -27,7 +27,7 @@
 //! sends (they are `Item::Triggered` in the outbox, which the pump lets through).
 
 use crate::outbox::Context;
-use crate::station::{BootStatus, Station};
+use crate::station::Station;
 use chrono::{DateTime, Utc};
 use ocpp::{
     DiagnosticsStatus, DiagnosticsStatusNotificationRequest, FirmwareStatus,
@@ -133,7 +133,7 @@ impl Station {
     ) -> TriggerMessageStatus {
         match message {
             MessageTrigger::BootNotification => {
-                self.trigger_boot_notification();
+                self.registration.trigger_boot_notification(&mut self.ctx);
             }
             MessageTrigger::DiagnosticsStatusNotification => {
                 let req = DiagnosticsStatusNotificationRequest {
@@ -172,24 +172,6 @@ impl Station {
             }
         }
         TriggerMessageStatus::Accepted
-    }
-
-    /// A new registration round: the BootNotification goes out as soon as nothing else is in
-    /// flight, ahead of everything queued, and its answer sets the registration status.
-    fn trigger_boot_notification(&mut self) {
-        match self.ctx.boot {
-            // One is on its way or about to go: it complies with the request (section 5.17).
-            BootStatus::Sent | BootStatus::NotRegistered => {}
-            // Keep answering only, but send the BootNotification now rather than at retry_at.
-            BootStatus::Pending { .. } => {
-                self.ctx.boot = BootStatus::Pending {
-                    retry_at: self.ctx.time.mono,
-                }
-            }
-            BootStatus::Accepted => self.ctx.boot = BootStatus::NotRegistered,
-            // Silent while Rejected: no TriggerMessage reaches here.
-            BootStatus::Rejected { .. } => {}
-        }
     }
 
     /// The current status of connector `id` (0: the station), sent even if unchanged.
