@@ -104,6 +104,8 @@ pub enum BootStatus {
 pub struct Station {
     /// What every feature may use (see `context`).
     pub(crate) ctx: Ctx,
+    /// ChangeAvailability and StatusNotification (`core/availability.rs`, `core/status.rs`).
+    pub(crate) availability: crate::core::status::Availability,
     /// BootNotification and Heartbeat (`core/boot.rs`).
     pub(crate) registration: crate::core::boot::Registration,
     pub(crate) next_aligned: Option<DateTime<Utc>>,
@@ -157,6 +159,7 @@ impl Station {
             local_list: crate::local_auth::LocalAuthList,
             ctx: Ctx::new(cfg, config, store, outbox, time),
             registration: Default::default(),
+            availability: Default::default(),
             next_aligned: None,
             interrupted,
             boot_reason: String::new(),
@@ -168,7 +171,7 @@ impl Station {
         };
         station.load_boot_reason();
         station.schedule_aligned(now);
-        station.load_availability();
+        station.availability.load_availability(&mut station.ctx);
         station.reservations.load(&mut station.ctx);
         station.recover_interrupted();
         station.smart.load(&mut station.ctx);
@@ -214,7 +217,7 @@ impl Station {
             | Input::Uploaded { .. }) => self.firmware.on_transfer_input(&mut self.ctx, input, now),
         }
         self.on_time(now);
-        self.refresh_statuses(now);
+        self.availability.refresh_statuses(&mut self.ctx, now);
         self.smart.forget_lapsed_remote_profiles(&self.ctx);
         // A Reset whose messages are delivered goes before anything else is sent.
         self.reset_if_due();
@@ -463,7 +466,10 @@ impl Station {
                 .registration
                 .on_heartbeat_response(&mut self.ctx, typed(action, payload)),
             Action::Authorize => self.on_authorize_response(context, typed(action, payload), now),
-            Action::StatusNotification => self.on_status_response(context, payload.is_ok()),
+            Action::StatusNotification => {
+                self.availability
+                    .on_status_response(&mut self.ctx, context, payload.is_ok())
+            }
             Action::SignCertificate => self.security.on_sign_certificate_response(
                 &mut self.ctx,
                 typed(action, payload),
@@ -527,7 +533,8 @@ impl Station {
         if self.ctx.boot == BootStatus::Accepted {
             // A new connection, not a reboot: no BootNotification, but tell what changed.
             self.registration.link_up(&self.ctx);
-            self.report_changed_statuses(now);
+            self.availability
+                .report_changed_statuses(&mut self.ctx, now);
         }
     }
 
@@ -555,7 +562,7 @@ impl Station {
     ) {
         match self.registration.on_boot_response(&mut self.ctx, answer) {
             BootStatus::Accepted => {
-                self.report_all_statuses(now);
+                self.availability.report_all_statuses(&mut self.ctx, now);
                 let reason = self.boot_reason.clone();
                 self.security.on_registered_security(&mut self.ctx, &reason);
             }

@@ -73,7 +73,7 @@ impl Station {
             Timer::Firmware => self.firmware.deadline(&self.ctx).map(Wall),
             Timer::Certificate => self.security.certificate_deadline(&self.ctx).map(Wall),
             Timer::BootRetry => self.registration.boot_retry_deadline(&self.ctx).map(Mono),
-            Timer::Status => self.status_deadline().map(Mono),
+            Timer::Status => self.availability.status_deadline(&self.ctx).map(Mono),
             Timer::Reset => self.ctx.reset.as_ref().map(|r| Mono(r.deadline)),
         }
     }

@@ -62,7 +62,11 @@ impl Station {
             R::UnlockConnector(req) => self
                 .on_unlock_connector(&call.unique_id, req, now)
                 .map(|later| later.map(|response| ocpp::frame::to_payload(&response))),
-            R::ChangeAvailability(req) => respond(self.on_change_availability(req, now)),
+            R::ChangeAvailability(req) => respond(self.availability.on_change_availability(
+                &mut self.ctx,
+                req,
+                now,
+            )),
             R::SendLocalList(req) => {
                 respond(self.local_list.on_send_local_list(&mut self.ctx, req, now))
             }

@@ -12,6 +12,6 @@ mod incoming;
 pub(crate) mod metering;
 mod remote;
 pub(crate) mod reset;
-mod status;
+pub(crate) mod status;
 mod transaction;
 mod unlock;

@@ -156,7 +156,8 @@ impl Station {
             reason.as_str()
         );
         self.smart.tx_ended(&mut self.ctx, connector, now);
-        self.apply_scheduled_availability();
+        self.availability
+            .apply_scheduled_availability(&mut self.ctx);
     }
 
     /// Commit the stop and queue StopTransaction (transactionId patched in at send time).
