@@ -26,8 +26,6 @@
 //! messageId compare case-insensitively, as OCPP's CiString says. Handlers are plain
 //! functions of the request: like the rest of the station core they do no IO.
 
-use crate::station::Station;
-use chrono::{DateTime, Utc};
 use ocpp::{DataTransferRequest, DataTransferResponse, DataTransferStatus};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -95,17 +93,5 @@ impl fmt::Debug for DataTransferVendors {
                     .map(|(vendor, messages)| (vendor, messages.keys().collect::<Vec<_>>())),
             )
             .finish()
-    }
-}
-
-use ocpp::Refusal;
-
-impl Station {
-    pub(crate) fn on_data_transfer(
-        &mut self,
-        req: DataTransferRequest,
-        _now: DateTime<Utc>,
-    ) -> Result<ocpp::DataTransferResponse, Refusal> {
-        Ok(self.ctx.cfg.data_transfer.answer(&req))
     }
 }

@@ -54,7 +54,9 @@ impl Station {
         match request {
             R::GetConfiguration(req) => respond(self.on_get_configuration(req, now)),
             R::ChangeConfiguration(req) => respond(self.on_change_configuration(req, now)),
-            R::DataTransfer(req) => respond(self.on_data_transfer(req, now)),
+            R::DataTransfer(req) => Ok(Some(ocpp::frame::to_payload(
+                &self.ctx.cfg.data_transfer.answer(&req),
+            ))),
             R::ClearCache(req) => respond(self.on_clear_cache(req, now)),
             R::RemoteStartTransaction(req) => respond(self.on_remote_start(req, now)),
             R::RemoteStopTransaction(req) => respond(self.on_remote_stop(req, now)),
