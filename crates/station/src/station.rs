@@ -108,7 +108,8 @@ pub struct Station {
     pub(crate) availability: crate::core::status::Availability,
     /// BootNotification and Heartbeat (`core/boot.rs`).
     pub(crate) registration: crate::core::boot::Registration,
-    pub(crate) next_aligned: Option<DateTime<Utc>>,
+    /// Sampled and clock-aligned meter values (`core/metering.rs`).
+    pub(crate) metering: crate::core::metering::Metering,
     /// Transactions found open in the store at start: interrupted by a power loss.
     pub(crate) interrupted: Vec<store::TransactionRecord>,
     /// Why this run started, as persisted by the previous one ("PowerUp" unless a Reset).
@@ -160,7 +161,7 @@ impl Station {
             ctx: Ctx::new(cfg, config, store, outbox, time),
             registration: Default::default(),
             availability: Default::default(),
-            next_aligned: None,
+            metering: Default::default(),
             interrupted,
             boot_reason: String::new(),
             unlocks: Vec::new(),
@@ -170,7 +171,7 @@ impl Station {
             reservations: crate::reservation::Reservations::default(),
         };
         station.load_boot_reason();
-        station.schedule_aligned(now);
+        station.metering.schedule_aligned(&station.ctx, now);
         station.availability.load_availability(&mut station.ctx);
         station.reservations.load(&mut station.ctx);
         station.recover_interrupted();

@@ -68,7 +68,7 @@ impl Station {
                 .filter_map(|c| c.tx.as_ref().and_then(|t| t.next_sample))
                 .min()
                 .map(Mono),
-            Timer::Aligned => self.next_aligned.map(Wall),
+            Timer::Aligned => self.metering.aligned_deadline().map(Wall),
             Timer::ChargingLimit => self.smart.deadline().map(Wall),
             Timer::Firmware => self.firmware.deadline(&self.ctx).map(Wall),
             Timer::Certificate => self.security.certificate_deadline(&self.ctx).map(Wall),
@@ -85,8 +85,8 @@ impl Station {
             Timer::Heartbeat => self.registration.heartbeat_timer(&mut self.ctx),
             Timer::Authorization => self.authorization_timers(),
             Timer::Reservation => self.reservations.on_time(&mut self.ctx),
-            Timer::Sample => self.sample_timers(now),
-            Timer::Aligned => self.aligned_timer(now),
+            Timer::Sample => self.metering.sample_timers(&mut self.ctx, now),
+            Timer::Aligned => self.metering.aligned_timer(&mut self.ctx, now),
             Timer::ChargingLimit => self.smart.on_time(&mut self.ctx, now),
             Timer::Firmware => self.firmware.on_time(&mut self.ctx, now),
             Timer::Certificate => self.security.certificate_timers(&mut self.ctx, now),

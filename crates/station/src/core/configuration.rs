@@ -98,8 +98,8 @@ impl Station {
     fn apply_config_change(&mut self, key: &'static str, value: &str, now: DateTime<Utc>) {
         match key {
             "HeartbeatInterval" => self.registration.reschedule_heartbeat(&self.ctx),
-            "MeterValueSampleInterval" => self.reschedule_samples(),
-            "ClockAlignedDataInterval" => self.schedule_aligned(now),
+            "MeterValueSampleInterval" => self.metering.reschedule_samples(&mut self.ctx),
+            "ClockAlignedDataInterval" => self.metering.schedule_aligned(&self.ctx, now),
             "WebSocketPingInterval" => self.ctx.outputs.push_back(Output::ConfigChanged {
                 key: key.to_string(),
                 value: value.to_string(),

@@ -2,8 +2,9 @@
 //! and clock-aligned every ClockAlignedDataInterval on the wall clock, with the measurands
 //! the configuration names. Values come from the hardware's latest reading.
 
+use crate::context::Ctx;
 use crate::outbox::{Context, Item};
-use crate::station::{durable_message, Station};
+use crate::station::durable_message;
 use chrono::{DateTime, Duration, Utc};
 use hal::MeterReading;
 use ocpp::{
@@ -99,29 +100,41 @@ pub(crate) fn next_aligned(now: DateTime<Utc>, interval_s: i64) -> Option<DateTi
     DateTime::from_timestamp(next, 0)
 }
 
-impl Station {
-    pub(crate) fn schedule_aligned(&mut self, now: DateTime<Utc>) {
-        self.next_aligned =
-            next_aligned(now, self.ctx.config.current().clock_aligned_data_interval);
+/// Meter values: sampled during transactions (MeterValueSampleInterval) and clock-aligned
+/// (ClockAlignedDataInterval). The readings sit on the connectors in `Ctx`.
+#[derive(Debug, Default)]
+pub(crate) struct Metering {
+    /// When the next clock-aligned reading is due (a wall-clock time).
+    next_aligned: Option<DateTime<Utc>>,
+}
+
+impl Metering {
+    /// When the next clock-aligned reading is due (one of the station's deadlines).
+    pub(crate) fn aligned_deadline(&self) -> Option<DateTime<Utc>> {
+        self.next_aligned
+    }
+
+    pub(crate) fn schedule_aligned(&mut self, ctx: &Ctx, now: DateTime<Utc>) {
+        self.next_aligned = next_aligned(now, ctx.config.current().clock_aligned_data_interval);
     }
 
     /// MeterValueSampleInterval changed: running transactions sample on the new interval.
-    pub(crate) fn reschedule_samples(&mut self) {
-        let interval = self.ctx.config.current().meter_value_sample_interval;
-        let mono = self.ctx.time.mono;
-        for c in self.ctx.connectors.iter_mut() {
+    pub(crate) fn reschedule_samples(&mut self, ctx: &mut Ctx) {
+        let interval = ctx.config.current().meter_value_sample_interval;
+        let mono = ctx.time.mono;
+        for c in ctx.connectors.iter_mut() {
             if let Some(tx) = c.tx.as_mut() {
                 tx.next_sample = (interval > 0).then(|| mono + Duration::seconds(interval));
             }
         }
     }
 
-    pub(crate) fn sample_timers(&mut self, now: DateTime<Utc>) {
-        let interval = self.ctx.config.current().meter_value_sample_interval;
-        let measurands = self.ctx.config.current().meter_values_sampled_data.clone();
-        let mono = self.ctx.time.mono;
-        for i in 1..self.ctx.connectors.len() {
-            let c = &mut self.ctx.connectors[i];
+    pub(crate) fn sample_timers(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
+        let interval = ctx.config.current().meter_value_sample_interval;
+        let measurands = ctx.config.current().meter_values_sampled_data.clone();
+        let mono = ctx.time.mono;
+        for i in 1..ctx.connectors.len() {
+            let c = &mut ctx.connectors[i];
             let Some(tx) = c.tx.as_mut() else { continue };
             let Some(due) = tx.next_sample.filter(|t| *t <= mono) else {
                 continue;
@@ -136,34 +149,39 @@ impl Station {
             if let Some(mv) = reading
                 .and_then(|r| meter_value(&r, &measurands, ReadingContext::SamplePeriodic, now))
             {
-                self.queue_meter_values(id, Some(local), mv);
+                self.queue_meter_values(ctx, id, Some(local), mv);
             }
         }
     }
 
-    pub(crate) fn aligned_timer(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn aligned_timer(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
         if self.next_aligned.is_none_or(|t| t > now) {
             return;
         }
-        self.schedule_aligned(now);
-        let measurands = self.ctx.config.current().meter_values_aligned_data.clone();
-        for i in 1..self.ctx.connectors.len() {
-            let c = &self.ctx.connectors[i];
+        self.schedule_aligned(ctx, now);
+        let measurands = ctx.config.current().meter_values_aligned_data.clone();
+        for i in 1..ctx.connectors.len() {
+            let c = &ctx.connectors[i];
             let (id, local) = (c.id, c.tx.as_ref().map(|t| t.local_id));
             if let Some(mv) = c
                 .meter
                 .and_then(|r| meter_value(&r, &measurands, ReadingContext::SampleClock, now))
             {
-                self.queue_meter_values(id, local, mv);
+                self.queue_meter_values(ctx, id, local, mv);
             }
         }
     }
 
     /// Transaction meter values are durable, and the transaction remembers the reading;
     /// others only matter while online.
-    fn queue_meter_values(&mut self, connector: u32, local_tx: Option<i64>, mv: MeterValue) {
-        let energy = self
-            .ctx
+    fn queue_meter_values(
+        &mut self,
+        ctx: &mut Ctx,
+        connector: u32,
+        local_tx: Option<i64>,
+        mv: MeterValue,
+    ) {
+        let energy = ctx
             .connectors
             .get(connector as usize)
             .and_then(|c| c.meter)
@@ -179,13 +197,13 @@ impl Station {
                 let Some(msg) = durable_message(&req, Some(local)) else {
                     return;
                 };
-                match self.ctx.store.tx_sample(local, wh, at, &msg) {
-                    Ok(_) => self.ctx.outbox.push(Item::Durable),
+                match ctx.store.tx_sample(local, wh, at, &msg) {
+                    Ok(_) => ctx.outbox.push(Item::Durable),
                     Err(e) => tracing::error!("cannot queue MeterValues: {e}"),
                 }
             }
-            (Some(local), None) => self.ctx.queue_durable(&req, Some(local)),
-            (None, _) if self.ctx.online => self.ctx.queue_call(&req, Context::None),
+            (Some(local), None) => ctx.queue_durable(&req, Some(local)),
+            (None, _) if ctx.online => ctx.queue_call(&req, Context::None),
             (None, _) => {}
         }
     }
