@@ -116,7 +116,7 @@ async fn session(
             report(&station.state(), clock.now() - started);
             next_report += Duration::minutes(5);
         }
-        clock.sleep_until(end.min(next_report)).await;
+        clock.sleep_until_wall(end.min(next_report)).await;
     }
     step("stop button pressed");
     post(&http, api, "stop", json!({})).await?;

@@ -1,8 +1,5 @@
-//! What a person does at the station: the control API's verbs, carried out on the simulator.
-
-use chrono::{DateTime, Utc};
-use hal::sim::SimCharger;
-use hal::{ConnectorId, HalError};
+//! What a person does at the station: the control API's verbs. The simulator carries them
+//! out ([`super::simulation::Simulation::operate`]); at a maker's charger they happen in person.
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operation {
@@ -22,33 +19,17 @@ pub enum Operation {
     },
 }
 
-/// A charger a person can operate. The simulator can; a maker's hardware is operated in
-/// person and need not implement this.
-pub trait Operate {
-    fn operate(
-        &mut self,
-        connector: ConnectorId,
-        op: &Operation,
-        now: DateTime<Utc>,
-    ) -> Result<(), HalError>;
-}
-
-impl Operate for SimCharger {
-    fn operate(
-        &mut self,
-        connector: ConnectorId,
-        op: &Operation,
-        now: DateTime<Utc>,
-    ) -> Result<(), HalError> {
-        match op {
-            Operation::Plug => self.plug(connector, now),
-            Operation::Unplug => self.unplug(connector, now),
-            Operation::Authorize { id_tag } => self.present_card(connector, id_tag),
-            Operation::Stop => self.press_stop(connector),
-            Operation::EvSuspend(suspended) => self.set_ev_suspended(connector, *suspended, now),
-            Operation::Fault { error_code, active } => {
-                self.set_fault(connector, error_code, *active)
-            }
+impl Operation {
+    /// The action in words, for messages.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Operation::Plug => "plugging in",
+            Operation::Unplug => "unplugging",
+            Operation::Authorize { .. } => "presenting a card",
+            Operation::Stop => "pressing the stop button",
+            Operation::EvSuspend(true) => "suspending the EV",
+            Operation::EvSuspend(false) => "resuming the EV",
+            Operation::Fault { .. } => "raising or clearing a fault",
         }
     }
 }

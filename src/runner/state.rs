@@ -1,8 +1,8 @@
 //! What the control API shows of a running station.
 
-use hal::{ConnectorSnapshot, MeterReading};
+use hal::{Charger, MeterReading};
 use serde::Serialize;
-use station::ConnectorView;
+use station::{ConnectorView, Station};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StationState {
@@ -30,8 +30,9 @@ pub struct ConnectorState {
 }
 
 impl ConnectorState {
-    pub fn new(view: &ConnectorView, hw: Option<&ConnectorSnapshot>) -> ConnectorState {
-        let meter = hw.map(|s| s.meter).unwrap_or(MeterReading {
+    /// The station's view of a connector with the hardware's meter `meter`.
+    pub fn new(view: &ConnectorView, meter: Option<MeterReading>) -> ConnectorState {
+        let meter = meter.unwrap_or(MeterReading {
             energy_wh: 0.0,
             power_w: 0.0,
             current_a: 0.0,
@@ -52,6 +53,22 @@ impl ConnectorState {
             current_a: round1(meter.current_a),
             voltage_v: round1(meter.voltage_v),
             soc: meter.soc_percent.map(round1),
+        }
+    }
+}
+
+impl StationState {
+    /// What `station` and `charger` show now.
+    pub(crate) fn of(id: &str, station: &Station, charger: &impl Charger) -> StationState {
+        let connectors = station
+            .connectors()
+            .iter()
+            .map(|view| ConnectorState::new(view, charger.meter(view.id)))
+            .collect();
+        StationState {
+            id: id.to_string(),
+            connected: station.is_online(),
+            connectors,
         }
     }
 }

@@ -8,7 +8,9 @@
 #![allow(dead_code)] // each test file uses a different part of it
 
 use chargepoint::clock::ManualClock;
-use chargepoint::runner::{ConnectorState, Operation, RunOptions, StationHandle, StationState};
+use chargepoint::runner::{
+    ConnectorState, Operation, RunOptions, StartError, StationHandle, StationState,
+};
 use chrono::{DateTime, Utc};
 use csms::{CentralSystem, CsmsConfig, CsmsEvent, Direction, Events};
 use hal::sim::{SimCharger, SimConfig};
@@ -109,6 +111,30 @@ impl Setup {
     }
 
     pub async fn start(self) -> Harness {
+        let sim = self.sim.clone();
+        let clock_start = self.clock_start;
+        self.start_with(move |opts, store, clock| {
+            StationHandle::start(opts, SimCharger::new(sim, clock_start), store, clock)
+        })
+        .await
+    }
+
+    /// Start the station on a maker's charger (no simulator: operator actions are refused).
+    pub async fn start_charger<C: hal::Charger + 'static>(self, charger: C) -> Harness {
+        self.start_with(move |opts, store, clock| {
+            StationHandle::start_charger(opts, charger, store, clock)
+        })
+        .await
+    }
+
+    async fn start_with(
+        self,
+        station: impl FnOnce(
+            RunOptions,
+            Box<dyn store::Store>,
+            Arc<ManualClock>,
+        ) -> Result<StationHandle, StartError>,
+    ) -> Harness {
         let csms = CentralSystem::start(self.csms)
             .await
             .expect("start the Central System on loopback");
@@ -134,9 +160,8 @@ impl Setup {
         if let Some(f) = self.station {
             f(&mut opts, &csms);
         }
-        let sim = SimCharger::new(self.sim.clone(), self.clock_start);
-        let station = StationHandle::start(opts.clone(), sim, store, Arc::new(clock.clone()))
-            .expect("start the station");
+        let station =
+            station(opts.clone(), store, Arc::new(clock.clone())).expect("start the station");
         Harness {
             csms,
             station: Some(station),

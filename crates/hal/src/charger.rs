@@ -5,7 +5,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use crate::types::{
-    ChargerInfo, ConnectorId, HalError, HardwareCommand, HardwareEvent, MeterReading,
+    ChargerInfo, ConnectorId, HalError, HardwareCommand, HardwareEvent, MeterReading, PowerLimit,
 };
 
 /// A charger with `connector_count()` connectors numbered `1..=N`.
@@ -40,5 +40,74 @@ pub trait Charger: Send {
         Err(HalError::NotSupported(
             "this charger cannot install firmware".into(),
         ))
+    }
+
+    /// A hard reset (OCPP Reset Hard): the drivers call it before they restart the station,
+    /// which starts with every connector idle. The default opens every contactor and lifts
+    /// every power limit through [`Charger::command`], refusals ignored; hardware that
+    /// reboots itself does that instead. What is physical stays: a plugged cable, an active
+    /// fault, the meter registers.
+    fn hard_reset(&mut self, now: DateTime<Utc>) {
+        for connector in 1..=self.connector_count() {
+            let _ = self.command(HardwareCommand::DeEnergize { connector }, now);
+            let limit = PowerLimit::NONE;
+            let _ = self.command(HardwareCommand::SetLimit { connector, limit }, now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two connectors that take every command and remember it.
+    struct Recorder(Vec<HardwareCommand>);
+
+    impl Charger for Recorder {
+        fn info(&self) -> ChargerInfo {
+            ChargerInfo {
+                vendor: "V".into(),
+                model: "M".into(),
+                serial_number: String::new(),
+                firmware_version: "1".into(),
+                meter_type: String::new(),
+                meter_serial_number: String::new(),
+            }
+        }
+        fn connector_count(&self) -> u32 {
+            2
+        }
+        fn poll(&mut self, _now: DateTime<Utc>) -> Vec<HardwareEvent> {
+            Vec::new()
+        }
+        fn meter(&self, _connector: ConnectorId) -> Option<MeterReading> {
+            None
+        }
+        fn command(&mut self, cmd: HardwareCommand, _now: DateTime<Utc>) -> Result<(), HalError> {
+            self.0.push(cmd);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_hard_reset_opens_every_contactor_and_lifts_every_limit_by_default() {
+        let mut charger = Recorder(Vec::new());
+        charger.hard_reset(Utc::now());
+        let limit = PowerLimit::NONE;
+        assert_eq!(
+            charger.0,
+            vec![
+                HardwareCommand::DeEnergize { connector: 1 },
+                HardwareCommand::SetLimit {
+                    connector: 1,
+                    limit
+                },
+                HardwareCommand::DeEnergize { connector: 2 },
+                HardwareCommand::SetLimit {
+                    connector: 2,
+                    limit
+                },
+            ]
+        );
     }
 }

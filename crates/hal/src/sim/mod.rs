@@ -369,6 +369,10 @@ impl Charger for SimCharger {
         Ok(version)
     }
 
+    fn hard_reset(&mut self, now: DateTime<Utc>) {
+        self.power_cycle(now);
+    }
+
     fn command(&mut self, cmd: HardwareCommand, now: DateTime<Utc>) -> Result<(), HalError> {
         let connector = cmd.connector();
         self.index(connector)?;
