@@ -142,7 +142,17 @@ pub async fn run() -> anyhow::Result<Outcome> {
             .wait_for(STEP, at("Preparing"))
             .await
             .map_err(|s| fail("the station did not boot with the EV plugged in", s))?;
-        tracing::info!("registration: {:?}", csms.registration(ID));
+        // The station sees its link open a moment before the Central System has it, and the
+        // connector shows Preparing from the first poll, before the BootNotification: wait
+        // for the registration itself.
+        csms.wait_connected(ID, STEP).await?;
+        let deadline = tokio::time::Instant::now() + STEP;
+        while csms.registration(ID) != Some(ocpp::RegistrationStatus::Accepted) {
+            if tokio::time::Instant::now() > deadline {
+                anyhow::bail!("not registered: {:?}", csms.registration(ID));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let answer = csms
             .call_raw(
                 ID,

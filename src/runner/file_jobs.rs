@@ -333,41 +333,8 @@ impl Drop for RemoveOnDrop {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, Utc};
-    use hal::{Charger, MeterReading};
-    use hal::{ChargerInfo, ConnectorId, HalError, HardwareCommand, HardwareEvent};
-
-    /// A charger that installs the simulator's firmware images.
-    struct Installer(String);
-
-    impl Charger for Installer {
-        fn info(&self) -> ChargerInfo {
-            ChargerInfo {
-                vendor: "V".into(),
-                model: "M".into(),
-                serial_number: String::new(),
-                firmware_version: self.0.clone(),
-                meter_type: String::new(),
-                meter_serial_number: String::new(),
-            }
-        }
-        fn connector_count(&self) -> u32 {
-            1
-        }
-        fn poll(&mut self, _now: DateTime<Utc>) -> Vec<HardwareEvent> {
-            Vec::new()
-        }
-        fn meter(&self, _connector: ConnectorId) -> Option<MeterReading> {
-            None
-        }
-        fn command(&mut self, _cmd: HardwareCommand, _now: DateTime<Utc>) -> Result<(), HalError> {
-            Ok(())
-        }
-        fn install_firmware(&mut self, image: &Path) -> Result<String, HalError> {
-            self.0 = hal::sim::firmware_image_version(image)?;
-            Ok(self.0.clone())
-        }
-    }
+    use crate::runner::test_charger::TestCharger;
+    use hal::Charger;
 
     #[test]
     fn signatures_decode_leniently_and_bad_ones_are_none() {
@@ -384,7 +351,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut jobs = FileJobs::new(Some(dir.path().to_path_buf())).unwrap();
         assert_eq!(jobs.saved_firmware_version(), None);
-        let mut sim = Installer("1.0".into());
+        let mut sim = TestCharger::new(1);
         std::fs::write(jobs.image(3), "chargepoint-firmware 9.9.9\nbody").unwrap();
         jobs.install(3, &mut sim).unwrap();
         assert_eq!(sim.info().firmware_version, "9.9.9");

@@ -21,6 +21,8 @@ mod simulation;
 mod simulator;
 mod state;
 mod station_setup;
+#[cfg(test)]
+mod test_charger;
 mod upload_file;
 
 pub use handle::{Commander, StartError, StationHandle};

@@ -67,38 +67,11 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 pub(crate) fn test_station(opts: &RunOptions) -> Core {
     use super::simulation::NoSimulation;
-    use chrono::{DateTime, Utc};
-    use hal::{ChargerInfo, ConnectorId, HalError, HardwareCommand, HardwareEvent, MeterReading};
-
-    struct Plain;
-    impl Charger for Plain {
-        fn info(&self) -> ChargerInfo {
-            ChargerInfo {
-                vendor: "Test".into(),
-                model: "T1".into(),
-                serial_number: "1".into(),
-                firmware_version: "1.0".into(),
-                meter_type: "M".into(),
-                meter_serial_number: "2".into(),
-            }
-        }
-        fn connector_count(&self) -> u32 {
-            2
-        }
-        fn poll(&mut self, _now: DateTime<Utc>) -> Vec<HardwareEvent> {
-            Vec::new()
-        }
-        fn meter(&self, _connector: ConnectorId) -> Option<MeterReading> {
-            None
-        }
-        fn command(&mut self, _cmd: HardwareCommand, _now: DateTime<Utc>) -> Result<(), HalError> {
-            Ok(())
-        }
-    }
+    use super::test_charger::TestCharger;
 
     let store = Box::new(store::MemoryStore::new());
     let clock: Arc<dyn Clock> = crate::clock::ScaledClock::system();
-    build_station(opts, &Plain, &NoSimulation, store, clock, 0).expect("a station")
+    build_station(opts, &TestCharger::new(2), &NoSimulation, store, clock, 0).expect("a station")
 }
 
 #[cfg(test)]
