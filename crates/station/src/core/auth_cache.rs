@@ -9,10 +9,11 @@
 //! valid ones. An entry past its expiry date reads as Expired (the spec's "changed to
 //! expired in the Cache"), whatever status was stored.
 
+use crate::context::Ctx;
 use crate::local_auth::list_status;
-use crate::station::Station;
+use crate::local_auth::LocalAuthList;
 use chrono::{DateTime, Utc};
-use ocpp::{AuthorizationStatus, IdTagInfo};
+use ocpp::{AuthorizationStatus, ClearCacheResponse, ClearCacheStatus, IdTagInfo, Refusal};
 use std::str::FromStr;
 
 /// An id tag's authorization as known locally.
@@ -22,13 +23,16 @@ pub(crate) struct LocalAuth {
     pub parent_id_tag: Option<String>,
 }
 
-impl Station {
+/// The Authorization Cache. It lives in the store; these are the only reads and writes of it.
+pub(crate) struct AuthCache;
+
+impl AuthCache {
     /// What the station knows about `id_tag` at `now` without the Central System, if
     /// anything. The Local Authorization List (when LocalAuthListEnabled) is consulted first:
     /// its entries take priority over the cache's (section 3.5.3), whatever their status; an
     /// Accepted list entry past its expiry date reads as Expired.
-    pub(crate) fn lookup_local(&self, id_tag: &str, now: DateTime<Utc>) -> Option<LocalAuth> {
-        if let Some(entry) = self.local_list.entry(&self.ctx, id_tag) {
+    pub(crate) fn lookup(ctx: &Ctx, id_tag: &str, now: DateTime<Utc>) -> Option<LocalAuth> {
+        if let Some(entry) = LocalAuthList.entry(ctx, id_tag) {
             return match AuthorizationStatus::from_str(&entry.status) {
                 Ok(status) => Some(LocalAuth {
                     status: list_status(status, entry.expiry_date, now),
@@ -40,10 +44,10 @@ impl Station {
                 }
             };
         }
-        if !self.ctx.config.current().authorization_cache_enabled {
+        if !ctx.config.current().authorization_cache_enabled {
             return None;
         }
-        let entry = match self.ctx.store.auth_cache_get(id_tag) {
+        let entry = match ctx.store.auth_cache_get(id_tag) {
             Ok(entry) => entry?,
             Err(e) => {
                 tracing::error!("cannot read the authorization cache: {e}");
@@ -67,15 +71,11 @@ impl Station {
     /// An idTagInfo received for `id_tag`: the cache takes it, when enabled, unless the id tag
     /// is in the Local Authorization List (section 3.5.3: never cached, and the list entry
     /// stays; a disagreement is reported as LocalListConflict).
-    pub(crate) fn update_auth_cache(&mut self, id_tag: &str, info: &IdTagInfo, now: DateTime<Utc>) {
-        if id_tag.is_empty()
-            || self
-                .local_list
-                .take_central_system_answer(&mut self.ctx, id_tag, info, now)
-        {
+    pub(crate) fn update(ctx: &mut Ctx, id_tag: &str, info: &IdTagInfo, now: DateTime<Utc>) {
+        if id_tag.is_empty() || LocalAuthList.take_central_system_answer(ctx, id_tag, info, now) {
             return;
         }
-        if !self.ctx.config.current().authorization_cache_enabled {
+        if !ctx.config.current().authorization_cache_enabled {
             return;
         }
         let entry = store::CachedAuth {
@@ -85,13 +85,34 @@ impl Station {
             parent_id_tag: info.parent_id_tag.as_ref().map(|p| p.as_str().to_string()),
             updated_at: now,
         };
-        if let Err(e) = self
-            .ctx
-            .store
-            .auth_cache_put(&entry, store::AUTH_CACHE_CAPACITY)
-        {
+        if let Err(e) = ctx.store.auth_cache_put(&entry, store::AUTH_CACHE_CAPACITY) {
             tracing::error!("cannot update the authorization cache for {id_tag}: {e}");
         }
+    }
+
+    /// ClearCache (section 5.4): empty the cache. Rejected while AuthorizationCacheEnabled
+    /// is false (there is no cache in operation to clear) or when the store fails.
+    pub(crate) fn on_clear_cache(
+        ctx: &mut Ctx,
+        _req: ocpp::ClearCacheRequest,
+        _now: DateTime<Utc>,
+    ) -> Result<ClearCacheResponse, Refusal> {
+        let status = if !ctx.config.current().authorization_cache_enabled {
+            tracing::info!("ClearCache rejected: AuthorizationCacheEnabled is false");
+            ClearCacheStatus::Rejected
+        } else {
+            match ctx.store.auth_cache_clear() {
+                Ok(()) => {
+                    tracing::info!("authorization cache cleared");
+                    ClearCacheStatus::Accepted
+                }
+                Err(e) => {
+                    tracing::error!("cannot clear the authorization cache: {e}");
+                    ClearCacheStatus::Rejected
+                }
+            }
+        };
+        Ok(ClearCacheResponse { status })
     }
 }
 

@@ -19,7 +19,7 @@
 //! when StopTransactionOnInvalidId is true; otherwise it gets at most MaxEnergyOnInvalidId
 //! Wh, after which the station stops delivering energy (C-03).
 
-use super::auth_cache::{effective_status, same_id, LocalAuth};
+use super::auth_cache::{effective_status, same_id, AuthCache, LocalAuth};
 use crate::connector::Authorization;
 use crate::outbox::Context;
 use crate::reservation::Admission;
@@ -63,7 +63,7 @@ impl Station {
         now: DateTime<Utc>,
     ) {
         let online = self.can_authorize_online();
-        let local = self.lookup_local(&id_tag, now);
+        let local = AuthCache::lookup(&self.ctx, &id_tag, now);
         let pre_authorize = self.ctx.config.current().local_pre_authorize;
         let local_offline = self.ctx.config.current().local_authorize_offline;
         let unknown_offline = self.ctx.config.current().allow_offline_tx_for_unknown_id;
@@ -190,7 +190,7 @@ impl Station {
             );
             return;
         };
-        if let Some(local) = self.lookup_local(&id_tag, now) {
+        if let Some(local) = AuthCache::lookup(&self.ctx, &id_tag, now) {
             if stops(&local, &parent) {
                 tracing::info!("card {id_tag} shares parentIdTag {parent}: stopping");
                 self.stop_transaction(connector, Reason::Local, Some(id_tag), now);
@@ -234,7 +234,7 @@ impl Station {
             tracing::info!("card {id_tag} not authorized: no valid answer");
             return;
         };
-        self.update_auth_cache(&id_tag, &info, now);
+        AuthCache::update(&mut self.ctx, &id_tag, &info, now);
         let local = LocalAuth {
             status: effective_status(&info, now),
             parent_id_tag: info.parent_id_tag.map(|p| p.as_str().to_string()),

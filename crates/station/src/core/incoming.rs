@@ -1,6 +1,7 @@
 //! CALLs from the Central System: each is decoded once, into [`AnyRequest`], and handed to
 //! the feature that owns its action; the handler's response or refusal is the answer.
 
+use super::auth_cache::AuthCache;
 use crate::io::Output;
 use crate::station::Station;
 use chrono::{DateTime, Utc};
@@ -57,7 +58,7 @@ impl Station {
             R::DataTransfer(req) => Ok(Some(ocpp::frame::to_payload(
                 &self.ctx.cfg.data_transfer.answer(&req),
             ))),
-            R::ClearCache(req) => respond(self.on_clear_cache(req, now)),
+            R::ClearCache(req) => respond(AuthCache::on_clear_cache(&mut self.ctx, req, now)),
             R::RemoteStartTransaction(req) => respond(self.on_remote_start(req, now)),
             R::RemoteStopTransaction(req) => respond(self.on_remote_stop(req, now)),
             R::Reset(req) => respond(self.on_reset(req, now)),

@@ -1,10 +1,9 @@
 //! The Core profile, one file per behaviour.
 
-mod auth_cache;
+pub(crate) mod auth_cache;
 mod authorize;
 mod availability;
 pub(crate) mod boot;
-mod clear_cache;
 mod configuration;
 pub(crate) mod data_transfer;
 mod hardware;

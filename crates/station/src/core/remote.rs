@@ -22,7 +22,7 @@
 //! (Pending: the Central System may configure the station, not operate it), nor while a
 //! Reset is on its way.
 
-use super::auth_cache::LocalAuth;
+use super::auth_cache::{AuthCache, LocalAuth};
 use crate::connector::Authorization;
 use crate::reservation::Admission;
 use crate::smart_charging::SmartCharging;
@@ -41,7 +41,7 @@ impl Station {
         now: DateTime<Utc>,
     ) -> Result<RemoteStartTransactionResponse, Refusal> {
         // A reserved connector takes only the reservation's identity (section 5.13).
-        let local = self.lookup_local(req.id_tag.as_str(), now);
+        let local = AuthCache::lookup(&self.ctx, req.id_tag.as_str(), now);
         let parent = local.as_ref().map(|l| l.parent_id_tag.as_deref());
         let connector = self.remote_start_connector(&req, parent);
         let needs_parent = connector.is_some_and(|id| {

@@ -2,6 +2,7 @@
 //! plugged in, stopped by the same card, the stop button or the EV leaving. Every start
 //! and stop is committed to the store, together with its message, before the station acts.
 
+use super::auth_cache::AuthCache;
 use super::metering;
 use crate::connector::ActiveTx;
 use crate::outbox::Item;
@@ -281,7 +282,7 @@ impl Station {
             }
         }
         if let Ok(Some(rec)) = self.ctx.store.tx_get(local) {
-            self.update_auth_cache(&rec.id_tag, &conf.id_tag_info, now);
+            AuthCache::update(&mut self.ctx, &rec.id_tag, &conf.id_tag_info, now);
         }
         let mut deauthorized = None;
         let mut started_on = None;
@@ -322,7 +323,7 @@ impl Station {
             return;
         };
         let id_tag = rec.stop_id_tag.unwrap_or(rec.id_tag);
-        self.update_auth_cache(&id_tag, info, now);
+        AuthCache::update(&mut self.ctx, &id_tag, info, now);
     }
 
     /// A durable message failed TransactionMessageAttempts times: it goes, and with a
