@@ -110,15 +110,12 @@ pub struct Station {
     pub(crate) registration: crate::core::boot::Registration,
     /// Sampled and clock-aligned meter values (`core/metering.rs`).
     pub(crate) metering: crate::core::metering::Metering,
-    /// Transactions found open in the store at start: interrupted by a power loss.
-    pub(crate) interrupted: Vec<store::TransactionRecord>,
     /// Why this run started, as persisted by the previous one ("PowerUp" unless a Reset).
     pub(crate) boot_reason: String,
     /// UnlockConnector.req waiting for the hardware's answer: (connector, unique id).
     pub(crate) unlocks: Vec<(u32, String)>,
-    /// Transactions (local ids) whose idTag the StartTransaction.conf refused while
-    /// StopTransactionOnInvalidId is false: they get at most MaxEnergyOnInvalidId.
-    pub(crate) deauthorized: std::collections::BTreeSet<i64>,
+    /// Transactions and their messages (`core/transaction.rs`).
+    pub(crate) transactions: crate::core::transaction::Transactions,
     /// ReserveNow and CancelReservation (`reservation/`).
     pub(crate) reservations: crate::reservation::Reservations,
     /// The Local Authorization List (`local_auth/`).
@@ -162,10 +159,9 @@ impl Station {
             registration: Default::default(),
             availability: Default::default(),
             metering: Default::default(),
-            interrupted,
             boot_reason: String::new(),
             unlocks: Vec::new(),
-            deauthorized: std::collections::BTreeSet::new(),
+            transactions: Default::default(),
             security: crate::security::Security::new(now),
             firmware: crate::firmware::Firmware::default(),
             reservations: crate::reservation::Reservations::default(),
@@ -174,7 +170,7 @@ impl Station {
         station.metering.schedule_aligned(&station.ctx, now);
         station.availability.load_availability(&mut station.ctx);
         station.reservations.load(&mut station.ctx);
-        station.recover_interrupted();
+        crate::core::transaction::Transactions::recover_interrupted(&mut station.ctx, interrupted);
         station.smart.load(&mut station.ctx);
         station.smart.apply_limits(&mut station.ctx, now);
         station.firmware.load(&mut station.ctx, now);
@@ -453,7 +449,7 @@ impl Station {
         now: DateTime<Utc>,
     ) {
         if let Some(seq) = done.seq {
-            self.on_durable_response(done.action, seq, payload, now);
+            self.on_durable_response(done.action, seq, payload);
             return;
         }
         let context = match done.item {
@@ -482,23 +478,23 @@ impl Station {
 
     /// Answers to durable messages: removed from the store once delivered; retried with the
     /// TransactionMessageRetryInterval and dropped after TransactionMessageAttempts.
-    fn on_durable_response(
-        &mut self,
-        action: Action,
-        seq: u64,
-        payload: Result<Value, NoAnswer>,
-        now: DateTime<Utc>,
-    ) {
+    fn on_durable_response(&mut self, action: Action, seq: u64, payload: Result<Value, NoAnswer>) {
         let msg = match self.ctx.store.queue_front() {
             Ok(Some((front, msg))) if front == seq => msg,
             _ => return,
         };
         match payload {
             Ok(payload) => {
-                let delivered =
-                    self.on_transaction_message_delivered(action, seq, msg.local_tx, payload, now);
+                let delivered = self.transactions.on_message_delivered(
+                    &mut self.ctx,
+                    &mut self.smart,
+                    action,
+                    seq,
+                    msg.local_tx,
+                    payload,
+                );
                 if !delivered {
-                    self.on_durable_response(action, seq, Err(NoAnswer::Invalid), now);
+                    self.on_durable_response(action, seq, Err(NoAnswer::Invalid));
                 }
             }
             Err(_) => {
@@ -514,7 +510,12 @@ impl Station {
                         "{} failed {attempts} times: dropped as TransactionMessageAttempts says",
                         action.as_str()
                     );
-                    self.on_transaction_message_dropped(action, seq, msg.local_tx);
+                    crate::core::transaction::Transactions::on_message_dropped(
+                        &mut self.ctx,
+                        action,
+                        seq,
+                        msg.local_tx,
+                    );
                 } else {
                     let _ = self.ctx.store.queue_set_attempts(seq, attempts);
                     let interval = self.ctx.config.current().transaction_message_retry_interval;

@@ -107,7 +107,7 @@ impl Station {
     /// Run what is due after an input.
     pub(crate) fn on_time(&mut self, now: DateTime<Utc>) {
         // Not a timer: the energy delivered on an invalid idTag is checked after every input.
-        self.invalid_id_energy_cap();
+        self.transactions.invalid_id_energy_cap(&mut self.ctx);
         for timer in Timer::ALL {
             self.run_timer(timer, now);
         }

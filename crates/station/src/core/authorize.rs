@@ -25,9 +25,7 @@ use crate::outbox::Context;
 use crate::reservation::Admission;
 use crate::station::NoAnswer;
 use crate::station::{ci, BootStatus, Station};
-use crate::Output;
 use chrono::{DateTime, Duration, Utc};
-use hal::HardwareCommand;
 use ocpp::{AuthorizationStatus, AuthorizeRequest, AuthorizeResponse, Reason};
 
 impl Station {
@@ -43,7 +41,14 @@ impl Station {
             return;
         };
         if same_id(&owner, &id_tag) {
-            self.stop_transaction(connector, Reason::Local, Some(id_tag), now);
+            self.transactions.stop(
+                &mut self.ctx,
+                &mut self.smart,
+                connector,
+                Reason::Local,
+                Some(id_tag),
+                now,
+            );
         } else {
             self.authorize_for_stop(connector, local_id, id_tag, now);
         }
@@ -158,7 +163,13 @@ impl Station {
             expires,
         });
         if c.plugged && c.tx.is_none() {
-            self.start_transaction(connector, now);
+            self.transactions.start(
+                &mut self.ctx,
+                &mut self.reservations,
+                &mut self.smart,
+                connector,
+                now,
+            );
         }
     }
 
@@ -193,7 +204,14 @@ impl Station {
         if let Some(local) = AuthCache::lookup(&self.ctx, &id_tag, now) {
             if stops(&local, &parent) {
                 tracing::info!("card {id_tag} shares parentIdTag {parent}: stopping");
-                self.stop_transaction(connector, Reason::Local, Some(id_tag), now);
+                self.transactions.stop(
+                    &mut self.ctx,
+                    &mut self.smart,
+                    connector,
+                    Reason::Local,
+                    Some(id_tag),
+                    now,
+                );
                 return;
             }
         }
@@ -245,7 +263,14 @@ impl Station {
                 match self.tx_parent_id_tag(local_id) {
                     Some(parent) if stops(&local, &parent) => {
                         tracing::info!("card {id_tag} shares parentIdTag {parent}: stopping");
-                        self.stop_transaction(connector, Reason::Local, Some(id_tag), now);
+                        self.transactions.stop(
+                            &mut self.ctx,
+                            &mut self.smart,
+                            connector,
+                            Reason::Local,
+                            Some(id_tag),
+                            now,
+                        );
                     }
                     _ => tracing::info!(
                         "card {id_tag} ({}) may not stop the transaction on connector {connector}",
@@ -269,43 +294,6 @@ impl Station {
             if c.authorization.as_ref().is_some_and(|a| a.expires <= now) {
                 tracing::info!("connector {}: no EV within ConnectionTimeOut", c.id);
                 c.authorization = None;
-            }
-        }
-    }
-
-    /// MaxEnergyOnInvalidId (C-03): a transaction whose idTag was refused after its start
-    /// (StopTransactionOnInvalidId false) stops taking energy once it has had that much.
-    pub(crate) fn invalid_id_energy_cap(&mut self) {
-        if self.deauthorized.is_empty() {
-            return;
-        }
-        let connectors = &self.ctx.connectors;
-        self.deauthorized.retain(|local| {
-            connectors
-                .iter()
-                .any(|c| c.tx.as_ref().is_some_and(|t| t.local_id == *local))
-        });
-        let cap = self.ctx.config.current().max_energy_on_invalid_id.max(0) as f64;
-        for c in self.ctx.connectors.iter_mut() {
-            let Some(tx) = c.tx.as_mut() else { continue };
-            if tx.energy_capped || !self.deauthorized.contains(&tx.local_id) {
-                continue;
-            }
-            // meterStart, as the StartTransaction.req reported it.
-            let start = tx.begin_reading.map(|r| r.energy_wh.round()).unwrap_or(0.0);
-            let delivered = c.meter.map(|r| r.energy_wh - start).unwrap_or(0.0);
-            if delivered >= cap {
-                tracing::info!(
-                    "connector {}: {delivered:.0} Wh delivered on an invalid idTag \
-                     (MaxEnergyOnInvalidId {cap}): energy delivery stopped",
-                    c.id
-                );
-                tx.energy_capped = true;
-                self.ctx
-                    .outputs
-                    .push_back(Output::Hardware(HardwareCommand::DeEnergize {
-                        connector: c.id,
-                    }));
             }
         }
     }

@@ -27,7 +27,13 @@ impl Station {
                             .push_back(Output::Hardware(HardwareCommand::Energize { connector }));
                     }
                 } else if c.authorization.is_some() {
-                    self.start_transaction(connector, now);
+                    self.transactions.start(
+                        &mut self.ctx,
+                        &mut self.reservations,
+                        &mut self.smart,
+                        connector,
+                        now,
+                    );
                 }
             }
             HardwareEvent::CableUnplugged { connector } => {
@@ -45,7 +51,14 @@ impl Station {
                         .current()
                         .stop_transaction_on_ev_side_disconnect
                 {
-                    self.stop_transaction(connector, Reason::EVDisconnected, None, now);
+                    self.transactions.stop(
+                        &mut self.ctx,
+                        &mut self.smart,
+                        connector,
+                        Reason::EVDisconnected,
+                        None,
+                        now,
+                    );
                     if let Some(c) = self.ctx.connector_mut(connector) {
                         c.finishing = false;
                     }
@@ -69,7 +82,14 @@ impl Station {
                     return unknown(connector);
                 };
                 if c.tx.is_some() {
-                    self.stop_transaction(connector, Reason::Local, None, now);
+                    self.transactions.stop(
+                        &mut self.ctx,
+                        &mut self.smart,
+                        connector,
+                        Reason::Local,
+                        None,
+                        now,
+                    );
                 } else {
                     // Nothing runs: the button cancels a pending authorization.
                     c.authorization = None;

@@ -12,5 +12,5 @@ pub(crate) mod metering;
 mod remote;
 pub(crate) mod reset;
 pub(crate) mod status;
-mod transaction;
+pub(crate) mod transaction;
 mod unlock;

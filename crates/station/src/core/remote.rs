@@ -91,7 +91,13 @@ impl Station {
             expires,
         });
         if c.plugged {
-            self.start_transaction(connector, now);
+            self.transactions.start(
+                &mut self.ctx,
+                &mut self.reservations,
+                &mut self.smart,
+                connector,
+                now,
+            );
         }
     }
 
@@ -177,7 +183,14 @@ impl Station {
             RemoteStartStopStatus::Rejected
         };
         match connector {
-            Some(connector) => self.stop_transaction(connector, Reason::Remote, None, now),
+            Some(connector) => self.transactions.stop(
+                &mut self.ctx,
+                &mut self.smart,
+                connector,
+                Reason::Remote,
+                None,
+                now,
+            ),
             None => tracing::info!(
                 "remote stop of transaction {}: no such transaction",
                 req.transaction_id

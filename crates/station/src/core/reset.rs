@@ -64,7 +64,8 @@ impl Station {
             .map(|c| c.id)
             .collect();
         for connector in running {
-            self.stop_transaction(connector, reason, None, now);
+            self.transactions
+                .stop(&mut self.ctx, &mut self.smart, connector, reason, None, now);
         }
         for c in self.ctx.connectors.iter_mut() {
             c.authorization = None;

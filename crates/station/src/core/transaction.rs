@@ -4,9 +4,13 @@
 
 use super::auth_cache::AuthCache;
 use super::metering;
+use super::status::Availability;
 use crate::connector::ActiveTx;
+use crate::context::Ctx;
 use crate::outbox::Item;
-use crate::station::{ci, durable_message, Station};
+use crate::reservation::Reservations;
+use crate::smart_charging::SmartCharging;
+use crate::station::{ci, durable_message};
 use crate::Output;
 use chrono::{DateTime, Duration, Utc};
 use hal::HardwareCommand;
@@ -15,12 +19,32 @@ use ocpp::{
     StartTransactionResponse, StopTransactionRequest, StopTransactionResponse,
 };
 use serde_json::Value;
+use std::collections::BTreeSet;
 use store::TransactionRecord;
 
-impl Station {
-    pub(crate) fn start_transaction(&mut self, connector: u32, now: DateTime<Utc>) {
-        let interval = self.ctx.config.current().meter_value_sample_interval;
-        let Some(c) = self.ctx.connector_mut(connector) else {
+/// Transactions: their starts and stops, committed with their messages, and what the
+/// Central System's answers mean for them. The running transaction of each connector sits on
+/// the connector in `Ctx` (its status depends on it); the feature keeps the rest.
+#[derive(Debug, Default)]
+pub(crate) struct Transactions {
+    /// Transactions (local ids) whose idTag the StartTransaction.conf refused while
+    /// StopTransactionOnInvalidId is false: they get at most MaxEnergyOnInvalidId.
+    deauthorized: BTreeSet<i64>,
+}
+
+impl Transactions {
+    /// Start the transaction `connector`'s authorization allows; the reservation it uses
+    /// ends, Smart Charging applies its profile.
+    pub(crate) fn start(
+        &mut self,
+        ctx: &mut Ctx,
+        reservations: &mut Reservations,
+        smart: &mut SmartCharging,
+        connector: u32,
+        now: DateTime<Utc>,
+    ) {
+        let interval = ctx.config.current().meter_value_sample_interval;
+        let Some(c) = ctx.connector_mut(connector) else {
             return;
         };
         let Some(auth) = c.authorization.take() else {
@@ -29,12 +53,8 @@ impl Station {
         let reading = c.meter;
         let meter_start = reading.map(|r| r.energy_wh.round() as i64).unwrap_or(0);
         // The reservation this transaction uses ends with its start (section 5.13).
-        let reservation_id = self.reservations.used_by(
-            &self.ctx,
-            connector,
-            &auth.id_tag,
-            auth.parent_id_tag.as_deref(),
-        );
+        let reservation_id =
+            reservations.used_by(ctx, connector, &auth.id_tag, auth.parent_id_tag.as_deref());
         let req = StartTransactionRequest {
             connector_id: connector as i32,
             id_tag: ci(&auth.id_tag),
@@ -61,7 +81,7 @@ impl Station {
         let Some(msg) = durable_message(&req, None) else {
             return;
         };
-        let local_id = match self.ctx.store.tx_begin(&rec, &msg) {
+        let local_id = match ctx.store.tx_begin(&rec, &msg) {
             Ok(id) => id,
             Err(e) => {
                 // Not durable means not started: charging without a record would lose the data.
@@ -69,17 +89,16 @@ impl Station {
                 return;
             }
         };
-        self.ctx.outbox.push(Item::Durable);
+        ctx.outbox.push(Item::Durable);
         if let Some(id) = reservation_id {
-            self.reservations
-                .end(&mut self.ctx, id, "its transaction started");
+            reservations.end(ctx, id, "its transaction started");
         }
         tracing::info!(
             "connector {connector}: transaction started for {}",
             auth.id_tag
         );
-        let next_sample = (interval > 0).then(|| self.ctx.time.mono + Duration::seconds(interval));
-        if let Some(c) = self.ctx.connector_mut(connector) {
+        let next_sample = (interval > 0).then(|| ctx.time.mono + Duration::seconds(interval));
+        if let Some(c) = ctx.connector_mut(connector) {
             c.finishing = false;
             c.tx = Some(ActiveTx {
                 local_id,
@@ -91,27 +110,27 @@ impl Station {
                 energy_capped: false,
             });
         }
-        self.ctx
-            .outputs
+        ctx.outputs
             .push_back(Output::Hardware(HardwareCommand::Energize { connector }));
-        self.smart.tx_started(&mut self.ctx, connector, now);
+        smart.tx_started(ctx, connector, now);
     }
 
-    pub(crate) fn stop_transaction(
+    pub(crate) fn stop(
         &mut self,
+        ctx: &mut Ctx,
+        smart: &mut SmartCharging,
         connector: u32,
         reason: Reason,
         stop_id_tag: Option<String>,
         now: DateTime<Utc>,
     ) {
-        let measurands = self.ctx.config.current().stop_txn_sampled_data.clone();
-        let max_values = self
-            .ctx
+        let measurands = ctx.config.current().stop_txn_sampled_data.clone();
+        let max_values = ctx
             .config
             .current()
             .stop_transaction_max_meter_values
             .max(0) as usize;
-        let Some(c) = self.ctx.connector_mut(connector) else {
+        let Some(c) = ctx.connector_mut(connector) else {
             return;
         };
         let Some(tx) = c.tx.take() else {
@@ -140,10 +159,10 @@ impl Station {
             ));
         }
         data.truncate(max_values);
-        self.ctx
-            .outputs
+        ctx.outputs
             .push_back(Output::Hardware(HardwareCommand::DeEnergize { connector }));
-        self.end_transaction(
+        Self::end(
+            ctx,
             tx.local_id,
             tx.transaction_id,
             meter_stop,
@@ -156,15 +175,14 @@ impl Station {
             "connector {connector}: transaction stopped ({})",
             reason.as_str()
         );
-        self.smart.tx_ended(&mut self.ctx, connector, now);
-        self.availability
-            .apply_scheduled_availability(&mut self.ctx);
+        smart.tx_ended(ctx, connector, now);
+        Availability.apply_scheduled_availability(ctx);
     }
 
     /// Commit the stop and queue StopTransaction (transactionId patched in at send time).
     #[allow(clippy::too_many_arguments)]
-    fn end_transaction(
-        &mut self,
+    fn end(
+        ctx: &mut Ctx,
         local_id: i64,
         transaction_id: Option<i32>,
         meter_stop: i64,
@@ -184,7 +202,7 @@ impl Station {
         let Some(msg) = durable_message(&req, Some(local_id)) else {
             return;
         };
-        match self.ctx.store.tx_end(
+        match ctx.store.tx_end(
             local_id,
             meter_stop,
             now,
@@ -192,7 +210,7 @@ impl Station {
             stop_id_tag.as_deref(),
             &msg,
         ) {
-            Ok(()) => self.ctx.outbox.push(Item::Durable),
+            Ok(()) => ctx.outbox.push(Item::Durable),
             Err(e) => tracing::error!("cannot record the transaction stop: {e}"),
         }
     }
@@ -202,8 +220,8 @@ impl Station {
     /// Transactions that were running when the power went: stopped with reason PowerLoss,
     /// with the last persisted sample as meterStop and its time as the stop time, and
     /// reported once back online (the reference product's AQ-7.2 behaviour).
-    pub(crate) fn recover_interrupted(&mut self) {
-        for rec in std::mem::take(&mut self.interrupted) {
+    pub(crate) fn recover_interrupted(ctx: &mut Ctx, interrupted: Vec<TransactionRecord>) {
+        for rec in interrupted {
             let meter_stop = rec
                 .last_meter_wh
                 .unwrap_or(rec.meter_start_wh)
@@ -213,7 +231,8 @@ impl Station {
                 "transaction on connector {} was interrupted by a power loss: stopping it",
                 rec.connector
             );
-            self.end_transaction(
+            Self::end(
+                ctx,
                 rec.local_id,
                 rec.transaction_id,
                 meter_stop,
@@ -229,14 +248,16 @@ impl Station {
     /// queue in the same write that records what the answer means for its transaction.
     /// False when the answer is unusable (a StartTransaction.conf that fails its schema): the
     /// message stays queued and counts as a failed attempt.
-    pub(crate) fn on_transaction_message_delivered(
+    pub(crate) fn on_message_delivered(
         &mut self,
+        ctx: &mut Ctx,
+        smart: &mut SmartCharging,
         action: Action,
         seq: u64,
         local_tx: Option<i64>,
         payload: Value,
-        now: DateTime<Utc>,
     ) -> bool {
+        let now = ctx.time.wall;
         match (action, local_tx) {
             (Action::StartTransaction, Some(local)) => {
                 let conf = match ocpp::decode::<StartTransactionResponse>(&payload) {
@@ -246,16 +267,16 @@ impl Station {
                         return false;
                     }
                 };
-                self.on_start_confirmed(seq, local, conf, now);
+                self.on_start_confirmed(ctx, smart, seq, local, conf, now);
             }
             (Action::StopTransaction, Some(local)) => {
                 if let Ok(conf) = ocpp::decode::<StopTransactionResponse>(&payload) {
-                    self.on_stop_id_tag_info(local, conf.id_tag_info.as_ref(), now);
+                    Self::on_stop_id_tag_info(ctx, local, conf.id_tag_info.as_ref(), now);
                 }
-                self.forget_transaction(seq, local)
+                Self::forget(ctx, seq, local)
             }
             _ => {
-                if let Err(e) = self.ctx.store.queue_remove(seq) {
+                if let Err(e) = ctx.store.queue_remove(seq) {
                     tracing::error!("cannot remove delivered message: {e}");
                 }
             }
@@ -265,28 +286,29 @@ impl Station {
 
     fn on_start_confirmed(
         &mut self,
+        ctx: &mut Ctx,
+        smart: &mut SmartCharging,
         seq: u64,
         local: i64,
         conf: StartTransactionResponse,
         now: DateTime<Utc>,
     ) {
         let parent = conf.id_tag_info.parent_id_tag.as_ref().map(|p| p.as_str());
-        if let Err(e) = self
-            .ctx
+        if let Err(e) = ctx
             .store
             .tx_confirm_start(seq, local, conf.transaction_id, parent)
         {
             tracing::error!("cannot record transaction id: {e}");
-            if let Err(e) = self.ctx.store.queue_remove(seq) {
+            if let Err(e) = ctx.store.queue_remove(seq) {
                 tracing::error!("cannot remove delivered message: {e}");
             }
         }
-        if let Ok(Some(rec)) = self.ctx.store.tx_get(local) {
-            AuthCache::update(&mut self.ctx, &rec.id_tag, &conf.id_tag_info, now);
+        if let Ok(Some(rec)) = ctx.store.tx_get(local) {
+            AuthCache::update(ctx, &rec.id_tag, &conf.id_tag_info, now);
         }
         let mut deauthorized = None;
         let mut started_on = None;
-        for c in self.ctx.connectors.iter_mut() {
+        for c in ctx.connectors.iter_mut() {
             if let Some(tx) = c.tx.as_mut().filter(|t| t.local_id == local) {
                 tx.transaction_id = Some(conf.transaction_id);
                 started_on = Some(c.id);
@@ -296,16 +318,15 @@ impl Station {
             }
         }
         if let Some(connector) = started_on {
-            self.smart
-                .tx_id_known(&mut self.ctx, connector, conf.transaction_id);
+            smart.tx_id_known(ctx, connector, conf.transaction_id);
         }
         if let Some(connector) = deauthorized {
-            if self.ctx.config.current().stop_transaction_on_invalid_id {
-                self.stop_transaction(connector, Reason::DeAuthorized, None, now);
+            if ctx.config.current().stop_transaction_on_invalid_id {
+                self.stop(ctx, smart, connector, Reason::DeAuthorized, None, now);
             } else {
                 // Only energy delivery stops, after MaxEnergyOnInvalidId (C-03).
                 self.deauthorized.insert(local);
-                self.invalid_id_energy_cap();
+                self.invalid_id_energy_cap(ctx);
             }
         }
     }
@@ -313,43 +334,79 @@ impl Station {
     /// StopTransaction.conf's idTagInfo is about the id tag that stopped the transaction
     /// (the one that started it when the stop had none): into the authorization cache.
     fn on_stop_id_tag_info(
-        &mut self,
+        ctx: &mut Ctx,
         local: i64,
         info: Option<&ocpp::IdTagInfo>,
         now: DateTime<Utc>,
     ) {
         let Some(info) = info else { return };
-        let Ok(Some(rec)) = self.ctx.store.tx_get(local) else {
+        let Ok(Some(rec)) = ctx.store.tx_get(local) else {
             return;
         };
         let id_tag = rec.stop_id_tag.unwrap_or(rec.id_tag);
-        AuthCache::update(&mut self.ctx, &id_tag, info, now);
+        AuthCache::update(ctx, &id_tag, info, now);
     }
 
     /// A durable message failed TransactionMessageAttempts times: it goes, and with a
     /// StopTransaction its transaction.
-    pub(crate) fn on_transaction_message_dropped(
-        &mut self,
+    pub(crate) fn on_message_dropped(
+        ctx: &mut Ctx,
         action: Action,
         seq: u64,
         local_tx: Option<i64>,
     ) {
         match (action, local_tx) {
-            (Action::StopTransaction, Some(local)) => self.forget_transaction(seq, local),
+            (Action::StopTransaction, Some(local)) => Self::forget(ctx, seq, local),
             _ => {
-                if let Err(e) = self.ctx.store.queue_remove(seq) {
+                if let Err(e) = ctx.store.queue_remove(seq) {
                     tracing::error!("cannot drop the message: {e}");
                 }
             }
         }
     }
 
-    fn forget_transaction(&mut self, seq: u64, local: i64) {
-        if let Err(e) = self.ctx.store.tx_confirm_stop(seq, local) {
+    fn forget(ctx: &mut Ctx, seq: u64, local: i64) {
+        if let Err(e) = ctx.store.tx_confirm_stop(seq, local) {
             tracing::error!("cannot forget delivered transaction: {e}");
             // The message must go all the same, or it would be sent again forever.
-            if let Err(e) = self.ctx.store.queue_remove(seq) {
+            if let Err(e) = ctx.store.queue_remove(seq) {
                 tracing::error!("cannot remove delivered message: {e}");
+            }
+        }
+    }
+
+    /// MaxEnergyOnInvalidId (C-03): a transaction whose idTag was refused after its start
+    /// (StopTransactionOnInvalidId false) stops taking energy once it has had that much.
+    pub(crate) fn invalid_id_energy_cap(&mut self, ctx: &mut Ctx) {
+        if self.deauthorized.is_empty() {
+            return;
+        }
+        let connectors = &ctx.connectors;
+        self.deauthorized.retain(|local| {
+            connectors
+                .iter()
+                .any(|c| c.tx.as_ref().is_some_and(|t| t.local_id == *local))
+        });
+        let cap = ctx.config.current().max_energy_on_invalid_id.max(0) as f64;
+        for c in ctx.connectors.iter_mut() {
+            let Some(tx) = c.tx.as_mut() else { continue };
+            if tx.energy_capped || !self.deauthorized.contains(&tx.local_id) {
+                continue;
+            }
+            // meterStart, as the StartTransaction.req reported it.
+            let start = tx.begin_reading.map(|r| r.energy_wh.round()).unwrap_or(0.0);
+            let delivered = c.meter.map(|r| r.energy_wh - start).unwrap_or(0.0);
+            if delivered >= cap {
+                tracing::info!(
+                    "connector {}: {delivered:.0} Wh delivered on an invalid idTag \
+                     (MaxEnergyOnInvalidId {cap}): energy delivery stopped",
+                    c.id
+                );
+                tx.energy_capped = true;
+                ctx.outputs
+                    .push_back(Output::Hardware(HardwareCommand::DeEnergize {
+                        connector: c.id,
+                    }));
             }
         }
     }

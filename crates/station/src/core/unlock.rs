@@ -38,7 +38,14 @@ impl Station {
             .connector_mut(connector)
             .is_some_and(|c| c.tx.is_some())
         {
-            self.stop_transaction(connector, Reason::UnlockCommand, None, now);
+            self.transactions.stop(
+                &mut self.ctx,
+                &mut self.smart,
+                connector,
+                Reason::UnlockCommand,
+                None,
+                now,
+            );
         }
         self.unlocks.push((connector, unique_id.to_string()));
         self.ctx
