@@ -4,7 +4,9 @@
 use crate::config::Config;
 use crate::connector::{Connector, ConnectorView};
 use crate::context::Ctx;
+use crate::core::authorize::Authorizer;
 use crate::core::data_transfer::DataTransferVendors;
+use crate::core::transaction::TxParts;
 use crate::io::{Input, Output};
 use crate::outbox::{Context, InFlight, Item, Outbox};
 use crate::time::{Monotonic, Now};
@@ -462,7 +464,16 @@ impl Station {
             Action::Heartbeat => self
                 .registration
                 .on_heartbeat_response(&mut self.ctx, typed(action, payload)),
-            Action::Authorize => self.on_authorize_response(context, typed(action, payload), now),
+            Action::Authorize => {
+                let (ctx, mut parts) = self.tx_parts();
+                Authorizer.on_authorize_response(
+                    ctx,
+                    &mut parts,
+                    context,
+                    typed(action, payload),
+                    now,
+                )
+            }
             Action::StatusNotification => {
                 self.availability
                     .on_status_response(&mut self.ctx, context, payload.is_ok())
@@ -527,6 +538,17 @@ impl Station {
                 }
             }
         }
+    }
+
+    /// The shared context and the parts a transaction's start or stop touches, borrowed
+    /// apart so that a feature can be handed both.
+    pub(crate) fn tx_parts(&mut self) -> (&mut Ctx, TxParts<'_>) {
+        let parts = TxParts {
+            transactions: &mut self.transactions,
+            reservations: &mut self.reservations,
+            smart: &mut self.smart,
+        };
+        (&mut self.ctx, parts)
     }
 
     /// The link came up.

@@ -3,6 +3,7 @@
 //! `time`) and what runs then. `poll_timeout` and the expiry after every input both walk
 //! this table, so no timer can wake the drivers without running, or run without a wake-up.
 
+use crate::core::authorize::Authorizer;
 use crate::station::Station;
 use crate::time::{Deadline, Monotonic};
 use chrono::{DateTime, Utc};
@@ -83,7 +84,7 @@ impl Station {
         match timer {
             Timer::Outbox => self.expire_call(now),
             Timer::Heartbeat => self.registration.heartbeat_timer(&mut self.ctx),
-            Timer::Authorization => self.authorization_timers(),
+            Timer::Authorization => Authorizer::authorization_timers(&mut self.ctx),
             Timer::Reservation => self.reservations.on_time(&mut self.ctx),
             Timer::Sample => self.metering.sample_timers(&mut self.ctx, now),
             Timer::Aligned => self.metering.aligned_timer(&mut self.ctx, now),

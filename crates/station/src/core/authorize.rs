@@ -20,65 +20,71 @@
 //! Wh, after which the station stops delivering energy (C-03).
 
 use super::auth_cache::{effective_status, same_id, AuthCache, LocalAuth};
+use super::transaction::TxParts;
 use crate::connector::Authorization;
+use crate::context::Ctx;
 use crate::outbox::Context;
 use crate::reservation::Admission;
 use crate::station::NoAnswer;
-use crate::station::{ci, BootStatus, Station};
+use crate::station::{ci, BootStatus};
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{AuthorizationStatus, AuthorizeRequest, AuthorizeResponse, Reason};
 
-impl Station {
+/// Authorization of the cards presented and of remote starts (with AuthorizeRemoteTxRequests):
+/// what is waiting (`authorizing`) and what was accepted (`authorization`) sit on the
+/// connectors in `Ctx`; the start or stop it leads to goes through [`TxParts`].
+pub(crate) struct Authorizer;
+
+impl Authorizer {
     /// A card presented at a connector: it stops the transaction running there, or asks to
     /// start one.
-    pub(crate) fn on_card(&mut self, connector: u32, id_tag: String, now: DateTime<Utc>) {
-        let Some(c) = self.ctx.connector_mut(connector) else {
+    pub(crate) fn on_card(
+        &self,
+        ctx: &mut Ctx,
+        parts: &mut TxParts,
+        connector: u32,
+        id_tag: String,
+        now: DateTime<Utc>,
+    ) {
+        let Some(c) = ctx.connector_mut(connector) else {
             return;
         };
         let Some((local_id, owner)) = c.tx.as_ref().map(|tx| (tx.local_id, tx.id_tag.clone()))
         else {
-            self.authorize_for_start(connector, id_tag, now);
+            self.authorize_for_start(ctx, parts, connector, id_tag, now);
             return;
         };
         if same_id(&owner, &id_tag) {
-            self.transactions.stop(
-                &mut self.ctx,
-                &mut self.smart,
-                connector,
-                Reason::Local,
-                Some(id_tag),
-                now,
-            );
+            parts.stop(ctx, connector, Reason::Local, Some(id_tag), now);
         } else {
-            self.authorize_for_stop(connector, local_id, id_tag, now);
+            self.authorize_for_stop(ctx, parts, connector, local_id, id_tag, now);
         }
     }
 
     /// Connected and registered: an Authorize.req can go out.
-    fn can_authorize_online(&self) -> bool {
-        self.ctx.online && self.ctx.boot == BootStatus::Accepted
+    fn can_authorize_online(ctx: &Ctx) -> bool {
+        ctx.online && ctx.boot == BootStatus::Accepted
     }
 
     /// `id_tag` wants to start a transaction on `connector` (a card, or a remote start when
     /// AuthorizeRemoteTxRequests is true): authorize it, and start once the EV is there.
     pub(crate) fn authorize_for_start(
-        &mut self,
+        &self,
+        ctx: &mut Ctx,
+        parts: &mut TxParts,
         connector: u32,
         id_tag: String,
         now: DateTime<Utc>,
     ) {
-        let online = self.can_authorize_online();
-        let local = AuthCache::lookup(&self.ctx, &id_tag, now);
-        let pre_authorize = self.ctx.config.current().local_pre_authorize;
-        let local_offline = self.ctx.config.current().local_authorize_offline;
-        let unknown_offline = self.ctx.config.current().allow_offline_tx_for_unknown_id;
+        let online = Self::can_authorize_online(ctx);
+        let local = AuthCache::lookup(ctx, &id_tag, now);
+        let pre_authorize = ctx.config.current().local_pre_authorize;
+        let local_offline = ctx.config.current().local_authorize_offline;
+        let unknown_offline = ctx.config.current().allow_offline_tx_for_unknown_id;
         // A reserved connector refuses other cards (section 5.13); when only the parentIdTag
         // can tell, the Authorize.conf decides (`accept_for_start`).
         let parent = local.as_ref().map(|l| l.parent_id_tag.as_deref());
-        match self
-            .reservations
-            .admits(&self.ctx, connector, &id_tag, parent)
-        {
+        match parts.reservations.admits(ctx, connector, &id_tag, parent) {
             Admission::No => {
                 tracing::info!("connector {connector} is reserved: card {id_tag} refused");
                 return;
@@ -89,7 +95,7 @@ impl Station {
             }
             _ => {}
         }
-        let Some(c) = self.ctx.connector_mut(connector) else {
+        let Some(c) = ctx.connector_mut(connector) else {
             return;
         };
         if c.authorizing.is_some() {
@@ -102,15 +108,14 @@ impl Station {
             if let (true, Some(l)) = (pre_authorize, accepted) {
                 tracing::info!("card {id_tag} accepted from the authorization cache");
                 let parent = l.parent_id_tag.clone();
-                self.accept_for_start(connector, id_tag, parent, now);
+                self.accept_for_start(ctx, parts, connector, id_tag, parent, now);
                 return;
             }
             c.authorizing = Some(id_tag.clone());
             let req = AuthorizeRequest {
                 id_tag: ci(&id_tag),
             };
-            self.ctx
-                .queue_call(&req, Context::Authorize { connector, id_tag });
+            ctx.queue_call(&req, Context::Authorize { connector, id_tag });
             return;
         }
         match local {
@@ -119,7 +124,7 @@ impl Station {
                 parent_id_tag,
             }) if local_offline || unknown_offline => {
                 tracing::info!("offline: card {id_tag} accepted from the authorization cache");
-                self.accept_for_start(connector, id_tag, parent_id_tag, now);
+                self.accept_for_start(ctx, parts, connector, id_tag, parent_id_tag, now);
             }
             Some(LocalAuth { status, .. }) if status != AuthorizationStatus::Accepted => {
                 tracing::info!("offline: card {id_tag} refused: {}", status.as_str());
@@ -128,7 +133,7 @@ impl Station {
                 tracing::info!(
                     "offline: unknown card {id_tag} accepted (AllowOfflineTxForUnknownId)"
                 );
-                self.accept_for_start(connector, id_tag, None, now);
+                self.accept_for_start(ctx, parts, connector, id_tag, None, now);
             }
             _ => tracing::info!("offline: card {id_tag} cannot be authorized"),
         }
@@ -136,25 +141,24 @@ impl Station {
 
     /// `id_tag` may start on `connector`: wait ConnectionTimeOut for the EV, or start now.
     fn accept_for_start(
-        &mut self,
+        &self,
+        ctx: &mut Ctx,
+        parts: &mut TxParts,
         connector: u32,
         id_tag: String,
         parent_id_tag: Option<String>,
         now: DateTime<Utc>,
     ) {
-        if self.reservations.admits(
-            &self.ctx,
-            connector,
-            &id_tag,
-            Some(parent_id_tag.as_deref()),
-        ) != Admission::Yes
+        if parts
+            .reservations
+            .admits(ctx, connector, &id_tag, Some(parent_id_tag.as_deref()))
+            != Admission::Yes
         {
             tracing::info!("connector {connector} is reserved: card {id_tag} refused");
             return;
         }
-        let expires =
-            self.ctx.time.mono + Duration::seconds(self.ctx.config.current().connection_time_out);
-        let Some(c) = self.ctx.connector_mut(connector) else {
+        let expires = ctx.time.mono + Duration::seconds(ctx.config.current().connection_time_out);
+        let Some(c) = ctx.connector_mut(connector) else {
             return;
         };
         c.authorization = Some(Authorization {
@@ -163,20 +167,14 @@ impl Station {
             expires,
         });
         if c.plugged && c.tx.is_none() {
-            self.transactions.start(
-                &mut self.ctx,
-                &mut self.reservations,
-                &mut self.smart,
-                connector,
-                now,
-            );
+            parts.start(ctx, connector, now);
         }
     }
 
     /// The parentIdTag of a transaction, as the store knows it (from the authorization at
     /// its start, or from its StartTransaction.conf).
-    fn tx_parent_id_tag(&self, local_id: i64) -> Option<String> {
-        match self.ctx.store.tx_get(local_id) {
+    fn tx_parent_id_tag(ctx: &Ctx, local_id: i64) -> Option<String> {
+        match ctx.store.tx_get(local_id) {
             Ok(rec) => rec.and_then(|r| r.parent_id_tag),
             Err(e) => {
                 tracing::error!("cannot read transaction {local_id}: {e}");
@@ -188,38 +186,33 @@ impl Station {
     /// A card other than the owner's at a connector with a transaction: it may stop it if
     /// both share a parentIdTag.
     fn authorize_for_stop(
-        &mut self,
+        &self,
+        ctx: &mut Ctx,
+        parts: &mut TxParts,
         connector: u32,
         local_id: i64,
         id_tag: String,
         now: DateTime<Utc>,
     ) {
-        let Some(parent) = self.tx_parent_id_tag(local_id) else {
+        let Some(parent) = Self::tx_parent_id_tag(ctx, local_id) else {
             tracing::info!(
                 "card {id_tag} does not own the transaction on connector {connector}, \
                  which has no parentIdTag"
             );
             return;
         };
-        if let Some(local) = AuthCache::lookup(&self.ctx, &id_tag, now) {
+        if let Some(local) = AuthCache::lookup(ctx, &id_tag, now) {
             if stops(&local, &parent) {
                 tracing::info!("card {id_tag} shares parentIdTag {parent}: stopping");
-                self.transactions.stop(
-                    &mut self.ctx,
-                    &mut self.smart,
-                    connector,
-                    Reason::Local,
-                    Some(id_tag),
-                    now,
-                );
+                parts.stop(ctx, connector, Reason::Local, Some(id_tag), now);
                 return;
             }
         }
-        if !self.can_authorize_online() {
+        if !Self::can_authorize_online(ctx) {
             tracing::info!("offline: card {id_tag} cannot be checked against parentIdTag {parent}");
             return;
         }
-        let Some(c) = self.ctx.connector_mut(connector) else {
+        let Some(c) = ctx.connector_mut(connector) else {
             return;
         };
         if c.authorizing.is_some() {
@@ -229,12 +222,13 @@ impl Station {
         let req = AuthorizeRequest {
             id_tag: ci(&id_tag),
         };
-        self.ctx
-            .queue_call(&req, Context::Authorize { connector, id_tag });
+        ctx.queue_call(&req, Context::Authorize { connector, id_tag });
     }
 
     pub(crate) fn on_authorize_response(
-        &mut self,
+        &self,
+        ctx: &mut Ctx,
+        parts: &mut TxParts,
         context: Context,
         answer: Result<AuthorizeResponse, NoAnswer>,
         now: DateTime<Utc>,
@@ -243,7 +237,7 @@ impl Station {
             return;
         };
         let conf = answer.ok();
-        let Some(c) = self.ctx.connector_mut(connector) else {
+        let Some(c) = ctx.connector_mut(connector) else {
             return;
         };
         c.authorizing = None;
@@ -252,7 +246,7 @@ impl Station {
             tracing::info!("card {id_tag} not authorized: no valid answer");
             return;
         };
-        AuthCache::update(&mut self.ctx, &id_tag, &info, now);
+        AuthCache::update(ctx, &id_tag, &info, now);
         let local = LocalAuth {
             status: effective_status(&info, now),
             parent_id_tag: info.parent_id_tag.map(|p| p.as_str().to_string()),
@@ -260,17 +254,10 @@ impl Station {
         match running {
             // Asked to stop another card's transaction.
             Some((local_id, owner)) if !same_id(&owner, &id_tag) => {
-                match self.tx_parent_id_tag(local_id) {
+                match Self::tx_parent_id_tag(ctx, local_id) {
                     Some(parent) if stops(&local, &parent) => {
                         tracing::info!("card {id_tag} shares parentIdTag {parent}: stopping");
-                        self.transactions.stop(
-                            &mut self.ctx,
-                            &mut self.smart,
-                            connector,
-                            Reason::Local,
-                            Some(id_tag),
-                            now,
-                        );
+                        parts.stop(ctx, connector, Reason::Local, Some(id_tag), now);
                     }
                     _ => tracing::info!(
                         "card {id_tag} ({}) may not stop the transaction on connector {connector}",
@@ -281,16 +268,16 @@ impl Station {
             // Its own transaction started meanwhile: nothing to do.
             Some(_) => {}
             None if local.status == AuthorizationStatus::Accepted => {
-                self.accept_for_start(connector, id_tag, local.parent_id_tag, now);
+                self.accept_for_start(ctx, parts, connector, id_tag, local.parent_id_tag, now);
             }
             None => tracing::info!("card {id_tag} refused: {}", local.status.as_str()),
         }
     }
 
     /// ConnectionTimeOut: an authorization with no EV plugged in lapses.
-    pub(crate) fn authorization_timers(&mut self) {
-        let now = self.ctx.time.mono;
-        for c in self.ctx.connectors.iter_mut() {
+    pub(crate) fn authorization_timers(ctx: &mut Ctx) {
+        let now = ctx.time.mono;
+        for c in ctx.connectors.iter_mut() {
             if c.authorization.as_ref().is_some_and(|a| a.expires <= now) {
                 tracing::info!("connector {}: no EV within ConnectionTimeOut", c.id);
                 c.authorization = None;

@@ -1,5 +1,6 @@
 //! What the hardware reports: cable, card reader, stop button, EV and faults.
 
+use super::authorize::Authorizer;
 use crate::station::Station;
 use crate::Output;
 use chrono::{DateTime, Utc};
@@ -75,7 +76,8 @@ impl Station {
                     );
                     return;
                 }
-                self.on_card(connector, id_tag, now);
+                let (ctx, mut parts) = self.tx_parts();
+                Authorizer.on_card(ctx, &mut parts, connector, id_tag, now);
             }
             HardwareEvent::StopButton { connector } => {
                 let Some(c) = self.ctx.connector_mut(connector) else {

@@ -1,7 +1,7 @@
 //! The Core profile, one file per behaviour.
 
 pub(crate) mod auth_cache;
-mod authorize;
+pub(crate) mod authorize;
 mod availability;
 pub(crate) mod boot;
 mod configuration;

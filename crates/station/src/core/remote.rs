@@ -23,6 +23,7 @@
 //! Reset is on its way.
 
 use super::auth_cache::{AuthCache, LocalAuth};
+use super::authorize::Authorizer;
 use crate::connector::Authorization;
 use crate::reservation::Admission;
 use crate::smart_charging::SmartCharging;
@@ -77,7 +78,8 @@ impl Station {
         }
         // Only an Authorize.conf can tell whether its parentIdTag is the reservation's.
         if self.ctx.config.current().authorize_remote_tx_requests || needs_parent {
-            self.authorize_for_start(connector, id_tag, now);
+            let (ctx, mut parts) = self.tx_parts();
+            Authorizer.authorize_for_start(ctx, &mut parts, connector, id_tag, now);
             return;
         }
         let expires =

@@ -32,6 +32,33 @@ pub(crate) struct Transactions {
     deauthorized: BTreeSet<i64>,
 }
 
+/// What a transaction's start or stop touches besides `Ctx`: handed to the features that
+/// start and stop transactions (authorization, remote control, reset, unlock, hardware).
+pub(crate) struct TxParts<'a> {
+    pub transactions: &'a mut Transactions,
+    pub reservations: &'a mut Reservations,
+    pub smart: &'a mut SmartCharging,
+}
+
+impl TxParts<'_> {
+    pub(crate) fn start(&mut self, ctx: &mut Ctx, connector: u32, now: DateTime<Utc>) {
+        self.transactions
+            .start(ctx, self.reservations, self.smart, connector, now);
+    }
+
+    pub(crate) fn stop(
+        &mut self,
+        ctx: &mut Ctx,
+        connector: u32,
+        reason: Reason,
+        stop_id_tag: Option<String>,
+        now: DateTime<Utc>,
+    ) {
+        self.transactions
+            .stop(ctx, self.smart, connector, reason, stop_id_tag, now);
+    }
+}
+
 impl Transactions {
     /// Start the transaction `connector`'s authorization allows; the reservation it uses
     /// ends, Smart Charging applies its profile.
