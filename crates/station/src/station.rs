@@ -6,6 +6,7 @@ use crate::connector::{Connector, ConnectorView};
 use crate::context::Ctx;
 use crate::core::authorize::Authorizer;
 use crate::core::data_transfer::DataTransferVendors;
+use crate::core::hardware::HardwareEvents;
 use crate::core::transaction::TxParts;
 use crate::io::{Input, Output};
 use crate::outbox::{Context, InFlight, Item, Outbox};
@@ -192,7 +193,10 @@ impl Station {
             Input::Connected => self.on_connected(now),
             Input::Disconnected => self.on_disconnected(),
             Input::Received(text) => self.on_text(&text, now),
-            Input::Hardware(event) => self.on_hardware(event, now),
+            Input::Hardware(event) => {
+                let (ctx, mut parts) = self.tx_parts();
+                HardwareEvents.on_event(ctx, &mut parts, event, now)
+            }
             Input::Meter { connector, reading } => {
                 if let Some(c) = self.ctx.connector_mut(connector) {
                     c.meter = Some(reading);

@@ -1,19 +1,30 @@
 //! What the hardware reports: cable, card reader, stop button, EV and faults.
 
 use super::authorize::Authorizer;
-use crate::station::Station;
+use super::transaction::TxParts;
+use crate::context::Ctx;
 use crate::Output;
 use chrono::{DateTime, Utc};
 use hal::{HardwareCommand, HardwareEvent};
 use ocpp::{ChargePointErrorCode, Reason};
 use std::str::FromStr;
 
-impl Station {
-    pub(crate) fn on_hardware(&mut self, event: HardwareEvent, now: DateTime<Utc>) {
+/// What the hardware reports, turned into the station's state: a cable, a card, the stop
+/// button, the EV pausing, faults.
+pub(crate) struct HardwareEvents;
+
+impl HardwareEvents {
+    pub(crate) fn on_event(
+        &self,
+        ctx: &mut Ctx,
+        parts: &mut TxParts,
+        event: HardwareEvent,
+        now: DateTime<Utc>,
+    ) {
         tracing::debug!("hardware: {event:?}");
         match event {
             HardwareEvent::CablePlugged { connector } => {
-                let Some(c) = self.ctx.connector_mut(connector) else {
+                let Some(c) = ctx.connector_mut(connector) else {
                     return unknown(connector);
                 };
                 c.plugged = true;
@@ -23,50 +34,30 @@ impl Station {
                     // (StopTransactionOnEVSideDisconnect false, C-06.1): it may charge again,
                     // unless the transaction had all MaxEnergyOnInvalidId allows.
                     if !tx.energy_capped {
-                        self.ctx
-                            .outputs
+                        ctx.outputs
                             .push_back(Output::Hardware(HardwareCommand::Energize { connector }));
                     }
                 } else if c.authorization.is_some() {
-                    self.transactions.start(
-                        &mut self.ctx,
-                        &mut self.reservations,
-                        &mut self.smart,
-                        connector,
-                        now,
-                    );
+                    parts.start(ctx, connector, now);
                 }
             }
             HardwareEvent::CableUnplugged { connector } => {
-                let Some(c) = self.ctx.connector_mut(connector) else {
+                let Some(c) = ctx.connector_mut(connector) else {
                     return unknown(connector);
                 };
                 c.plugged = false;
                 c.finishing = false;
                 c.ev_suspended = false;
                 let running = c.tx.is_some();
-                if running
-                    && self
-                        .ctx
-                        .config
-                        .current()
-                        .stop_transaction_on_ev_side_disconnect
-                {
-                    self.transactions.stop(
-                        &mut self.ctx,
-                        &mut self.smart,
-                        connector,
-                        Reason::EVDisconnected,
-                        None,
-                        now,
-                    );
-                    if let Some(c) = self.ctx.connector_mut(connector) {
+                if running && ctx.config.current().stop_transaction_on_ev_side_disconnect {
+                    parts.stop(ctx, connector, Reason::EVDisconnected, None, now);
+                    if let Some(c) = ctx.connector_mut(connector) {
                         c.finishing = false;
                     }
                 }
             }
             HardwareEvent::CardPresented { connector, id_tag } => {
-                let Some(c) = self.ctx.connector_mut(connector) else {
+                let Some(c) = ctx.connector_mut(connector) else {
                     return unknown(connector);
                 };
                 if c.tx.is_none() && c.is_unavailable() {
@@ -76,22 +67,14 @@ impl Station {
                     );
                     return;
                 }
-                let (ctx, mut parts) = self.tx_parts();
-                Authorizer.on_card(ctx, &mut parts, connector, id_tag, now);
+                Authorizer.on_card(ctx, parts, connector, id_tag, now);
             }
             HardwareEvent::StopButton { connector } => {
-                let Some(c) = self.ctx.connector_mut(connector) else {
+                let Some(c) = ctx.connector_mut(connector) else {
                     return unknown(connector);
                 };
                 if c.tx.is_some() {
-                    self.transactions.stop(
-                        &mut self.ctx,
-                        &mut self.smart,
-                        connector,
-                        Reason::Local,
-                        None,
-                        now,
-                    );
+                    parts.stop(ctx, connector, Reason::Local, None, now);
                 } else {
                     // Nothing runs: the button cancels a pending authorization.
                     c.authorization = None;
@@ -101,7 +84,7 @@ impl Station {
                 connector,
                 suspended,
             } => {
-                let Some(c) = self.ctx.connector_mut(connector) else {
+                let Some(c) = ctx.connector_mut(connector) else {
                     return unknown(connector);
                 };
                 c.ev_suspended = suspended;
@@ -118,7 +101,7 @@ impl Station {
                         ChargePointErrorCode::OtherError
                     }
                 };
-                let Some(c) = self.ctx.connector_mut(connector) else {
+                let Some(c) = ctx.connector_mut(connector) else {
                     return unknown(connector);
                 };
                 c.fault = match (active, code) {

@@ -2,6 +2,7 @@
 //! the feature that owns its action; the handler's response or refusal is the answer.
 
 use super::auth_cache::AuthCache;
+use super::remote::RemoteControl;
 use crate::io::Output;
 use crate::station::Station;
 use chrono::{DateTime, Utc};
@@ -59,8 +60,14 @@ impl Station {
                 &self.ctx.cfg.data_transfer.answer(&req),
             ))),
             R::ClearCache(req) => respond(AuthCache::on_clear_cache(&mut self.ctx, req, now)),
-            R::RemoteStartTransaction(req) => respond(self.on_remote_start(req, now)),
-            R::RemoteStopTransaction(req) => respond(self.on_remote_stop(req, now)),
+            R::RemoteStartTransaction(req) => {
+                let (ctx, mut parts) = self.tx_parts();
+                respond(RemoteControl.on_remote_start(ctx, &mut parts, req, now))
+            }
+            R::RemoteStopTransaction(req) => {
+                let (ctx, mut parts) = self.tx_parts();
+                respond(RemoteControl.on_remote_stop(ctx, &mut parts, req, now))
+            }
             R::Reset(req) => respond(self.on_reset(req, now)),
             R::UnlockConnector(req) => self
                 .on_unlock_connector(&call.unique_id, req, now)

@@ -6,7 +6,7 @@ mod availability;
 pub(crate) mod boot;
 mod configuration;
 pub(crate) mod data_transfer;
-mod hardware;
+pub(crate) mod hardware;
 mod incoming;
 pub(crate) mod metering;
 mod remote;

@@ -24,10 +24,12 @@
 
 use super::auth_cache::{AuthCache, LocalAuth};
 use super::authorize::Authorizer;
+use super::transaction::TxParts;
 use crate::connector::Authorization;
+use crate::context::Ctx;
 use crate::reservation::Admission;
 use crate::smart_charging::SmartCharging;
-use crate::station::{BootStatus, Station};
+use crate::station::BootStatus;
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{
     ChargingProfilePurposeType, Reason, Refusal, RemoteStartStopStatus,
@@ -35,19 +37,26 @@ use ocpp::{
     RemoteStopTransactionResponse,
 };
 
-impl Station {
+/// RemoteStartTransaction and RemoteStopTransaction: which connector, Accepted or Rejected,
+/// and the authorization or transaction they set off (through [`TxParts`]).
+pub(crate) struct RemoteControl;
+
+impl RemoteControl {
     pub(crate) fn on_remote_start(
-        &mut self,
+        &self,
+        ctx: &mut Ctx,
+        parts: &mut TxParts,
         req: RemoteStartTransactionRequest,
         now: DateTime<Utc>,
     ) -> Result<RemoteStartTransactionResponse, Refusal> {
         // A reserved connector takes only the reservation's identity (section 5.13).
-        let local = AuthCache::lookup(&self.ctx, req.id_tag.as_str(), now);
+        let local = AuthCache::lookup(ctx, req.id_tag.as_str(), now);
         let parent = local.as_ref().map(|l| l.parent_id_tag.as_deref());
-        let connector = self.remote_start_connector(&req, parent);
+        let connector = self.remote_start_connector(ctx, parts, &req, parent);
         let needs_parent = connector.is_some_and(|id| {
-            self.reservations
-                .admits(&self.ctx, id, req.id_tag.as_str(), parent)
+            parts
+                .reservations
+                .admits(ctx, id, req.id_tag.as_str(), parent)
                 == Admission::NeedParent
         });
         let status = if connector.is_some() {
@@ -56,7 +65,7 @@ impl Station {
             RemoteStartStopStatus::Rejected
         };
         match connector {
-            Some(connector) => self.start_remotely(connector, req, local, needs_parent, now),
+            Some(connector) => self.start_remotely(ctx, parts, connector, req, local, needs_parent),
             None => tracing::info!("remote start for {} rejected", req.id_tag.as_str()),
         }
         Ok(RemoteStartTransactionResponse { status })
@@ -64,27 +73,27 @@ impl Station {
 
     /// Carry out an accepted RemoteStartTransaction on `connector`.
     fn start_remotely(
-        &mut self,
+        &self,
+        ctx: &mut Ctx,
+        parts: &mut TxParts,
         connector: u32,
         req: RemoteStartTransactionRequest,
         local: Option<LocalAuth>,
         needs_parent: bool,
-        now: DateTime<Utc>,
     ) {
+        let now = ctx.time.wall;
         let id_tag = req.id_tag.as_str().to_string();
         tracing::info!("remote start for {id_tag} on connector {connector}");
         if let Some(profile) = req.charging_profile {
-            self.smart.hold_remote_profile(connector, profile);
+            parts.smart.hold_remote_profile(connector, profile);
         }
         // Only an Authorize.conf can tell whether its parentIdTag is the reservation's.
-        if self.ctx.config.current().authorize_remote_tx_requests || needs_parent {
-            let (ctx, mut parts) = self.tx_parts();
-            Authorizer.authorize_for_start(ctx, &mut parts, connector, id_tag, now);
+        if ctx.config.current().authorize_remote_tx_requests || needs_parent {
+            Authorizer.authorize_for_start(ctx, parts, connector, id_tag, now);
             return;
         }
-        let expires =
-            self.ctx.time.mono + Duration::seconds(self.ctx.config.current().connection_time_out);
-        let Some(c) = self.ctx.connector_mut(connector) else {
+        let expires = ctx.time.mono + Duration::seconds(ctx.config.current().connection_time_out);
+        let Some(c) = ctx.connector_mut(connector) else {
             return;
         };
         c.authorization = Some(Authorization {
@@ -93,23 +102,19 @@ impl Station {
             expires,
         });
         if c.plugged {
-            self.transactions.start(
-                &mut self.ctx,
-                &mut self.reservations,
-                &mut self.smart,
-                connector,
-                now,
-            );
+            parts.start(ctx, connector, now);
         }
     }
 
     /// The connector a remote start goes to, or None to reject it.
     fn remote_start_connector(
         &self,
+        ctx: &Ctx,
+        parts: &TxParts,
         req: &RemoteStartTransactionRequest,
         parent: Option<Option<&str>>,
     ) -> Option<u32> {
-        if self.ctx.boot != BootStatus::Accepted || self.ctx.reset.is_some() {
+        if ctx.boot != BootStatus::Accepted || ctx.reset.is_some() {
             return None;
         }
         if req
@@ -123,7 +128,7 @@ impl Station {
         if let Some(Err(why)) = req
             .charging_profile
             .as_ref()
-            .map(|p| SmartCharging::check_profile(&self.ctx.config, p))
+            .map(|p| SmartCharging::check_profile(&ctx.config, p))
         {
             tracing::info!("remote start with a charging profile that cannot apply: {why}");
             return None;
@@ -131,17 +136,19 @@ impl Station {
         match req.connector_id {
             Some(id) => {
                 let id = u32::try_from(id).ok().filter(|&id| id > 0)?;
-                self.free_for_remote_start(id, req.id_tag.as_str(), parent)
+                self.free_for_remote_start(ctx, parts, id, req.id_tag.as_str(), parent)
                     .then_some(id)
             }
             None => {
-                let free: Vec<u32> = (1..=self.ctx.cfg.connectors)
-                    .filter(|&id| self.free_for_remote_start(id, req.id_tag.as_str(), parent))
+                let free: Vec<u32> = (1..=ctx.cfg.connectors)
+                    .filter(|&id| {
+                        self.free_for_remote_start(ctx, parts, id, req.id_tag.as_str(), parent)
+                    })
                     .collect();
                 let plugged = free
                     .iter()
                     .copied()
-                    .find(|&id| self.ctx.connectors[id as usize].plugged);
+                    .find(|&id| ctx.connectors[id as usize].plugged);
                 plugged.or(free.first().copied())
             }
         }
@@ -149,11 +156,18 @@ impl Station {
 
     /// Whether connector `id` exists and could start a transaction for `id_tag` (of
     /// parentIdTag `parent`, None when not known) now.
-    fn free_for_remote_start(&self, id: u32, id_tag: &str, parent: Option<Option<&str>>) -> bool {
-        let Some(c) = self.ctx.connectors.get(id as usize).filter(|_| id > 0) else {
+    fn free_for_remote_start(
+        &self,
+        ctx: &Ctx,
+        parts: &TxParts,
+        id: u32,
+        id_tag: &str,
+        parent: Option<Option<&str>>,
+    ) -> bool {
+        let Some(c) = ctx.connectors.get(id as usize).filter(|_| id > 0) else {
             return false;
         };
-        let station_inoperative = self.ctx.connectors[0].inoperative;
+        let station_inoperative = ctx.connectors[0].inoperative;
         c.tx.is_none()
             && c.authorization.is_none()
             && c.authorizing.is_none()
@@ -161,16 +175,17 @@ impl Station {
             && !c.inoperative
             && !station_inoperative
             && !c.is_unavailable()
-            && self.reservations.admits(&self.ctx, id, id_tag, parent) != Admission::No
+            && parts.reservations.admits(ctx, id, id_tag, parent) != Admission::No
     }
 
     pub(crate) fn on_remote_stop(
-        &mut self,
+        &self,
+        ctx: &mut Ctx,
+        parts: &mut TxParts,
         req: RemoteStopTransactionRequest,
         now: DateTime<Utc>,
     ) -> Result<RemoteStopTransactionResponse, Refusal> {
-        let connector = self
-            .ctx
+        let connector = ctx
             .connectors
             .iter()
             .find(|c| {
@@ -178,21 +193,14 @@ impl Station {
                     .is_some_and(|tx| tx.transaction_id == Some(req.transaction_id))
             })
             .map(|c| c.id)
-            .filter(|_| self.ctx.boot == BootStatus::Accepted);
+            .filter(|_| ctx.boot == BootStatus::Accepted);
         let status = if connector.is_some() {
             RemoteStartStopStatus::Accepted
         } else {
             RemoteStartStopStatus::Rejected
         };
         match connector {
-            Some(connector) => self.transactions.stop(
-                &mut self.ctx,
-                &mut self.smart,
-                connector,
-                Reason::Remote,
-                None,
-                now,
-            ),
+            Some(connector) => parts.stop(ctx, connector, Reason::Remote, None, now),
             None => tracing::info!(
                 "remote stop of transaction {}: no such transaction",
                 req.transaction_id
