@@ -7,6 +7,7 @@ use crate::context::Ctx;
 use crate::core::authorize::Authorizer;
 use crate::core::data_transfer::DataTransferVendors;
 use crate::core::hardware::HardwareEvents;
+use crate::core::reset::Restart;
 use crate::core::transaction::TxParts;
 use crate::io::{Input, Output};
 use crate::outbox::{Context, InFlight, Item, Outbox};
@@ -169,7 +170,7 @@ impl Station {
             firmware: crate::firmware::Firmware::default(),
             reservations: crate::reservation::Reservations::default(),
         };
-        station.load_boot_reason();
+        station.boot_reason = Restart.load_boot_reason(&mut station.ctx);
         station.metering.schedule_aligned(&station.ctx, now);
         station.availability.load_availability(&mut station.ctx);
         station.reservations.load(&mut station.ctx);
@@ -183,7 +184,7 @@ impl Station {
 
     /// Feed one input, which happened at `time`.
     pub fn handle(&mut self, input: Input, time: Now) {
-        if self.reset_done() {
+        if Restart::reset_done(&self.ctx) {
             // Output::Reset was given: this run is over.
             return;
         }
@@ -223,8 +224,8 @@ impl Station {
         self.availability.refresh_statuses(&mut self.ctx, now);
         self.smart.forget_lapsed_remote_profiles(&self.ctx);
         // A Reset whose messages are delivered goes before anything else is sent.
-        self.reset_if_due();
-        if !self.reset_done() {
+        Restart.reset_if_due(&mut self.ctx);
+        if !Restart::reset_done(&self.ctx) {
             self.pump();
         }
     }

@@ -3,6 +3,7 @@
 
 use super::auth_cache::AuthCache;
 use super::remote::RemoteControl;
+use super::reset::Restart;
 use crate::io::Output;
 use crate::station::Station;
 use chrono::{DateTime, Utc};
@@ -68,7 +69,10 @@ impl Station {
                 let (ctx, mut parts) = self.tx_parts();
                 respond(RemoteControl.on_remote_stop(ctx, &mut parts, req, now))
             }
-            R::Reset(req) => respond(self.on_reset(req, now)),
+            R::Reset(req) => {
+                let (ctx, mut parts) = self.tx_parts();
+                respond(Restart.on_reset(ctx, &mut parts, req, now))
+            }
             R::UnlockConnector(req) => self
                 .on_unlock_connector(&call.unique_id, req, now)
                 .map(|later| later.map(|response| ocpp::frame::to_payload(&response))),

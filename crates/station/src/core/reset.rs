@@ -12,7 +12,8 @@
 //! The reason is persisted, so the next run knows it started after a Reset
 //! ([`Station::boot_reason`]).
 
-use crate::station::Station;
+use super::transaction::TxParts;
+use crate::context::Ctx;
 use crate::Output;
 use chrono::{DateTime, Utc};
 use ocpp::{Reason, Refusal, ResetRequest, ResetResponse, ResetStatus, ResetType};
@@ -30,22 +31,29 @@ pub(crate) struct PendingReset {
     pub done: bool,
 }
 
-impl Station {
+/// Reset.req and the restart it leads to: running transactions stop, their messages go
+/// first, then `Output::Reset`. The pending restart itself is in `Ctx` (a firmware
+/// installation asks for one too).
+pub(crate) struct Restart;
+
+impl Restart {
     pub(crate) fn on_reset(
-        &mut self,
+        &self,
+        ctx: &mut Ctx,
+        parts: &mut TxParts,
         req: ResetRequest,
         now: DateTime<Utc>,
     ) -> Result<ResetResponse, Refusal> {
-        self.begin_reset(req.r#type == ResetType::Hard, now);
+        self.begin_reset(ctx, parts, req.r#type == ResetType::Hard, now);
         Ok(ResetResponse {
             status: ResetStatus::Accepted,
         })
     }
 
-    fn begin_reset(&mut self, hard: bool, now: DateTime<Utc>) {
-        if self.ctx.reset.is_some() {
+    fn begin_reset(&self, ctx: &mut Ctx, parts: &mut TxParts, hard: bool, now: DateTime<Utc>) {
+        if ctx.reset.is_some() {
             // Already on its way; a hard reset asked for meanwhile makes it hard.
-            if let Some(r) = self.ctx.reset.as_mut() {
+            if let Some(r) = ctx.reset.as_mut() {
                 r.hard |= hard;
             }
             return;
@@ -56,39 +64,37 @@ impl Station {
         } else {
             Reason::SoftReset
         };
-        let running: Vec<u32> = self
-            .ctx
+        let running: Vec<u32> = ctx
             .connectors
             .iter()
             .filter(|c| c.tx.is_some())
             .map(|c| c.id)
             .collect();
         for connector in running {
-            self.transactions
-                .stop(&mut self.ctx, &mut self.smart, connector, reason, None, now);
+            parts.stop(ctx, connector, reason, None, now);
         }
-        for c in self.ctx.connectors.iter_mut() {
+        for c in ctx.connectors.iter_mut() {
             c.authorization = None;
         }
-        self.ctx.reset = Some(PendingReset {
+        ctx.reset = Some(PendingReset {
             hard,
-            deadline: self.ctx.time.mono + self.ctx.cfg.call_timeout,
+            deadline: ctx.time.mono + ctx.cfg.call_timeout,
             done: false,
         });
     }
 
     /// Output::Reset was given: the station takes no more inputs.
-    pub(crate) fn reset_done(&self) -> bool {
-        self.ctx.reset.as_ref().is_some_and(|r| r.done)
+    pub(crate) fn reset_done(ctx: &Ctx) -> bool {
+        ctx.reset.as_ref().is_some_and(|r| r.done)
     }
 
     /// Restart once the durable queue is delivered, or at the deadline.
-    pub(crate) fn reset_if_due(&mut self) {
-        let Some(reset) = self.ctx.reset.as_ref().filter(|r| !r.done) else {
+    pub(crate) fn reset_if_due(&self, ctx: &mut Ctx) {
+        let Some(reset) = ctx.reset.as_ref().filter(|r| !r.done) else {
             return;
         };
         let hard = reset.hard;
-        let durable_delivered = match self.ctx.store.queue_len() {
+        let durable_delivered = match ctx.store.queue_len() {
             Ok(n) => n == 0,
             Err(e) => {
                 tracing::error!("cannot read the message queue: {e}");
@@ -98,9 +104,9 @@ impl Station {
         // Online and registered, the other messages go first too (e.g. the Unavailable
         // status of a firmware installation), within the same deadline; offline they wait
         // for the next run like anything volatile.
-        let sending = self.ctx.online && self.ctx.boot == crate::station::BootStatus::Accepted;
-        let delivered = durable_delivered && (!sending || self.ctx.outbox.is_empty());
-        if !delivered && self.ctx.time.mono < reset.deadline {
+        let sending = ctx.online && ctx.boot == crate::station::BootStatus::Accepted;
+        let delivered = durable_delivered && (!sending || ctx.outbox.is_empty());
+        if !delivered && ctx.time.mono < reset.deadline {
             return;
         }
         if !delivered {
@@ -109,18 +115,18 @@ impl Station {
             );
         }
         let reason = if hard { "HardReset" } else { "SoftReset" };
-        if let Err(e) = self.ctx.store.kv_set(BOOT_REASON_KEY, reason) {
+        if let Err(e) = ctx.store.kv_set(BOOT_REASON_KEY, reason) {
             tracing::error!("cannot persist the reset: {e}");
         }
-        if let Some(r) = self.ctx.reset.as_mut() {
+        if let Some(r) = ctx.reset.as_mut() {
             r.done = true;
         }
-        self.ctx.outputs.push_back(Output::Reset { hard });
+        ctx.outputs.push_back(Output::Reset { hard });
     }
 
     /// Read why this run started, and mark the next start as a plain power-up.
-    pub(crate) fn load_boot_reason(&mut self) {
-        let reason = match self.ctx.store.kv_get(BOOT_REASON_KEY) {
+    pub(crate) fn load_boot_reason(&self, ctx: &mut Ctx) -> String {
+        let reason = match ctx.store.kv_get(BOOT_REASON_KEY) {
             Ok(Some(r)) if !r.is_empty() => r,
             Ok(_) => "PowerUp".to_string(),
             Err(e) => {
@@ -130,10 +136,10 @@ impl Station {
         };
         if reason != "PowerUp" {
             tracing::info!("starting after a {reason}");
-            if let Err(e) = self.ctx.store.kv_set(BOOT_REASON_KEY, "PowerUp") {
+            if let Err(e) = ctx.store.kv_set(BOOT_REASON_KEY, "PowerUp") {
                 tracing::error!("cannot persist the boot reason: {e}");
             }
         }
-        self.boot_reason = reason;
+        reason
     }
 }
