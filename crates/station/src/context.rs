@@ -115,4 +115,11 @@ impl Ctx {
             Err(e) => tracing::error!("cannot encode {}: {e}", R::ACTION.as_str()),
         }
     }
+
+    /// Answer a CALL of the Central System outside its dispatch (an UnlockConnector.req
+    /// answered when the lock has opened).
+    pub(crate) fn reply<T: serde::Serialize>(&mut self, unique_id: &str, response: &T) {
+        let result = ocpp::CallResult::new(unique_id, response);
+        self.send_frame(Frame::CallResult(result));
+    }
 }

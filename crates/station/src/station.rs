@@ -116,8 +116,8 @@ pub struct Station {
     pub(crate) metering: crate::core::metering::Metering,
     /// Why this run started, as persisted by the previous one ("PowerUp" unless a Reset).
     pub(crate) boot_reason: String,
-    /// UnlockConnector.req waiting for the hardware's answer: (connector, unique id).
-    pub(crate) unlocks: Vec<(u32, String)>,
+    /// UnlockConnector.req waiting for the cable lock (`core/unlock.rs`).
+    pub(crate) unlocks: crate::core::unlock::Unlocks,
     /// Transactions and their messages (`core/transaction.rs`).
     pub(crate) transactions: crate::core::transaction::Transactions,
     /// ReserveNow and CancelReservation (`reservation/`).
@@ -164,7 +164,7 @@ impl Station {
             availability: Default::default(),
             metering: Default::default(),
             boot_reason: String::new(),
-            unlocks: Vec::new(),
+            unlocks: Default::default(),
             transactions: Default::default(),
             security: crate::security::Security::new(now),
             firmware: crate::firmware::Firmware::default(),
@@ -207,7 +207,9 @@ impl Station {
             Input::UnlockResult {
                 connector,
                 unlocked,
-            } => self.on_unlock_result(connector, unlocked),
+            } => self
+                .unlocks
+                .on_unlock_result(&mut self.ctx, connector, unlocked),
             Input::SecurityEvent { kind, tech_info } => {
                 self.ctx
                     .raise_security_event(kind, tech_info.as_deref(), now)
@@ -420,11 +422,6 @@ impl Station {
         }
     }
 
-    pub(crate) fn reply<T: serde::Serialize>(&mut self, unique_id: &str, response: &T) {
-        self.ctx
-            .send_frame(Frame::CallResult(CallResult::new(unique_id, response)));
-    }
-
     fn on_call_result(&mut self, result: CallResult, now: DateTime<Utc>) {
         let Some(done) = self.ctx.outbox.finish(&result.unique_id) else {
             tracing::debug!("ignoring CALLRESULT {} nobody waits for", result.unique_id);
@@ -579,7 +576,7 @@ impl Station {
         }
         // The UnlockConnector.req waiting for the lock came on the link that is gone: its
         // answer has nowhere to go (the lock still opens).
-        self.unlocks.clear();
+        self.unlocks.forget_waiting();
     }
 
     /// The BootNotification's answer: once Accepted every status is reported and the
@@ -597,7 +594,7 @@ impl Station {
             }
             // While Rejected the station answers nothing (section 4.2), not even the
             // UnlockConnector.req that came before and still waits for the lock.
-            BootStatus::Rejected { .. } => self.unlocks.clear(),
+            BootStatus::Rejected { .. } => self.unlocks.forget_waiting(),
             _ => {}
         }
     }

@@ -4,6 +4,7 @@
 use super::auth_cache::AuthCache;
 use super::remote::RemoteControl;
 use super::reset::Restart;
+use super::transaction::TxParts;
 use crate::io::Output;
 use crate::station::Station;
 use chrono::{DateTime, Utc};
@@ -73,9 +74,17 @@ impl Station {
                 let (ctx, mut parts) = self.tx_parts();
                 respond(Restart.on_reset(ctx, &mut parts, req, now))
             }
-            R::UnlockConnector(req) => self
-                .on_unlock_connector(&call.unique_id, req, now)
-                .map(|later| later.map(|response| ocpp::frame::to_payload(&response))),
+            R::UnlockConnector(req) => {
+                let mut parts = TxParts {
+                    transactions: &mut self.transactions,
+                    reservations: &mut self.reservations,
+                    smart: &mut self.smart,
+                };
+                let unique_id = &call.unique_id;
+                self.unlocks
+                    .on_unlock_connector(&mut self.ctx, &mut parts, unique_id, req, now)
+                    .map(|later| later.map(|response| ocpp::frame::to_payload(&response)))
+            }
             R::ChangeAvailability(req) => respond(self.availability.on_change_availability(
                 &mut self.ctx,
                 req,

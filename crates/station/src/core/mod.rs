@@ -13,4 +13,4 @@ mod remote;
 pub(crate) mod reset;
 pub(crate) mod status;
 pub(crate) mod transaction;
-mod unlock;
+pub(crate) mod unlock;

@@ -11,63 +11,67 @@
 //! [`StationConfig::cable_lock`]: crate::StationConfig::cable_lock
 //! [`Input::UnlockResult`]: crate::Input::UnlockResult
 
-use crate::station::Station;
+use super::transaction::TxParts;
+use crate::context::Ctx;
 use crate::Output;
 use chrono::{DateTime, Utc};
 use hal::HardwareCommand;
 use ocpp::{Reason, Refusal, UnlockConnectorRequest, UnlockConnectorResponse, UnlockStatus};
 
-impl Station {
-    /// None: the answer waits for the hardware ([`Station::on_unlock_result`]).
+/// UnlockConnector: the requests waiting for the cable lock's answer.
+#[derive(Debug, Default)]
+pub(crate) struct Unlocks {
+    /// (connector, unique id of the UnlockConnector.req).
+    waiting: Vec<(u32, String)>,
+}
+
+impl Unlocks {
+    /// None: the answer waits for the hardware ([`Unlocks::on_unlock_result`]).
     pub(crate) fn on_unlock_connector(
         &mut self,
+        ctx: &mut Ctx,
+        parts: &mut TxParts,
         unique_id: &str,
         req: UnlockConnectorRequest,
         now: DateTime<Utc>,
     ) -> Result<Option<UnlockConnectorResponse>, Refusal> {
         let known = u32::try_from(req.connector_id)
             .ok()
-            .filter(|&id| self.ctx.connector_mut(id).is_some());
-        let (Some(connector), true) = (known, self.ctx.cfg.cable_lock) else {
+            .filter(|&id| ctx.connector_mut(id).is_some());
+        let (Some(connector), true) = (known, ctx.cfg.cable_lock) else {
             return Ok(Some(UnlockConnectorResponse {
                 status: UnlockStatus::NotSupported,
             }));
         };
-        if self
-            .ctx
-            .connector_mut(connector)
-            .is_some_and(|c| c.tx.is_some())
-        {
-            self.transactions.stop(
-                &mut self.ctx,
-                &mut self.smart,
-                connector,
-                Reason::UnlockCommand,
-                None,
-                now,
-            );
+        if ctx.connector_mut(connector).is_some_and(|c| c.tx.is_some()) {
+            parts.stop(ctx, connector, Reason::UnlockCommand, None, now);
         }
-        self.unlocks.push((connector, unique_id.to_string()));
-        self.ctx
-            .outputs
+        self.waiting.push((connector, unique_id.to_string()));
+        ctx.outputs
             .push_back(Output::Hardware(HardwareCommand::Unlock { connector }));
         Ok(None)
     }
 
     /// The hardware carried out an Unlock: answer every UnlockConnector.req waiting for it.
-    pub(crate) fn on_unlock_result(&mut self, connector: u32, unlocked: bool) {
+    pub(crate) fn on_unlock_result(&mut self, ctx: &mut Ctx, connector: u32, unlocked: bool) {
         let status = if unlocked {
             UnlockStatus::Unlocked
         } else {
             tracing::warn!("connector {connector}: the cable lock did not open");
             UnlockStatus::UnlockFailed
         };
-        let (answered, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.unlocks)
+        let (answered, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting)
             .into_iter()
             .partition(|(c, _)| *c == connector);
-        self.unlocks = waiting;
+        self.waiting = waiting;
         for (_, unique_id) in answered {
-            self.reply(&unique_id, &UnlockConnectorResponse { status });
+            ctx.reply(&unique_id, &UnlockConnectorResponse { status });
         }
+    }
+
+    /// The link went down or the registration was Rejected: the answers have nowhere to go
+    /// (the lock still opens).
+    pub(crate) fn forget_waiting(&mut self) {
+        self.waiting.clear();
     }
 }
