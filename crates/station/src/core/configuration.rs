@@ -1,22 +1,25 @@
 //! GetConfiguration and ChangeConfiguration (sections 5.3 and 5.8), driven by the key table.
 
 use crate::config::{Access, ConfigError};
-use crate::station::{ci, Station};
-use crate::Output;
-use chrono::{DateTime, Utc};
+use crate::context::Ctx;
+use crate::station::ci;
 use ocpp::{
     ChangeConfigurationRequest, ChangeConfigurationResponse, ConfigurationStatus, ErrorCode,
     GetConfigurationRequest, GetConfigurationResponse, KeyValue, Refusal,
 };
 
-impl Station {
+/// GetConfiguration and ChangeConfiguration over the key table. What a changed key means
+/// for other features (a new heartbeat interval, ...) the dispatch passes on.
+pub(crate) struct Configuration;
+
+impl Configuration {
     pub(crate) fn on_get_configuration(
-        &mut self,
+        &self,
+        ctx: &Ctx,
         req: GetConfigurationRequest,
-        _now: DateTime<Utc>,
     ) -> Result<GetConfigurationResponse, Refusal> {
         let requested = req.key.unwrap_or_default();
-        let max = self.ctx.config.current().get_configuration_max_keys.max(1) as usize;
+        let max = ctx.config.current().get_configuration_max_keys.max(1) as usize;
         if requested.len() > max {
             let text = format!(
                 "{} keys requested; GetConfigurationMaxKeys is {max}",
@@ -31,18 +34,13 @@ impl Station {
             value: (def.access != Access::WriteOnly).then(|| ci(value)),
         };
         let (known, unknown): (Vec<KeyValue>, Vec<_>) = if requested.is_empty() {
-            let all = self
-                .ctx
-                .config
-                .all()
-                .map(|(d, v)| key_value(d, v))
-                .collect();
+            let all = ctx.config.all().map(|(d, v)| key_value(d, v)).collect();
             (all, Vec::new())
         } else {
             let mut known = Vec::new();
             let mut unknown = Vec::new();
             for key in requested {
-                match self.ctx.config.get(key.as_str()) {
+                match ctx.config.get(key.as_str()) {
                     Some((def, value)) => known.push(key_value(def, value)),
                     None => unknown.push(key),
                 }
@@ -55,31 +53,25 @@ impl Station {
         })
     }
 
+    /// A ChangeConfiguration of any key but the security extension's (those are the
+    /// Security feature's): the answer, and the key and value when one changed.
     pub(crate) fn on_change_configuration(
-        &mut self,
-        req: ChangeConfigurationRequest,
-        now: DateTime<Utc>,
-    ) -> Result<ChangeConfigurationResponse, Refusal> {
-        if let Some(status) = self.security.change_security_key(
-            &mut self.ctx,
-            req.key.as_str(),
-            req.value.as_str(),
-            now,
-        ) {
-            return Ok(ChangeConfigurationResponse { status });
-        }
-        let status = match self.ctx.config.set(req.key.as_str(), req.value.as_str()) {
+        &self,
+        ctx: &mut Ctx,
+        req: &ChangeConfigurationRequest,
+    ) -> (ChangeConfigurationResponse, Option<(&'static str, String)>) {
+        let mut changed = None;
+        let status = match ctx.config.set(req.key.as_str(), req.value.as_str()) {
             Ok(def) => {
-                let value = self
-                    .ctx
+                let value = ctx
                     .config
                     .get(def.name)
                     .map(|(_, v)| v.to_string())
                     .unwrap_or_default();
-                if let Err(e) = self.ctx.store.config_set(def.name, &value) {
+                if let Err(e) = ctx.store.config_set(def.name, &value) {
                     tracing::error!("cannot persist {}: {e}", def.name);
                 }
-                self.apply_config_change(def.name, &value, now);
+                changed = Some((def.name, value));
                 if def.reboot_required {
                     ConfigurationStatus::RebootRequired
                 } else {
@@ -92,19 +84,6 @@ impl Station {
                 ConfigurationStatus::Rejected
             }
         };
-        Ok(ChangeConfigurationResponse { status })
-    }
-
-    fn apply_config_change(&mut self, key: &'static str, value: &str, now: DateTime<Utc>) {
-        match key {
-            "HeartbeatInterval" => self.registration.reschedule_heartbeat(&self.ctx),
-            "MeterValueSampleInterval" => self.metering.reschedule_samples(&mut self.ctx),
-            "ClockAlignedDataInterval" => self.metering.schedule_aligned(&self.ctx, now),
-            "WebSocketPingInterval" => self.ctx.outputs.push_back(Output::ConfigChanged {
-                key: key.to_string(),
-                value: value.to_string(),
-            }),
-            _ => {}
-        }
+        (ChangeConfigurationResponse { status }, changed)
     }
 }

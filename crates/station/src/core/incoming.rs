@@ -2,6 +2,7 @@
 //! the feature that owns its action; the handler's response or refusal is the answer.
 
 use super::auth_cache::AuthCache;
+use super::configuration::Configuration;
 use super::remote::RemoteControl;
 use super::reset::Restart;
 use super::transaction::TxParts;
@@ -56,8 +57,8 @@ impl Station {
         }
         use AnyRequest as R;
         match request {
-            R::GetConfiguration(req) => respond(self.on_get_configuration(req, now)),
-            R::ChangeConfiguration(req) => respond(self.on_change_configuration(req, now)),
+            R::GetConfiguration(req) => respond(Configuration.on_get_configuration(&self.ctx, req)),
+            R::ChangeConfiguration(req) => respond(Ok(self.change_configuration(&req, now))),
             R::DataTransfer(req) => Ok(Some(ocpp::frame::to_payload(
                 &self.ctx.cfg.data_transfer.answer(&req),
             ))),
@@ -164,6 +165,38 @@ impl Station {
                 Err(Refusal::new(ErrorCode::NotSupported, text))
             }
         }
+    }
+
+    /// ChangeConfiguration: the security extension's keys go to Security; a change of any
+    /// other key is passed on to the features it concerns.
+    fn change_configuration(
+        &mut self,
+        req: &ocpp::ChangeConfigurationRequest,
+        now: DateTime<Utc>,
+    ) -> ocpp::ChangeConfigurationResponse {
+        let (key, value) = (req.key.as_str(), req.value.as_str());
+        if let Some(status) = self
+            .security
+            .change_security_key(&mut self.ctx, key, value, now)
+        {
+            return ocpp::ChangeConfigurationResponse { status };
+        }
+        let (response, changed) = Configuration.on_change_configuration(&mut self.ctx, req);
+        match changed {
+            Some(("HeartbeatInterval", _)) => self.registration.reschedule_heartbeat(&self.ctx),
+            Some(("MeterValueSampleInterval", _)) => {
+                self.metering.reschedule_samples(&mut self.ctx)
+            }
+            Some(("ClockAlignedDataInterval", _)) => self.metering.schedule_aligned(&self.ctx, now),
+            Some((key @ "WebSocketPingInterval", value)) => {
+                self.ctx.outputs.push_back(Output::ConfigChanged {
+                    key: key.to_string(),
+                    value,
+                })
+            }
+            _ => {}
+        }
+        response
     }
 }
 
