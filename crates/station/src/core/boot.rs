@@ -179,7 +179,7 @@ impl Registration {
 
     /// A new registration round: the BootNotification goes out as soon as nothing else is in
     /// flight, ahead of everything queued, and its answer sets the registration status.
-    pub(crate) fn trigger_boot_notification(&self, ctx: &mut Ctx) {
+    pub(crate) fn trigger_boot_notification(ctx: &mut Ctx) {
         match ctx.boot {
             // One is on its way or about to go: it complies with the request (section 5.17).
             BootStatus::Sent | BootStatus::NotRegistered => {}

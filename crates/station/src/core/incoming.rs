@@ -7,6 +7,7 @@ use super::remote::RemoteControl;
 use super::reset::Restart;
 use super::transaction::TxParts;
 use crate::io::Output;
+use crate::remote_trigger::RemoteTrigger;
 use crate::station::Station;
 use chrono::{DateTime, Utc};
 use ocpp::{Action, AnyRequest, Call, CallError, CallResult, ErrorCode, Frame, Refusal};
@@ -46,7 +47,10 @@ impl Station {
         };
         let request = match AnyRequest::decode(action, &call.payload) {
             Ok(request) => request,
-            Err(_) if is_trigger(action) && Station::is_unknown_trigger(action, &call.payload) => {
+            Err(_)
+                if is_trigger(action)
+                    && RemoteTrigger::is_unknown_trigger(action, &call.payload) =>
+            {
                 tracing::info!("{} for an unknown message: NotImplemented", action.as_str());
                 return Ok(Some(serde_json::json!({"status": "NotImplemented"})));
             }
@@ -107,8 +111,15 @@ impl Station {
                 req,
                 now,
             )),
-            R::TriggerMessage(req) => respond(self.on_trigger_message(req, now)),
-            R::ExtendedTriggerMessage(req) => respond(self.on_extended_trigger_message(req, now)),
+            R::TriggerMessage(req) => {
+                respond(RemoteTrigger.on_trigger_message(&mut self.ctx, &self.firmware, req, now))
+            }
+            R::ExtendedTriggerMessage(req) => respond(self.security.on_extended_trigger_message(
+                &mut self.ctx,
+                &self.firmware,
+                req,
+                now,
+            )),
             R::SetChargingProfile(req) => {
                 respond(self.smart.on_set_charging_profile(&mut self.ctx, req, now))
             }

@@ -26,14 +26,15 @@
 //! While the registration is Pending, triggered messages are the only requests the station
 //! sends (they are `Item::Triggered` in the outbox, which the pump lets through).
 
+use crate::context::Ctx;
+use crate::core::boot::Registration;
+use crate::firmware::Firmware;
 use crate::outbox::Context;
-use crate::station::Station;
 use chrono::{DateTime, Utc};
 use ocpp::{
-    DiagnosticsStatus, DiagnosticsStatusNotificationRequest, FirmwareStatus,
-    FirmwareStatusNotificationRequest, HeartbeatRequest, MessageTrigger, MeterValuesRequest,
-    ReadingContext, Refusal, StatusNotificationRequest, TriggerMessageResponse,
-    TriggerMessageStatus,
+    DiagnosticsStatusNotificationRequest, FirmwareStatusNotificationRequest, HeartbeatRequest,
+    MessageTrigger, MeterValuesRequest, ReadingContext, Refusal, StatusNotificationRequest,
+    TriggerMessageResponse, TriggerMessageStatus,
 };
 use serde_json::Value;
 
@@ -43,21 +44,28 @@ enum Target {
     One(u32),
 }
 
-impl Station {
+/// TriggerMessage: the requested message queued to go out even while Pending.
+pub(crate) struct RemoteTrigger;
+
+impl RemoteTrigger {
+    /// `firmware`: whose statuses a triggered DiagnosticsStatusNotification or
+    /// FirmwareStatusNotification reports.
     pub(crate) fn on_trigger_message(
-        &mut self,
+        &self,
+        ctx: &mut Ctx,
+        firmware: &Firmware,
         req: ocpp::TriggerMessageRequest,
         now: DateTime<Utc>,
     ) -> Result<TriggerMessageResponse, Refusal> {
         let message = req.requested_message;
         let status = match message {
             MessageTrigger::MeterValues | MessageTrigger::StatusNotification => {
-                match self.trigger_target(req.connector_id, message) {
-                    Some(target) => self.send_triggered(message, target, now),
+                match Self::trigger_target(ctx, req.connector_id, message) {
+                    Some(target) => self.send_triggered(ctx, firmware, message, target, now),
                     None => TriggerMessageStatus::Rejected,
                 }
             }
-            _ => self.send_triggered(message, Target::All, now),
+            _ => self.send_triggered(ctx, firmware, message, Target::All, now),
         };
         tracing::info!(
             "TriggerMessage {} (connector {:?}): {}",
@@ -96,26 +104,19 @@ impl Station {
         true
     }
 
-    /// The state of a diagnostics upload (`firmware/`): Idle while none runs (the only
-    /// time Idle may be sent, section 4.4).
-    pub(crate) fn diagnostics_status(&self) -> DiagnosticsStatus {
-        self.firmware.diagnostics_upload_status()
-    }
-
-    /// The state of a firmware update (`firmware/`): Idle while none runs (section 4.5).
-    pub(crate) fn firmware_status(&self) -> FirmwareStatus {
-        self.firmware.firmware_update_status()
-    }
-
     /// The connectors named by a connectorId that is relevant to the message; None when
     /// it names no connector of this station.
-    fn trigger_target(&self, connector_id: Option<i32>, message: MessageTrigger) -> Option<Target> {
+    fn trigger_target(
+        ctx: &Ctx,
+        connector_id: Option<i32>,
+        message: MessageTrigger,
+    ) -> Option<Target> {
         let Some(id) = connector_id else {
             return Some(Target::All);
         };
         let id = u32::try_from(id)
             .ok()
-            .filter(|id| *id <= self.ctx.cfg.connectors)?;
+            .filter(|id| *id <= ctx.cfg.connectors)?;
         Some(match (message, id) {
             // Connector 0 is the station as a whole; its energy comes from the connectors'
             // meters, there being no main meter.
@@ -126,48 +127,49 @@ impl Station {
 
     /// Answer and queue the requested message(s); the status answered.
     fn send_triggered(
-        &mut self,
+        &self,
+        ctx: &mut Ctx,
+        firmware: &Firmware,
         message: MessageTrigger,
         target: Target,
         now: DateTime<Utc>,
     ) -> TriggerMessageStatus {
         match message {
             MessageTrigger::BootNotification => {
-                self.registration.trigger_boot_notification(&mut self.ctx);
+                Registration::trigger_boot_notification(ctx);
             }
             MessageTrigger::DiagnosticsStatusNotification => {
                 let req = DiagnosticsStatusNotificationRequest {
-                    status: self.diagnostics_status(),
+                    status: firmware.diagnostics_upload_status(),
                 };
-                self.ctx.queue_triggered(&req, Context::None);
+                ctx.queue_triggered(&req, Context::None);
             }
             MessageTrigger::FirmwareStatusNotification => {
                 let req = FirmwareStatusNotificationRequest {
-                    status: self.firmware_status(),
+                    status: firmware.firmware_update_status(),
                 };
-                self.ctx.queue_triggered(&req, Context::None);
+                ctx.queue_triggered(&req, Context::None);
             }
             MessageTrigger::Heartbeat => {
-                self.ctx
-                    .queue_triggered(&HeartbeatRequest {}, Context::None);
+                ctx.queue_triggered(&HeartbeatRequest {}, Context::None);
             }
             MessageTrigger::MeterValues => {
-                let requests = self.triggered_meter_values(target, now);
+                let requests = Self::triggered_meter_values(ctx, target, now);
                 if requests.is_empty() {
                     // No reading (or no configured measurand) to report: nothing would be sent.
                     return TriggerMessageStatus::Rejected;
                 }
                 for req in &requests {
-                    self.ctx.queue_triggered(req, Context::None);
+                    ctx.queue_triggered(req, Context::None);
                 }
             }
             MessageTrigger::StatusNotification => {
                 let ids: Vec<u32> = match target {
-                    Target::All => (0..=self.ctx.cfg.connectors).collect(),
+                    Target::All => (0..=ctx.cfg.connectors).collect(),
                     Target::One(id) => vec![id],
                 };
                 for id in ids {
-                    self.trigger_status(id, now);
+                    Self::trigger_status(ctx, id, now);
                 }
             }
         }
@@ -175,8 +177,8 @@ impl Station {
     }
 
     /// The current status of connector `id` (0: the station), sent even if unchanged.
-    fn trigger_status(&mut self, id: u32, now: DateTime<Utc>) {
-        let Some(c) = self.ctx.connectors.get_mut(id as usize) else {
+    fn trigger_status(ctx: &mut Ctx, id: u32, now: DateTime<Utc>) {
+        let Some(c) = ctx.connectors.get_mut(id as usize) else {
             return;
         };
         let (status, error_code) = (c.status, c.error_code);
@@ -196,23 +198,23 @@ impl Station {
             status,
             error_code,
         };
-        self.ctx.queue_triggered(&req, context);
+        ctx.queue_triggered(&req, context);
     }
 
     /// One MeterValues.req per connector with a reading to report.
     fn triggered_meter_values(
-        &self,
+        ctx: &Ctx,
         target: Target,
         now: DateTime<Utc>,
     ) -> Vec<MeterValuesRequest> {
-        let measurands = self.ctx.config.current().meter_values_sampled_data.clone();
+        let measurands = ctx.config.current().meter_values_sampled_data.clone();
         let ids: Vec<u32> = match target {
-            Target::All => (1..=self.ctx.cfg.connectors).collect(),
+            Target::All => (1..=ctx.cfg.connectors).collect(),
             Target::One(id) => vec![id],
         };
         ids.into_iter()
             .filter_map(|id| {
-                let c = self.ctx.connectors.get(id as usize)?;
+                let c = ctx.connectors.get(id as usize)?;
                 let reading = c.meter.as_ref()?;
                 let mv = crate::core::metering::meter_value(
                     reading,

@@ -13,8 +13,11 @@
 //! ExtendedTriggerMessage.conf and TriggerMessage.conf have the same payload
 //! (`{"status": ...}` with the same three values), so the shared code answers both.
 
+use super::Security;
+use crate::context::Ctx;
+use crate::firmware::Firmware;
 use crate::outbox::Context;
-use crate::station::Station;
+use crate::remote_trigger::RemoteTrigger;
 use chrono::{DateTime, Utc};
 use ocpp::{
     ExtendedTriggerMessageRequest, ExtendedTriggerMessageResponse, LogStatusNotificationRequest,
@@ -22,9 +25,12 @@ use ocpp::{
     TriggerMessageRequest, TriggerMessageStatus,
 };
 
-impl Station {
+impl Security {
+    /// `firmware`: whose statuses the triggered notifications report.
     pub(crate) fn on_extended_trigger_message(
         &mut self,
+        ctx: &mut Ctx,
+        firmware: &Firmware,
         req: ExtendedTriggerMessageRequest,
         now: DateTime<Utc>,
     ) -> Result<ExtendedTriggerMessageResponse, Refusal> {
@@ -40,26 +46,28 @@ impl Station {
                 requested_message,
                 connector_id: req.connector_id,
             };
-            let status = self.on_trigger_message(req, now)?.status;
+            let status = RemoteTrigger
+                .on_trigger_message(ctx, firmware, req, now)?
+                .status;
             return Ok(ExtendedTriggerMessageResponse { status });
         }
         let status = match req.requested_message {
             MessageTriggerExtended::LogStatusNotification => {
-                let (status, request_id) = self.firmware.log_status();
+                let (status, request_id) = firmware.log_status();
                 let req = LogStatusNotificationRequest { status, request_id };
-                self.ctx.queue_triggered(&req, Context::None);
+                ctx.queue_triggered(&req, Context::None);
                 TriggerMessageStatus::Accepted
             }
             MessageTriggerExtended::FirmwareStatusNotification => {
-                let (status, request_id) = self.firmware.signed_update_status();
+                let (status, request_id) = firmware.signed_update_status();
                 let req = SignedFirmwareStatusNotificationRequest { status, request_id };
-                self.ctx.queue_triggered(&req, Context::None);
+                ctx.queue_triggered(&req, Context::None);
                 TriggerMessageStatus::Accepted
             }
             MessageTriggerExtended::SignChargePointCertificate => {
                 // The key pair and CSR are made before the answer, which says whether they
                 // could be; the SignCertificate.req goes out after it.
-                let status = match self.security.request_certificate(&mut self.ctx, true, now) {
+                let status = match self.request_certificate(ctx, true, now) {
                     Ok(()) => TriggerMessageStatus::Accepted,
                     Err(why) => {
                         tracing::warn!("cannot start SignCertificate: {why}");
