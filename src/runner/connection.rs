@@ -187,13 +187,8 @@ pub(crate) fn transport_event(e: &NetError) -> Option<SecurityEvent> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::station_setup::test_station;
+    use super::super::station_setup::{test_root, test_station};
     use super::*;
-
-    fn root() -> String {
-        let ca = certs::pki::Authority::new("root", certs::pki::Validity::days(30));
-        ca.expect("a test CA").root.cert_pem
-    }
 
     #[test]
     fn each_attempt_takes_its_settings_from_the_station() {
@@ -201,7 +196,7 @@ mod tests {
         let mut opts = RunOptions::new("CP1", "ws://h:1/ocpp");
         opts.security_profile = 1;
         opts.authorization_key = Some(b"0123456789abcdef".to_vec());
-        opts.ca_pem = vec![root()];
+        opts.ca_pem = vec![test_root()];
         let cfg = connection_config(&opts, test_station(&opts).station(), now);
         assert_eq!(cfg.url, "ws://h:1/ocpp/CP1");
         assert_eq!(

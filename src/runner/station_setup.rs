@@ -74,14 +74,16 @@ pub(crate) fn test_station(opts: &RunOptions) -> Core {
     build_station(opts, &TestCharger::new(2), &NoSimulation, store, clock, 0).expect("a station")
 }
 
+/// A CA's root certificate (PEM), for the runner's tests.
+#[cfg(test)]
+pub(crate) fn test_root() -> String {
+    let ca = certs::pki::Authority::new("root", certs::pki::Validity::days(30));
+    ca.expect("a test CA").root.cert_pem
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn root() -> String {
-        let ca = certs::pki::Authority::new("root", certs::pki::Validity::days(30));
-        ca.expect("a test CA").root.cert_pem
-    }
 
     #[test]
     fn the_security_settings_become_initial_keys_unless_given() {
@@ -108,7 +110,7 @@ mod tests {
         let mut opts = RunOptions::new("CP1", "ws://h:1/ocpp");
         opts.security_profile = 1;
         opts.authorization_key = Some(b"0123456789abcdef".to_vec());
-        opts.ca_pem = vec![root()];
+        opts.ca_pem = vec![test_root()];
         let core = test_station(&opts);
         assert_eq!(core.station().security_profile(), 1);
         assert_eq!(core.station().tls_roots(), opts.ca_pem);
