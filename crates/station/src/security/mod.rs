@@ -2,12 +2,12 @@
 //! events and the security log, the security configuration keys and the SecurityProfile
 //! (`profile`), certificate management and SignCertificate (`certificates`),
 //! ExtendedTriggerMessage (`trigger`). The transport itself (TLS, Basic auth) is the
-//! drivers' business: they take what to use from [`Station::tls_roots`],
-//! [`Station::tls_identity`], [`Station::security_profile`] and
-//! [`Station::authorization_key`] at every connection.
+//! drivers' business: they take what to use from [`crate::Station::tls_roots`],
+//! [`crate::Station::tls_identity`], [`crate::Station::security_profile`] and
+//! [`crate::Station::authorization_key`] at every connection.
 //!
 //! # Security events
-//! [`Station::raise_security_event`] writes every event to the security log in the store
+//! `Ctx::raise_security_event` writes every event to the security log in the store
 //! (the SecurityLog of GetLog; at most [`store::SECURITY_LOG_CAPACITY`] entries, the oldest
 //! dropped). Critical events (the whitepaper's flag, [`SecurityEvent::is_critical`]) are
 //! also sent as SecurityEventNotification, queued durably like transaction messages: they
@@ -54,7 +54,7 @@
 //! - AuthorizationKey is write-only: GetConfiguration lists it (readonly false) without a
 //!   value, whether set or not, so the Central System knows it exists and never learns it.
 //!   ChangeConfiguration takes 16..40 bytes as hex (32..80 hex digits); it is persisted and
-//!   never logged (the drivers read its bytes with [`Station::authorization_key`] when they
+//!   never logged (the drivers read its bytes with [`crate::Station::authorization_key`] when they
 //!   connect; no Output carries it). [`redact_frame`] hides it in a frame before the frame is
 //!   logged.
 //! - CpoName (RW): the organization of the CSRs (SignCertificate is refused while it is

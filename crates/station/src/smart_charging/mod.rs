@@ -21,7 +21,7 @@
 //! given (none given: all). Accepted when something was removed, else Unknown.
 //!
 //! A TxProfile lives as long as its transaction: it is removed when the transaction ends.
-//! The TxProfile of a RemoteStartTransaction ([`SmartCharging::hold_remote_profile`]) is installed when
+//! The TxProfile of a RemoteStartTransaction (`SmartCharging::hold_remote_profile`) is installed when
 //! its transaction starts, and gets the transactionId from StartTransaction.conf.
 //!
 //! Profiles are kept in the store (migration 6) and loaded at start; TxProfiles found there
