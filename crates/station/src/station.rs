@@ -5,12 +5,21 @@ use crate::config::Config;
 use crate::connector::{Connector, ConnectorView};
 use crate::context::Ctx;
 use crate::core::authorize::Authorizer;
+use crate::core::boot::Registration;
 use crate::core::data_transfer::DataTransferVendors;
 use crate::core::hardware::HardwareEvents;
+use crate::core::metering::Metering;
 use crate::core::reset::Restart;
-use crate::core::transaction::TxParts;
+use crate::core::status::Availability;
+use crate::core::transaction::{Transactions, TxParts};
+use crate::core::unlock::Unlocks;
+use crate::firmware::Firmware;
 use crate::io::{Input, Output};
+use crate::local_auth::LocalAuthList;
 use crate::outbox::{Context, InFlight, Item, Outbox};
+use crate::reservation::Reservations;
+use crate::security::Security;
+use crate::smart_charging::SmartCharging;
 use crate::time::{Monotonic, Now};
 use chrono::{DateTime, Duration, Utc};
 use hal::ChargerInfo;
@@ -105,31 +114,24 @@ pub enum BootStatus {
     Accepted,
 }
 
+/// The charge point: the shared services and one field per feature. Its methods are the
+/// entry points (here), the dispatch of CALLs (`core/incoming.rs`) and the timer table
+/// (`timers.rs`); everything else belongs to a feature.
 pub struct Station {
     /// What every feature may use (see `context`).
     pub(crate) ctx: Ctx,
-    /// ChangeAvailability and StatusNotification (`core/availability.rs`, `core/status.rs`).
-    pub(crate) availability: crate::core::status::Availability,
-    /// BootNotification and Heartbeat (`core/boot.rs`).
-    pub(crate) registration: crate::core::boot::Registration,
-    /// Sampled and clock-aligned meter values (`core/metering.rs`).
-    pub(crate) metering: crate::core::metering::Metering,
     /// Why this run started, as persisted by the previous one ("PowerUp" unless a Reset).
     pub(crate) boot_reason: String,
-    /// UnlockConnector.req waiting for the cable lock (`core/unlock.rs`).
-    pub(crate) unlocks: crate::core::unlock::Unlocks,
-    /// Transactions and their messages (`core/transaction.rs`).
-    pub(crate) transactions: crate::core::transaction::Transactions,
-    /// ReserveNow and CancelReservation (`reservation/`).
-    pub(crate) reservations: crate::reservation::Reservations,
-    /// The Local Authorization List (`local_auth/`).
-    pub(crate) local_list: crate::local_auth::LocalAuthList,
-    /// Installed charging profiles and the limits applied (`smart_charging/`).
-    pub(crate) smart: crate::smart_charging::SmartCharging,
-    /// Security events of this run (`security/`).
-    pub(crate) security: crate::security::Security,
-    /// Firmware updates and diagnostics/log uploads (`firmware/`).
-    pub(crate) firmware: crate::firmware::Firmware,
+    pub(crate) registration: Registration,
+    pub(crate) availability: Availability,
+    pub(crate) metering: Metering,
+    pub(crate) transactions: Transactions,
+    pub(crate) unlocks: Unlocks,
+    pub(crate) local_list: LocalAuthList,
+    pub(crate) reservations: Reservations,
+    pub(crate) smart: SmartCharging,
+    pub(crate) security: Security,
+    pub(crate) firmware: Firmware,
 }
 
 impl Station {
@@ -157,24 +159,24 @@ impl Station {
         }
         let interrupted = store.tx_open()?;
         let mut station = Station {
-            smart: crate::smart_charging::SmartCharging::new(cfg.connectors),
-            local_list: crate::local_auth::LocalAuthList,
+            smart: SmartCharging::new(cfg.connectors),
             ctx: Ctx::new(cfg, config, store, outbox, time),
-            registration: Default::default(),
-            availability: Default::default(),
-            metering: Default::default(),
             boot_reason: String::new(),
-            unlocks: Default::default(),
-            transactions: Default::default(),
-            security: crate::security::Security::new(now),
-            firmware: crate::firmware::Firmware::default(),
-            reservations: crate::reservation::Reservations::default(),
+            registration: Registration::default(),
+            availability: Availability,
+            metering: Metering::default(),
+            transactions: Transactions::default(),
+            unlocks: Unlocks::default(),
+            local_list: LocalAuthList,
+            reservations: Reservations::default(),
+            security: Security::new(now),
+            firmware: Firmware::default(),
         };
         station.boot_reason = Restart.load_boot_reason(&mut station.ctx);
         station.metering.schedule_aligned(&station.ctx, now);
         station.availability.load_availability(&mut station.ctx);
         station.reservations.load(&mut station.ctx);
-        crate::core::transaction::Transactions::recover_interrupted(&mut station.ctx, interrupted);
+        Transactions::recover_interrupted(&mut station.ctx, interrupted);
         station.smart.load(&mut station.ctx);
         station.smart.apply_limits(&mut station.ctx, now);
         station.firmware.load(&mut station.ctx, now);
@@ -523,12 +525,7 @@ impl Station {
                         "{} failed {attempts} times: dropped as TransactionMessageAttempts says",
                         action.as_str()
                     );
-                    crate::core::transaction::Transactions::on_message_dropped(
-                        &mut self.ctx,
-                        action,
-                        seq,
-                        msg.local_tx,
-                    );
+                    Transactions::on_message_dropped(&mut self.ctx, action, seq, msg.local_tx);
                 } else {
                     let _ = self.ctx.store.queue_set_attempts(seq, attempts);
                     let interval = self.ctx.config.current().transaction_message_retry_interval;
