@@ -21,6 +21,7 @@ pub fn router(commander: Commander) -> Router {
         .route("/api/connectors/{id}/authorize", post(authorize))
         .route("/api/connectors/{id}/ev", post(ev))
         .route("/api/connectors/{id}/fault", post(fault))
+        .route("/api/power", post(power))
         .with_state(commander)
 }
 
@@ -135,4 +136,22 @@ async fn fault(
     let id = id?.0;
     let FaultBody { error_code, active } = body?.0;
     act(&c, id, Operation::Fault { error_code, active }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PowerBody {
+    on: bool,
+}
+
+/// A power cut (`{"on": false}`) and its return (`{"on": true}`): see `Commander::power`.
+async fn power(
+    State(c): State<Commander>,
+    body: Result<Json<PowerBody>, JsonRejection>,
+) -> Result<Json<crate::runner::StationState>, ApiError> {
+    let on = body?.0.on;
+    c.power(on)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError(StatusCode::SERVICE_UNAVAILABLE, e))
 }

@@ -83,6 +83,15 @@ impl Link {
         sent
     }
 
+    /// Drop the connection without a close frame, as a power cut does (the peer sees the
+    /// TCP connection end), and abandon the attempt under way.
+    pub(crate) fn cut(&mut self) {
+        if let Some(task) = self.connecting.take() {
+            task.abort();
+        }
+        self.conn = None;
+    }
+
     /// Abandon the attempt under way and close the connection; true if one was up.
     pub(crate) async fn close(&mut self) -> bool {
         if let Some(task) = self.connecting.take() {

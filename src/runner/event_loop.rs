@@ -37,6 +37,9 @@ pub(crate) struct EventLoop<C> {
     pub(super) reset: Option<bool>,
     /// Restarts after a Reset so far.
     restarts: u64,
+    /// False during a power cut (`POST /api/power`): the station does nothing until the
+    /// power is back.
+    powered: bool,
     /// Firmware downloads, signature checks and uploads under way.
     pub(super) jobs: FileJobs,
 }
@@ -79,6 +82,7 @@ impl<C: Charger + 'static> EventLoop<C> {
             switch_profile: None,
             reset: None,
             restarts: 0,
+            powered: true,
             jobs,
         };
         event_loop.publish();
@@ -97,9 +101,14 @@ impl<C: Charger + 'static> EventLoop<C> {
                 };
             }
             let now = self.clock.now();
-            self.step(now, None).await;
-            self.start_connecting(now);
-            let wake = self.next_wake(now);
+            let wake = if self.powered {
+                self.step(now, None).await;
+                self.start_connecting(now);
+                self.next_wake(now)
+            } else {
+                // Off: only the commands (the power back, a person at the charger) wake it.
+                now + chrono::Duration::days(1)
+            };
             let sleep = self.clock.sleep_until_wall(wake);
             tokio::select! {
                 command = self.commands.recv() => match command {
@@ -108,6 +117,26 @@ impl<C: Charger + 'static> EventLoop<C> {
                     }
                     Some(Command::SecurityLog(reply)) => {
                         let _ = reply.send(self.core.station().security_log());
+                    }
+                    Some(Command::Power { on: false, reply }) => {
+                        self.power_off();
+                        let _ = reply.send(self.state.borrow().clone());
+                    }
+                    Some(Command::Power { on: true, reply }) => {
+                        if !self.powered {
+                            tracing::info!("power back: the station boots");
+                            self.powered = true;
+                            // The power is back: the station boots from its store, as after a
+                            // restart, with nothing of the run the cut ended.
+                            self = match self.restart(false).await {
+                                Ok(restarted) => restarted,
+                                Err(e) => {
+                                    tracing::error!("cannot boot the station after the power cut: {e}");
+                                    return;
+                                }
+                            };
+                        }
+                        let _ = reply.send(self.state.borrow().clone());
                     }
                     Some(Command::Shutdown(done)) => {
                         self.stop().await;
@@ -145,8 +174,8 @@ impl<C: Charger + 'static> EventLoop<C> {
         self.link.close().await;
         let now = self.clock.now();
         tracing::info!(
-            "{} reset: restarting the station",
-            if hard { "hard" } else { "soft" }
+            "restarting the station{}",
+            if hard { " (hard)" } else { "" }
         );
         if hard {
             self.charger.hard_reset(now);
@@ -169,6 +198,21 @@ impl<C: Charger + 'static> EventLoop<C> {
         Ok(self)
     }
 
+    /// The power is cut: the station stops at once (its in-memory state is dropped at the
+    /// power's return, when it boots from the store), the WebSocket drops without a close
+    /// frame, transfers stop, the contactors open.
+    fn power_off(&mut self) {
+        if !self.powered {
+            return;
+        }
+        tracing::warn!("power cut");
+        self.powered = false;
+        self.link.cut();
+        self.jobs.abort_all();
+        self.charger.hard_reset(self.clock.now());
+        self.state.send_modify(|s| s.connected = false);
+    }
+
     /// An operator action; the connector's state after it.
     async fn operate(
         &mut self,
@@ -180,16 +224,24 @@ impl<C: Charger + 'static> EventLoop<C> {
             .sim
             .operate(&mut self.charger, connector, op, now)
             .map_err(|e| e.to_string());
+        if !self.powered {
+            // The station is off: it sees the hardware as it is when the power is back.
+            return result
+                .map(|()| self.connector_state(connector))
+                .and_then(|c| c);
+        }
         self.step(now, None).await;
-        result.and_then(|()| {
-            self.state
-                .borrow()
-                .connectors
-                .iter()
-                .find(|c| c.id == connector)
-                .cloned()
-                .ok_or_else(|| format!("unknown connector {connector}"))
-        })
+        result.and_then(|()| self.connector_state(connector))
+    }
+
+    fn connector_state(&self, connector: ConnectorId) -> Result<ConnectorState, String> {
+        self.state
+            .borrow()
+            .connectors
+            .iter()
+            .find(|c| c.id == connector)
+            .cloned()
+            .ok_or_else(|| format!("unknown connector {connector}"))
     }
 
     /// Bring the hardware up to `now`, give the station its inputs and carry out its outputs.

@@ -18,6 +18,11 @@ pub(crate) enum Command {
     },
     /// The station's security log, oldest first.
     SecurityLog(oneshot::Sender<Vec<store::SecurityLogEntry>>),
+    /// Cut the power (false) or bring it back (true); answered with the state after.
+    Power {
+        on: bool,
+        reply: oneshot::Sender<StationState>,
+    },
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -97,6 +102,11 @@ impl StationHandle {
         self.commander.security_log().await
     }
 
+    /// See [`Commander::power`].
+    pub async fn power(&self, on: bool) -> Result<StationState, String> {
+        self.commander.power(on).await
+    }
+
     pub fn commander(&self) -> Commander {
         self.commander.clone()
     }
@@ -145,6 +155,19 @@ impl Commander {
             .map_err(|_| "the station has stopped".to_string())?;
         rx.await
             .unwrap_or_else(|_| Err("the station has stopped".to_string()))
+    }
+
+    /// A power cut (`on` false): the station stops at once, keeping only what it stored
+    /// durably, and the WebSocket drops without a close frame; the power back (`on` true):
+    /// it boots again from its store. The hardware keeps its physical state (an EV stays
+    /// plugged in). Answers with the station's state after.
+    pub async fn power(&self, on: bool) -> Result<StationState, String> {
+        let (reply, rx) = oneshot::channel();
+        self.commands
+            .send(Command::Power { on, reply })
+            .await
+            .map_err(|_| "the station has stopped".to_string())?;
+        rx.await.map_err(|_| "the station has stopped".to_string())
     }
 
     /// The station's security log, oldest first (empty once the station has stopped).
