@@ -24,24 +24,7 @@ async fn status_of(h: &mut Harness, connector: i64) -> Value {
 async fn a_power_cut_ends_the_transaction_with_power_loss_when_the_power_is_back() {
     let mut h = Setup::default().sqlite().start().await;
     h.booted().await;
-    h.operate(1, Operation::Plug).await;
-    h.expect_status(1, "Preparing").await;
-    h.operate(
-        1,
-        Operation::Authorize {
-            id_tag: "TAG-POWER".into(),
-        },
-    )
-    .await;
-    h.next_call("Authorize").await;
-    h.next_call("StartTransaction").await;
-    h.expect_status(1, "Charging").await;
-    let state = h
-        .wait_state("transaction id known", |s| {
-            connector(s, 1).transaction_id.is_some()
-        })
-        .await;
-    let tx_id = connector(&state, 1).transaction_id.expect("a transaction");
+    let tx_id = h.start_session("TAG-POWER").await;
 
     let off = h.station().power(false).await.expect("power off");
     assert!(!off.connected, "{off:?}");
@@ -59,7 +42,7 @@ async fn a_power_cut_ends_the_transaction_with_power_loss_when_the_power_is_back
     let boot = h.next_call("BootNotification").await;
     assert_eq!(boot.payload["chargePointModel"], "SIM-DC-500", "{boot:?}");
     let stop = h.next_call("StopTransaction").await.payload;
-    assert_eq!(stop["transactionId"], i64::from(tx_id), "{stop}");
+    assert_eq!(stop["transactionId"], tx_id, "{stop}");
     assert_eq!(stop["reason"], "PowerLoss", "{stop}");
     // The EV is still plugged in: the connector reports Preparing, not Charging.
     let status = status_of(&mut h, 1).await;

@@ -4,28 +4,10 @@
 
 mod common;
 
-use chargepoint::runner::Operation;
 use common::*;
 use serde_json::json;
 
 const TAG: &str = "TAG-RESET-1";
-
-/// Plug in at connector 1 and start a transaction with a card; returns the transaction id.
-async fn start_session(h: &mut Harness) -> i64 {
-    h.operate(1, Operation::Plug).await;
-    h.expect_status(1, "Preparing").await;
-    h.operate(1, Operation::Authorize { id_tag: TAG.into() })
-        .await;
-    h.next_call("Authorize").await;
-    h.next_call("StartTransaction").await;
-    h.expect_status(1, "Charging").await;
-    let state = h
-        .wait_state("transaction id known", |s| {
-            connector(s, 1).transaction_id.is_some()
-        })
-        .await;
-    i64::from(connector(&state, 1).transaction_id.expect("transaction id"))
-}
 
 /// The station closes the connection and comes back with a BootNotification and a status
 /// for every connector; returns those statuses.
@@ -80,7 +62,7 @@ async fn tc_013_014_reset_without_transaction_reboots_with_the_same_store() {
 async fn tc_016_soft_reset_with_transaction() {
     let mut h = Setup::default().sqlite().start().await;
     h.booted().await;
-    let tx = start_session(&mut h).await;
+    let tx = h.start_session(TAG).await;
     h.advance(120);
     reset(&h, "Soft").await;
     let stop = h.wait_call("StopTransaction").await.payload;
@@ -104,7 +86,7 @@ async fn tc_016_soft_reset_with_transaction() {
 async fn tc_015_hard_reset_with_transaction() {
     let mut h = Setup::default().sqlite().start().await;
     h.booted().await;
-    let tx = start_session(&mut h).await;
+    let tx = h.start_session(TAG).await;
     h.advance(60);
     reset(&h, "Hard").await;
     let stop = h.wait_call("StopTransaction").await.payload;

@@ -37,18 +37,6 @@ async fn set(h: &Harness, connector: i32, profile: Value) -> String {
     answer["status"].as_str().expect("a status").to_string()
 }
 
-/// Plug in and present the card at connector 1; returns the transaction id.
-async fn start_session(h: &mut Harness) -> i64 {
-    h.operate(1, Operation::Plug).await;
-    h.expect_status(1, "Preparing").await;
-    h.operate(1, Operation::Authorize { id_tag: TAG.into() })
-        .await;
-    h.next_call("Authorize").await;
-    h.next_call("StartTransaction").await;
-    h.expect_status(1, "Charging").await;
-    transaction_id(h).await
-}
-
 async fn transaction_id(h: &Harness) -> i64 {
     let state = h
         .wait_state("transaction id known", |s| {
@@ -112,7 +100,7 @@ async fn tc_056_tx_default_profile_before_a_transaction_limits_it() {
     );
     let p = absolute(&h, 1, 0, "TxDefaultProfile", "A", 32.0);
     assert_eq!(set(&h, 0, p).await, "Accepted");
-    start_session(&mut h).await;
+    h.start_session(TAG).await;
     expect_following(&mut h, 32.0).await;
     let state = h
         .wait_state("current within the limit", |s| {
@@ -131,7 +119,7 @@ async fn tc_057_tx_profile_during_a_transaction_stacking_expiry_and_max_profile(
     h.booted().await;
     let p = absolute(&h, 1, 0, "TxDefaultProfile", "A", 40.0);
     assert_eq!(set(&h, 0, p).await, "Accepted");
-    let tx = start_session(&mut h).await;
+    let tx = h.start_session(TAG).await;
     expect_following(&mut h, 40.0).await;
 
     let mut p = absolute(&h, 2, 1, "TxProfile", "A", 20.0);

@@ -639,6 +639,24 @@ impl Harness {
 
     /// Close the station's connection from the Central System's side and wait until the
     /// station has noticed.
+    /// Plug in at connector 1 and present `id_tag` there: Authorize, StartTransaction,
+    /// Charging; returns the transaction id.
+    pub async fn start_session(&mut self, id_tag: &str) -> i64 {
+        self.operate(1, Operation::Plug).await;
+        self.expect_status(1, "Preparing").await;
+        let id_tag = id_tag.to_string();
+        self.operate(1, Operation::Authorize { id_tag }).await;
+        self.next_call("Authorize").await;
+        self.next_call("StartTransaction").await;
+        self.expect_status(1, "Charging").await;
+        let state = self
+            .wait_state("transaction id known", |s| {
+                connector(s, 1).transaction_id.is_some()
+            })
+            .await;
+        i64::from(connector(&state, 1).transaction_id.expect("transaction id"))
+    }
+
     pub async fn drop_connection(&mut self) {
         self.csms.disconnect(&self.id).await;
         assert!(!self.csms.is_connected(&self.id));
