@@ -11,7 +11,7 @@
 //!   an entry with idTagInfo is added or replaced, one without is removed.
 //! - GetLocalListVersion.req: the version of the list, 0 while it is empty (section 5.10).
 //! - Authorization looks the list up before the Authorization Cache (see
-//!   `Station::lookup_local`); id tags on the list are never cached; an idTagInfo from the
+//!   `AuthCache::lookup`); id tags on the list are never cached; an idTagInfo from the
 //!   Central System that disagrees with the list is reported with a StatusNotification on
 //!   connector 0 with error code LocalListConflict (section 3.5.2); the list keeps its entry.
 //!
