@@ -9,7 +9,7 @@ use crate::connector::Connector;
 use crate::core::reset::PendingReset;
 use crate::io::Output;
 use crate::outbox::{Context, Item, Outbox};
-use crate::station::{durable_message, BootStatus, StationConfig};
+use crate::station::{BootStatus, StationConfig};
 use crate::time::Now;
 use ocpp::Frame;
 use std::collections::VecDeque;
@@ -75,13 +75,12 @@ impl Ctx {
 
     /// Queue a request that need not survive power loss.
     pub(crate) fn queue_call<R: ocpp::Request>(&mut self, req: &R, context: Context) {
-        match serde_json::to_value(req) {
-            Ok(payload) => self.outbox.push(Item::Volatile {
+        if let Some(payload) = encode(req) {
+            self.outbox.push(Item::Volatile {
                 action: R::ACTION,
                 payload,
                 context,
-            }),
-            Err(e) => tracing::error!("cannot encode {}: {e}", R::ACTION.as_str()),
+            });
         }
     }
 
@@ -106,13 +105,12 @@ impl Ctx {
 
     /// Queue a request the Central System asked for; it may go out while Pending.
     pub(crate) fn queue_triggered<R: ocpp::Request>(&mut self, req: &R, context: Context) {
-        match serde_json::to_value(req) {
-            Ok(payload) => self.outbox.push(Item::Triggered {
+        if let Some(payload) = encode(req) {
+            self.outbox.push(Item::Triggered {
                 action: R::ACTION,
                 payload,
                 context,
-            }),
-            Err(e) => tracing::error!("cannot encode {}: {e}", R::ACTION.as_str()),
+            });
         }
     }
 
@@ -122,4 +120,24 @@ impl Ctx {
         let result = ocpp::CallResult::new(unique_id, response);
         self.send_frame(Frame::CallResult(result));
     }
+}
+
+/// A request's payload; None (logged) if it cannot be encoded.
+fn encode<R: ocpp::Request>(req: &R) -> Option<serde_json::Value> {
+    serde_json::to_value(req)
+        .map_err(|e| tracing::error!("cannot encode {}: {e}", R::ACTION.as_str()))
+        .ok()
+}
+
+/// The durable form of a request.
+pub(crate) fn durable_message<R: ocpp::Request>(
+    req: &R,
+    local_tx: Option<i64>,
+) -> Option<store::QueuedMessage> {
+    Some(store::QueuedMessage {
+        action: R::ACTION.as_str().to_string(),
+        payload: encode(req)?,
+        local_tx,
+        attempts: 0,
+    })
 }

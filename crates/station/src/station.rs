@@ -632,25 +632,6 @@ fn typed<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// The durable form of a request.
-pub(crate) fn durable_message<R: ocpp::Request>(
-    req: &R,
-    local_tx: Option<i64>,
-) -> Option<store::QueuedMessage> {
-    match serde_json::to_value(req) {
-        Ok(payload) => Some(store::QueuedMessage {
-            action: R::ACTION.as_str().to_string(),
-            payload,
-            local_tx,
-            attempts: 0,
-        }),
-        Err(e) => {
-            tracing::error!("cannot encode {}: {e}", R::ACTION.as_str());
-            None
-        }
-    }
-}
-
 /// A CiString from text the station made itself, cut to the wire limit rather than refused.
 pub(crate) fn ci<const N: usize>(s: &str) -> ocpp::CiString<N> {
     let cut: String = s.chars().take(N).collect();

@@ -2,9 +2,9 @@
 //! and clock-aligned every ClockAlignedDataInterval on the wall clock, with the measurands
 //! the configuration names. Values come from the hardware's latest reading.
 
+use crate::context::durable_message;
 use crate::context::Ctx;
 use crate::outbox::{Context, Item};
-use crate::station::durable_message;
 use chrono::{DateTime, Duration, Utc};
 use hal::MeterReading;
 use ocpp::{
