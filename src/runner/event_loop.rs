@@ -226,9 +226,7 @@ impl<C: Charger + 'static> EventLoop<C> {
             .map_err(|e| e.to_string());
         if !self.powered {
             // The station is off: it sees the hardware as it is when the power is back.
-            return result
-                .map(|()| self.connector_state(connector))
-                .and_then(|c| c);
+            return result.and_then(|()| self.connector_state(connector));
         }
         self.step(now, None).await;
         result.and_then(|()| self.connector_state(connector))
