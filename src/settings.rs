@@ -22,6 +22,9 @@ pub struct FileSettings {
     pub control: Option<SocketAddr>,
     /// Seconds to wait for the answer to a request (default 30).
     pub call_timeout_s: Option<u32>,
+    /// Whether ReserveNow may reserve connector 0, the whole station (key
+    /// ReserveConnectorZeroSupported; default true, as the reference product).
+    pub reserve_connector_zero: Option<bool>,
     /// OCPP configuration keys at first start, e.g. `HeartbeatInterval = 60`.
     pub ocpp: BTreeMap<String, toml::Value>,
     /// The simulated charger and EV.
@@ -58,6 +61,10 @@ pub struct SecuritySettings {
     /// PEM files with the charge point certificate and its key (profile 3).
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
+    /// The CpoName key at first start: the organization of the certificate signing
+    /// requests (at most 64 characters; empty: none, SignCertificate is refused until the
+    /// Central System sets one). Default: the simulator's vendor.
+    pub cpo_name: Option<String>,
 }
 
 /// Flags of `chargepoint run` that override the file.
@@ -126,6 +133,9 @@ impl Settings {
         run.work_dir = Some(data_dir.clone());
         if let Some(system_roots) = file.transfer.system_roots {
             run.transfer_system_roots = system_roots;
+        }
+        if let Some(zero) = file.reserve_connector_zero {
+            run.reserve_connector_zero = zero;
         }
         security(&mut run, file.security, flags.ca_file, flags.tls_url)?;
         if let Some(s) = file.call_timeout_s {
@@ -245,6 +255,13 @@ fn security(
         (None, Some(_)) => {
             return Err("field `security.client_cert`: required with `client_key`".into())
         }
+    }
+    if let Some(name) = sec.cpo_name {
+        // It becomes the O= of the CSRs: X.509 allows 64 characters there.
+        if name.chars().count() > 64 {
+            return Err("field `security.cpo_name`: at most 64 characters".into());
+        }
+        run.cpo_name = Some(name);
     }
     run.security_profile = profile;
     Ok(())
@@ -384,6 +401,30 @@ mod tests {
         let file = parse_file("[simulator.ev]\ninitial_soc_percent = 140.0\n").unwrap();
         let err = Settings::resolve(file, flags()).unwrap_err();
         assert!(err.contains("ev.initial_soc_percent"), "{err}");
+    }
+
+    #[test]
+    fn cpo_name_and_reserve_connector_zero_are_settings() {
+        let s = Settings::resolve(FileSettings::default(), flags()).unwrap();
+        assert_eq!(s.run.cpo_name, None, "the charger's vendor, at build time");
+        assert!(
+            s.run.reserve_connector_zero,
+            "the reference product's default"
+        );
+        let file = parse_file(
+            "reserve_connector_zero = false
+[security]
+cpo_name = \"Acme CPO\"
+",
+        )
+        .unwrap();
+        let s = Settings::resolve(file, flags()).unwrap();
+        assert_eq!(s.run.cpo_name.as_deref(), Some("Acme CPO"));
+        assert!(!s.run.reserve_connector_zero);
+        let long = "x".repeat(65);
+        let file = parse_file(&format!("[security]\ncpo_name = \"{long}\"\n")).unwrap();
+        let err = Settings::resolve(file, flags()).unwrap_err();
+        assert!(err.contains("security.cpo_name"), "{err}");
     }
 
     #[test]

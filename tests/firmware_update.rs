@@ -286,18 +286,21 @@ async fn tc_044_2_download_failed_after_the_retries() {
     h.shutdown().await;
 }
 
-/// TC_044_3: the simulator refuses the image: InstallationFailed, the station is available
-/// again, no restart, the running version stays.
+/// TC_044_3: the simulator, set to install only its own images
+/// (`[simulator] firmware_images_only`), refuses an ordinary file: InstallationFailed, the
+/// station is available again, no restart, the running version stays.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tc_044_3_installation_failed() {
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new(dir.path(), "fw");
     let server = Server::start("http", &pki).await;
     let url = server.put(
-        "junk.bin",
+        "junk-1.0.bin",
         b"this is not a firmware image for this charger\n",
     );
-    let mut h = setup(&pki).start().await;
+    let mut station = setup(&pki);
+    station.sim.firmware_images_only = true;
+    let mut h = station.start().await;
     h.booted().await;
 
     update(&h, &url, h.now(), None).await;
@@ -331,6 +334,89 @@ async fn tc_044_3_installation_failed() {
     let boot = h.next_call("BootNotification").await;
     assert_eq!(boot.payload["firmwareVersion"], OLD);
     assert_clean_and_kept(&h, None);
+    h.shutdown().await;
+}
+
+/// TC_044_1 with an ordinary file (not an image of the simulator's format): by default the
+/// simulator installs any image that downloaded intact, its version taken from the file
+/// name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tc_044_1_an_ordinary_file_installs_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path(), "fw");
+    let server = Server::start("http", &pki).await;
+    let mut data = b"a vendor's firmware, not the simulator's format\n".to_vec();
+    data.extend(testservers::pattern(100_000));
+    let url = server.put("fw-3.1.4.bin", &data);
+    let mut h = setup(&pki).start().await;
+    h.booted().await;
+
+    update(&h, &url, h.now(), None).await;
+    let calls = h
+        .calls_until(UPDATE, |c| {
+            is_status(c, "FirmwareStatusNotification", "Installed")
+        })
+        .await;
+    assert_eq!(
+        statuses(&calls, "FirmwareStatusNotification"),
+        ["Downloading", "Downloaded", "Installing", "Installed"]
+    );
+    assert_installed_after_boot(&calls, "FirmwareStatusNotification", "fw-3.1.4");
+    assert_clean_and_kept(&h, Some("fw-3.1.4"));
+    h.shutdown().await;
+}
+
+/// A new UpdateFirmware for later replaces one whose download is under way (the server
+/// stalls it): the station stops that download at once, its partial image goes, and the
+/// old job reports nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_update_stops_its_download() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path(), "fw");
+    let server = Server::start("http", &pki).await;
+    let stalled = server.http().url("/stall");
+    let mut h = setup(&pki).start().await;
+    h.booted().await;
+
+    update(&h, &stalled, h.now(), None).await;
+    let downloading = h.next_call("FirmwareStatusNotification").await;
+    assert_eq!(downloading.payload["status"], "Downloading");
+    advance_until_hits(&h, server.http(), "/stall", 1).await;
+    let firmware = h.work_dir().join("firmware");
+    let partial = |firmware: &std::path::Path| {
+        std::fs::read_dir(firmware)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|job| std::fs::read_dir(job.path()).into_iter().flatten().count() > 0)
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !partial(&firmware) {
+        assert!(tokio::time::Instant::now() < deadline, "no partial image");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // The replacement waits an hour: nothing may download meanwhile.
+    let later = h.now() + chrono::Duration::hours(1);
+    update(&h, &server.put("fw.bin", &image(NEW)), later, None).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = testservers::listing(&firmware);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the cancelled download is still there: {left:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    h.expect_no_calls("after the replaced download").await;
+    assert_eq!(
+        server.http().hits("/files/fw.bin"),
+        0,
+        "not before its time"
+    );
     h.shutdown().await;
 }
 

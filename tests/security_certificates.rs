@@ -465,7 +465,9 @@ async fn extended_trigger_message_for_each_requested_message() {
     }
     h.expect_no_calls("after the rejected triggers").await;
 
-    // SignChargePointCertificate: needs the CpoName (the CSR's organization).
+    // SignChargePointCertificate: needs a CpoName (the CSR's organization); without one
+    // (the default, the vendor, taken away here) it is Rejected.
+    assert_eq!(h.change_config("CpoName", "").await, "Accepted");
     assert_eq!(
         extended_trigger(
             &h,

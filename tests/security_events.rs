@@ -71,9 +71,49 @@ async fn extended_trigger_message_over_the_websocket() {
             json!({"requestedMessage": "SignChargePointCertificate"}),
         )
         .await;
-    // No CpoName is configured here, so the station cannot make a CSR (the full round trip
-    // is in security_profiles.rs).
-    assert_eq!(answer, json!({"status": "Rejected"}));
+    // Out of the box: CpoName defaults to the charger's vendor, so the station makes a CSR
+    // (the full round trip is in security_profiles.rs).
+    assert_eq!(answer, json!({"status": "Accepted"}));
+    h.shutdown().await;
+}
+
+/// A fresh station (no CpoName configured anywhere) can ask for a charge point
+/// certificate: CpoName defaults to the vendor (`[security] cpo_name` sets another), the
+/// organization of its CSR.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_charge_point_certificate_works_on_a_fresh_station() {
+    let mut h = Setup::default().start().await;
+    h.booted().await;
+    let (cpo, _) = h.get_config("CpoName").await.expect("the key");
+    assert_eq!(cpo, "Chargepoint", "the simulator's vendor");
+    let answer = h
+        .call(
+            "ExtendedTriggerMessage",
+            json!({"requestedMessage": "SignChargePointCertificate"}),
+        )
+        .await;
+    assert_eq!(answer, json!({"status": "Accepted"}));
+    let sign = h.triggered("SignCertificate").await;
+    let csr = sign["csr"].as_str().expect("a CSR");
+    let ca = certs::pki::Authority::new("test CA", certs::pki::Validity::days(1)).unwrap();
+    let signed =
+        certs::sign_csr(csr, &ca.root.cert_pem, &ca.root.key_pem, h.now(), 1).expect("a valid CSR");
+    let info = certs::inspect(&signed).unwrap();
+    assert_eq!(info.subject_o.as_deref(), Some("Chargepoint"));
+    assert_eq!(info.subject_cn.as_deref(), Some(ID));
+    h.shutdown().await;
+}
+
+/// `[security] cpo_name` (RunOptions::cpo_name) names another organization.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cpo_name_setting_is_the_initial_cpo_name() {
+    let mut h = Setup::default()
+        .station(|o, _| o.cpo_name = Some("Acme CPO".into()))
+        .start()
+        .await;
+    h.booted().await;
+    let (cpo, _) = h.get_config("CpoName").await.expect("the key");
+    assert_eq!(cpo, "Acme CPO");
     h.shutdown().await;
 }
 

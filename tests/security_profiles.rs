@@ -335,14 +335,31 @@ async fn tc_073_update_the_authorization_key() {
     .start()
     .await;
     h.booted().await;
+    let mut events = h.csms.subscribe();
+    // The Central System takes the new password for the connections to come (the old one
+    // is refused from now on); the connection that is up stays.
+    h.csms.set_password(ID, NEW_KEY);
     assert_eq!(
         h.change_config("AuthorizationKey", &hex(NEW_KEY)).await,
         "Accepted"
     );
-    // The Central System knows the new password from now on; the old one is refused.
-    h.csms.set_password(ID, NEW_KEY);
-    h.drop_connection().await;
-    advance_until_profile(&h, 1, 5).await;
+    // The station itself closes and connects again with the new key, at once: the clock
+    // does not move.
+    assert!(
+        events.disconnected(ID, T).await,
+        "the station closes to use the new key"
+    );
+    let reconnected = events
+        .find(T, |ev| match ev {
+            csms::CsmsEvent::Connected { station } if station == ID => Some(()),
+            _ => None,
+        })
+        .await;
+    assert!(
+        reconnected.is_some(),
+        "the station connects with the new key"
+    );
+    wait_profile(&h, 1).await;
     let log = h.security_log().await;
     assert_eq!(
         count(&log, "FailedToAuthenticateAtCentralSystem"),
@@ -359,7 +376,7 @@ async fn tc_073_update_the_authorization_key() {
 /// TC_078: the server certificate does not verify (signed by a root the station does not
 /// trust): InvalidCentralSystemCertificate in the security log, once for the whole failure
 /// streak. Then the right Central System comes up at the same address and the station
-/// connects; a critical event would be delivered then.
+/// connects: the event reaches it as a SecurityEventNotification.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tc_078_invalid_central_system_certificate_security_event() {
     let pki = TestPki::generate(ID, 365).unwrap();
@@ -403,10 +420,13 @@ async fn tc_078_invalid_central_system_certificate_security_event() {
     h.csms = genuine;
     advance_until_profile(&h, 2, 10).await;
     h.booted().await;
-    if station::SecurityEvent::InvalidCentralSystemCertificate.is_critical() {
-        h.wait_security_event("InvalidCentralSystemCertificate")
-            .await;
-    }
+    let event = h
+        .wait_security_event("InvalidCentralSystemCertificate")
+        .await;
+    assert!(
+        event["techInfo"].as_str().is_some_and(|t| !t.is_empty()),
+        "why the certificate was refused: {event}"
+    );
     let log = h.security_log().await;
     assert_eq!(count(&log, "InvalidCentralSystemCertificate"), 1, "{log:?}");
     h.shutdown().await;

@@ -163,7 +163,14 @@ async fn tc_066_get_composite_schedule_in_a_and_w() {
             json!({"connectorId": 1, "duration": 600}),
         )
         .await;
-    assert_eq!(answer["status"], "Rejected", "nothing installed: {answer}");
+    // Nothing installed: the connector's hardware maximum, over the whole duration.
+    assert_eq!(answer["status"], "Accepted", "nothing installed: {answer}");
+    assert_eq!(
+        answer["chargingSchedule"]["chargingSchedulePeriod"],
+        json!([{"startPeriod": 0, "limit": 500.0}]),
+        "{answer}"
+    );
+    assert_eq!(answer["chargingSchedule"]["duration"], 600, "{answer}");
     let p = absolute(&h, 1, 0, "TxDefaultProfile", "A", 32.0);
     assert_eq!(set(&h, 0, p).await, "Accepted");
     let mut stacked = absolute(&h, 2, 1, "TxDefaultProfile", "A", 16.0);

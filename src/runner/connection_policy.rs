@@ -189,6 +189,13 @@ impl ConnectionPolicy {
     /// The station restarted in the process (a Reset): connect again at once. A profile
     /// being tried stays on trial.
     pub(crate) fn restarted(&mut self, now: DateTime<Utc>) {
+        self.reconnect_now(now);
+    }
+
+    /// The event loop drops the link (or the attempt) it has to connect with new
+    /// credentials (a new AuthorizationKey): the next attempt is due at once, the profile
+    /// and its trial unchanged.
+    pub(crate) fn reconnect_now(&mut self, now: DateTime<Utc>) {
         self.backoff.reset();
         self.phase = Phase::Waiting(now);
     }
@@ -255,6 +262,23 @@ mod tests {
             assert_eq!(due, at + Duration::from_std(after.retry_in).unwrap());
             nominal = (nominal * 2.0).min(60.0);
         }
+    }
+
+    #[test]
+    fn new_credentials_reconnect_at_once_with_the_same_profile() {
+        let mut p = policy();
+        let at = attempt(&mut p, 1);
+        assert!(!p.connected());
+        assert_eq!(p.next_attempt(), None, "connected");
+        let later = at + Duration::seconds(30);
+        p.reconnect_now(later);
+        assert_eq!(p.next_attempt(), Some(later));
+        assert!(p.start_attempt(later, 1));
+        // After failures too: the backoff starts over.
+        let after = p.failed(later, None);
+        assert!(secs(after.retry_in) <= 1.0);
+        p.reconnect_now(later);
+        assert_eq!(p.next_attempt(), Some(later));
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub(crate) struct EventLoop<C> {
     /// The SecurityProfile the station just changed to: reconnect with it once the outputs
     /// at hand (the ChangeConfiguration answer) are out.
     pub(super) switch_profile: Option<u8>,
+    /// The station accepted a new AuthorizationKey: reconnect with it (profiles 1 and 2)
+    /// once the outputs at hand (the ChangeConfiguration answer) are out (TC_073).
+    pub(super) renew_password: bool,
     pub(super) ping_interval: Option<std::time::Duration>,
     /// The station gave Output::Reset (`hard`): restart it before anything else.
     pub(super) reset: Option<bool>,
@@ -80,6 +83,7 @@ impl<C: Charger + 'static> EventLoop<C> {
             link: Link::default(),
             policy,
             switch_profile: None,
+            renew_password: false,
             reset: None,
             restarts: 0,
             powered: true,
@@ -266,6 +270,9 @@ impl<C: Charger + 'static> EventLoop<C> {
         if let Some(profile) = self.switch_profile.take() {
             self.switch_profile(profile, now).await;
         }
+        if std::mem::take(&mut self.renew_password) {
+            self.renew_password(now).await;
+        }
         self.publish();
     }
 
@@ -334,6 +341,22 @@ impl<C: Charger + 'static> EventLoop<C> {
             return;
         };
         tracing::info!("SecurityProfile {profile} (was {previous}): reconnecting with it");
+        if self.link.close().await {
+            self.core.handle(Input::Disconnected, now);
+            self.drain(now).await;
+        }
+    }
+
+    /// The station accepted a new AuthorizationKey: with a profile that sends it (1, 2),
+    /// close the connection (the answer is out) and connect with the new password at once,
+    /// as the Central System expects it from now on (TC_073).
+    async fn renew_password(&mut self, now: DateTime<Utc>) {
+        let profile = self.core.station().security_profile();
+        if !(1..=2).contains(&profile) {
+            return;
+        }
+        tracing::info!("new AuthorizationKey: reconnecting with it");
+        self.policy.reconnect_now(now);
         if self.link.close().await {
             self.core.handle(Input::Disconnected, now);
             self.drain(now).await;

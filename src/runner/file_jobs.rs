@@ -6,8 +6,10 @@
 //!
 //! Files live in the work directory (`RunOptions::work_dir`, a temporary directory of the
 //! runner when none is given):
-//! - `firmware/<job>.bin`: the downloaded image; a new download removes earlier images (and
-//!   the partial file a power loss left), the installation removes the image it installed;
+//! - `firmware/<job>/<name>`: the downloaded image, under the file name of its URL (the
+//!   simulator takes a version from it); a new download removes earlier images (and the
+//!   partial file a power loss left), the installation removes the image it installed, a
+//!   cancelled job ([`FileJobs::cancel`]) its download;
 //! - `uploads/upload-<job>.tmp`: a file being uploaded, removed afterwards;
 //! - `firmware-version`: the version last installed, restored into the charger when the
 //!   process starts again ([`FileJobs::saved_firmware_version`]).
@@ -37,7 +39,10 @@ pub(crate) struct FileJobs {
     _temp: Option<tempfile::TempDir>,
     tx: mpsc::UnboundedSender<Input>,
     rx: mpsc::UnboundedReceiver<Input>,
-    running: Vec<(Slot, AbortHandle)>,
+    /// The tasks under way: their kind, job id and handle.
+    running: Vec<(Slot, u64, AbortHandle)>,
+    /// The file name of each firmware job's image (from its URL).
+    image_names: std::collections::HashMap<u64, String>,
 }
 
 impl FileJobs {
@@ -59,6 +64,7 @@ impl FileJobs {
                 tx,
                 rx,
                 running: Vec::new(),
+                image_names: std::collections::HashMap::new(),
             }
         };
         for sub in [jobs.firmware_dir(), jobs.uploads_dir()] {
@@ -76,8 +82,22 @@ impl FileJobs {
         self.dir.join("uploads")
     }
 
+    fn image_dir(&self, job: u64) -> PathBuf {
+        self.firmware_dir().join(job.to_string())
+    }
+
     fn image(&self, job: u64) -> PathBuf {
-        self.firmware_dir().join(format!("{job}.bin"))
+        let name = self
+            .image_names
+            .get(&job)
+            .map_or("firmware.bin", String::as_str);
+        self.image_dir(job).join(name)
+    }
+
+    /// Remove the image of `job` (and its directory).
+    fn remove_image(&mut self, job: u64) {
+        let _ = std::fs::remove_dir_all(self.image_dir(job));
+        self.image_names.remove(&job);
     }
 
     fn version_file(&self) -> PathBuf {
@@ -102,13 +122,33 @@ impl FileJobs {
 
     /// Stop every job (a restart or shutdown of the station); their results never come.
     pub(crate) fn abort_all(&mut self) {
-        for (_, task) in self.running.drain(..) {
+        for (_, _, task) in self.running.drain(..) {
             task.abort();
         }
     }
 
-    fn spawn(&mut self, slot: Slot, task: impl std::future::Future<Output = ()> + Send + 'static) {
-        self.running.retain(|(s, task)| {
+    /// Stop job `job` if it still runs ([`station::Output::CancelFirmware`]): its result
+    /// never comes, and the image it was downloading is removed.
+    pub(crate) fn cancel(&mut self, job: u64) {
+        self.running.retain(|(_, j, task)| {
+            if *j == job {
+                tracing::info!("job {job}: cancelled");
+                task.abort();
+            }
+            *j != job && !task.is_finished()
+        });
+        // The aborted download removes its partial file when it is dropped; a finished
+        // image goes here.
+        self.remove_image(job);
+    }
+
+    fn spawn(
+        &mut self,
+        slot: Slot,
+        job: u64,
+        task: impl std::future::Future<Output = ()> + Send + 'static,
+    ) {
+        self.running.retain(|(s, _, task)| {
             let keep = *s != slot;
             if !keep {
                 task.abort();
@@ -116,24 +156,36 @@ impl FileJobs {
             keep && !task.is_finished()
         });
         let handle = tokio::spawn(task);
-        self.running.push((slot, handle.abort_handle()));
+        self.running.push((slot, job, handle.abort_handle()));
     }
 
     /// Download `url` into the image of `job`, replacing earlier images; reports
     /// [`Input::FirmwareDownloaded`].
     pub(crate) fn download(&mut self, job: u64, url: String, cfg: TransferConfig) {
         // Abort the running job first: it must not write next to the new one.
-        self.running.retain(|(s, task)| {
+        self.running.retain(|(s, _, task)| {
             if *s == Slot::Firmware {
                 task.abort();
             }
             *s != Slot::Firmware
         });
         clear_dir(&self.firmware_dir());
+        self.image_names.clear();
+        self.image_names.insert(job, image_name(&url));
         let dest = self.image(job);
         let tx = self.tx.clone();
+        if let Err(e) = std::fs::create_dir_all(self.image_dir(job)) {
+            let why = format!("cannot create {}: {e}", self.image_dir(job).display());
+            tracing::error!("firmware job {job}: {why}");
+            let _ = tx.send(Input::FirmwareDownloaded {
+                job,
+                result: Err(why),
+            });
+            return;
+        }
         tracing::info!("firmware job {job}: downloading");
-        self.spawn(Slot::Firmware, async move {
+        let job_dir = self.image_dir(job);
+        self.spawn(Slot::Firmware, job, async move {
             let mut progress = progress_log(format!("firmware job {job}: downloaded"));
             let result = transfer::download(&url, &dest, &cfg, &mut progress).await;
             let result = match result {
@@ -143,6 +195,7 @@ impl FileJobs {
                 }
                 Err(e) => {
                     tracing::warn!("firmware job {job}: download failed: {e}");
+                    let _ = tokio::fs::remove_dir_all(&job_dir).await;
                     Err(e.to_string())
                 }
             };
@@ -154,10 +207,10 @@ impl FileJobs {
     /// `signing_certificate`; reports [`Input::FirmwareVerified`]. Bad base64, a missing
     /// image or an unusable certificate make the signature invalid.
     pub(crate) fn verify(&mut self, job: u64, signing_certificate: String, signature: String) {
-        let image = self.image(job);
-        let checked = image.clone();
+        let checked = self.image(job);
+        let job_dir = self.image_dir(job);
         let tx = self.tx.clone();
-        self.spawn(Slot::Firmware, async move {
+        self.spawn(Slot::Firmware, job, async move {
             let valid = match decode_signature(&signature) {
                 Some(signature) => {
                     let check = tokio::task::spawn_blocking(move || {
@@ -188,7 +241,7 @@ impl FileJobs {
                 tracing::info!("firmware job {job}: signature valid");
             } else {
                 tracing::warn!("firmware job {job}: signature invalid: the image is removed");
-                let _ = tokio::fs::remove_file(&image).await;
+                let _ = tokio::fs::remove_dir_all(&job_dir).await;
             }
             let _ = tx.send(Input::FirmwareVerified { job, valid });
         });
@@ -208,7 +261,7 @@ impl FileJobs {
         } else {
             Err(format!("no firmware image for job {job}"))
         };
-        let _ = std::fs::remove_file(&image);
+        self.remove_image(job);
         match result {
             Ok(version) => {
                 tracing::info!("firmware job {job}: installed version {version}");
@@ -241,7 +294,7 @@ impl FileJobs {
         let path = self.uploads_dir().join(format!("upload-{job}.tmp"));
         let tx = self.tx.clone();
         tracing::info!("upload job {job}: {file_name}");
-        self.spawn(slot, async move {
+        self.spawn(slot, job, async move {
             // Removed however the task ends: done, failed or aborted.
             let guard = RemoveOnDrop(path.clone());
             let built = tokio::task::spawn_blocking(move || file.write(&path)).await;
@@ -301,18 +354,47 @@ fn progress_log(what: String) -> impl FnMut(Progress) + Send {
     }
 }
 
-/// Remove every file in `dir` (best effort).
+/// Remove everything in `dir`: files and directories (best effort).
 fn clear_dir(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.is_file() {
-            if let Err(e) = std::fs::remove_file(&path) {
-                tracing::warn!("cannot remove {}: {e}", path.display());
-            }
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        if let Err(e) = removed {
+            tracing::warn!("cannot remove {}: {e}", path.display());
         }
+    }
+}
+
+/// The file name an image downloaded from `url` is kept under: the last segment of the
+/// URL's path, in characters safe in a file name (others become `_`); `firmware.bin` when
+/// there is none.
+fn image_name(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let path = rest.split_once('/').map_or("", |(_, path)| path);
+    let last = path.rsplit('/').next().unwrap_or_default();
+    let name: String = last
+        .chars()
+        .take(100)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-+".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.is_empty() || name.chars().all(|c| c == '.') {
+        "firmware.bin".into()
+    } else {
+        name
     }
 }
 
@@ -352,24 +434,68 @@ mod tests {
         let mut jobs = FileJobs::new(Some(dir.path().to_path_buf())).unwrap();
         assert_eq!(jobs.saved_firmware_version(), None);
         let mut sim = TestCharger::new(1);
-        std::fs::write(jobs.image(3), "chargepoint-firmware 9.9.9\nbody").unwrap();
+        let put = |jobs: &FileJobs, job: u64, content: &str| {
+            std::fs::create_dir_all(jobs.image_dir(job)).unwrap();
+            std::fs::write(jobs.image(job), content).unwrap();
+        };
+        put(&jobs, 3, "chargepoint-firmware 9.9.9\nbody");
         jobs.install(3, &mut sim).unwrap();
         assert_eq!(sim.info().firmware_version, "9.9.9");
-        assert!(!jobs.image(3).exists());
+        assert!(!jobs.image_dir(3).exists());
         let again = FileJobs::new(Some(dir.path().to_path_buf())).unwrap();
         assert_eq!(again.saved_firmware_version().as_deref(), Some("9.9.9"));
 
         // A refused image changes nothing.
-        std::fs::write(jobs.image(4), "something else").unwrap();
+        put(&jobs, 4, "something else");
         assert!(jobs.install(4, &mut sim).is_err());
         assert!(jobs.install(5, &mut sim).is_err(), "no image");
         assert_eq!(jobs.saved_firmware_version().as_deref(), Some("9.9.9"));
     }
 
+    #[test]
+    fn images_keep_the_file_name_of_their_url() {
+        assert_eq!(
+            image_name("https://h:1/cp/fw-2.3.1.bin?x=1#y"),
+            "fw-2.3.1.bin"
+        );
+        assert_eq!(image_name("ftp://u:p@h/fw/new image.bin"), "new_image.bin");
+        assert_eq!(image_name("http://h"), "firmware.bin");
+        assert_eq!(image_name("http://h/dir/"), "firmware.bin");
+        assert_eq!(image_name("http://h/.."), "firmware.bin");
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_job_stops_and_its_image_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut jobs = FileJobs::new(Some(dir.path().to_path_buf())).unwrap();
+        jobs.image_names.insert(8, "fw.bin".into());
+        std::fs::create_dir_all(jobs.image_dir(8)).unwrap();
+        std::fs::write(jobs.image(8), "partial").unwrap();
+        jobs.spawn(Slot::Firmware, 8, std::future::pending());
+        jobs.spawn(Slot::Log, 9, std::future::pending());
+        let task = |jobs: &FileJobs, job: u64| {
+            jobs.running
+                .iter()
+                .find(|(_, j, _)| *j == job)
+                .map(|(_, _, t)| t.clone())
+        };
+        let (download, upload) = (task(&jobs, 8).unwrap(), task(&jobs, 9).unwrap());
+        jobs.cancel(8);
+        tokio::task::yield_now().await;
+        assert!(download.is_finished(), "the download stops");
+        assert!(!upload.is_finished(), "other jobs go on");
+        assert!(!jobs.image_dir(8).exists());
+        assert!(task(&jobs, 8).is_none());
+        jobs.cancel(77); // not running: nothing happens
+        assert!(!upload.is_finished());
+        jobs.abort_all();
+    }
+
     #[tokio::test]
     async fn leftovers_of_an_earlier_run_are_removed() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("firmware")).unwrap();
+        std::fs::create_dir_all(dir.path().join("firmware/6")).unwrap();
+        std::fs::write(dir.path().join("firmware/6/fw.bin"), "whole").unwrap();
         std::fs::write(dir.path().join("firmware/7.bin.part"), "half").unwrap();
         let jobs = FileJobs::new(Some(dir.path().to_path_buf())).unwrap();
         assert!(std::fs::read_dir(jobs.firmware_dir())

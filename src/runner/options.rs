@@ -32,6 +32,10 @@ pub struct RunOptions {
     pub security_profile: u8,
     /// The initial AuthorizationKey: the HTTP Basic password bytes, profiles 1 and 2.
     pub authorization_key: Option<Vec<u8>>,
+    /// The initial CpoName key: the organization of the charge point certificate's CSRs
+    /// (SignCertificate). None: the charger's vendor, so a fresh station can ask for a
+    /// certificate. `CpoName` among `initial_keys`, or a value set over OCPP, wins.
+    pub cpo_name: Option<String>,
     /// CentralSystemRootCertificates provisioned at first start (PEM texts): trusted for
     /// `wss://`.
     pub ca_pem: Vec<String>,
@@ -49,6 +53,9 @@ pub struct RunOptions {
     /// Trust the system's root certificates for https/ftps transfers besides the installed
     /// CentralSystemRootCertificates and ManufacturerRootCertificates (default true).
     pub transfer_system_roots: bool,
+    /// ReserveNow may reserve connector 0, the whole station (the key
+    /// ReserveConnectorZeroSupported reports it; default true).
+    pub reserve_connector_zero: bool,
 }
 
 impl RunOptions {
@@ -65,12 +72,14 @@ impl RunOptions {
             meter_file: None,
             security_profile: 0,
             authorization_key: None,
+            cpo_name: None,
             ca_pem: Vec::new(),
             client_cert: None,
             client_key: None,
             work_dir: None,
             log_capture: None,
             transfer_system_roots: true,
+            reserve_connector_zero: true,
         }
     }
 

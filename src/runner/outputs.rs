@@ -31,6 +31,8 @@ impl<C: Charger + 'static> EventLoop<C> {
                         Ok(profile) => self.switch_profile = Some(profile),
                         Err(_) => tracing::error!("SecurityProfile {value:?} is no profile"),
                     },
+                    // A new Basic auth password (the value is left empty): reconnect with it.
+                    "AuthorizationKey" => self.renew_password = true,
                     // A new ChargePointCertificate is presented from the next connection
                     // on (each attempt asks the station for it).
                     _ => {}
@@ -44,6 +46,7 @@ impl<C: Charger + 'static> EventLoop<C> {
                     signing_certificate,
                     signature,
                 } => self.jobs.verify(job, signing_certificate, signature),
+                Output::CancelJob { job } => self.jobs.cancel(job),
                 Output::InstallFirmware { job } => {
                     let result = self.jobs.install(job, &mut self.charger);
                     self.core

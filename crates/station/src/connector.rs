@@ -4,15 +4,15 @@
 use crate::time::Monotonic;
 use chrono::{DateTime, Utc};
 use hal::{ConnectorId, MeterReading};
-use ocpp::{ChargePointErrorCode, ChargePointStatus};
+use ocpp::{ChargePointErrorCode, ChargePointStatus, MeterValue};
 
 /// A card accepted for this connector, waiting for the EV to be plugged in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Authorization {
     pub id_tag: String,
     pub parent_id_tag: Option<String>,
-    /// ConnectionTimeOut: the authorization lapses when no EV arrives by then.
-    /// ConnectionTimeOut, on the monotonic clock.
+    /// ConnectionTimeOut, on the monotonic clock: the authorization lapses when no EV
+    /// arrives by then.
     pub expires: Monotonic,
 }
 
@@ -29,6 +29,10 @@ pub struct ActiveTx {
     /// Its idTag was refused after the start (StopTransactionOnInvalidId false) and it has
     /// had MaxEnergyOnInvalidId: the station delivers no more energy (SuspendedEVSE).
     pub energy_capped: bool,
+    /// The clock-aligned readings of StopTxnAlignedData taken during the transaction, for
+    /// its StopTransaction's transactionData; oldest first. Only the first and the latest
+    /// are kept, as many as StopTransactionMaxMeterValues can carry.
+    pub aligned: Vec<MeterValue>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,8 +59,12 @@ pub struct Connector {
     /// An Authorize for this card is in flight.
     pub authorizing: Option<String>,
     pub tx: Option<ActiveTx>,
-    /// A transaction ended while the cable is still plugged in.
+    /// A transaction ended while the cable is still plugged in, or the EV plugged in waited
+    /// ConnectionTimeOut for an authorization in vain (B6): the cable is to be removed.
     pub finishing: bool,
+    /// An EV is plugged in and the connector is Preparing with no authorization: by then
+    /// (ConnectionTimeOut, on the monotonic clock) it gives up waiting (B6, Finishing).
+    pub plug_timeout: Option<Monotonic>,
     pub meter: Option<MeterReading>,
     /// The reservation that holds this connector: its own (ReserveNow for it), or one for
     /// connector 0 when this is the last connector free for it (`reservation/`). On
@@ -86,6 +94,7 @@ impl Connector {
             authorizing: None,
             tx: None,
             finishing: false,
+            plug_timeout: None,
             meter: None,
             reservation: None,
             limit_zero: false,

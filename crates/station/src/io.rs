@@ -15,7 +15,8 @@ pub enum Input {
     /// Something happened at the hardware.
     Hardware(HardwareEvent),
     /// The latest reading of a connector's meter; drivers feed it before `Tick`
-    /// so that every sample the station takes is current.
+    /// so that every sample the station takes is current. Connector 0 is the station's main
+    /// meter, for drivers that have one: its clock-aligned values are reported too.
     Meter {
         connector: ConnectorId,
         reading: MeterReading,
@@ -70,7 +71,9 @@ pub enum Output {
     /// The Central System told us the time; drivers may adjust their clock.
     ClockSync(DateTime<Utc>),
     /// A configuration key the drivers care about changed (e.g. WebSocketPingInterval;
-    /// SecurityProfile after an accepted raise: reconnect with the new profile).
+    /// SecurityProfile after an accepted raise: reconnect with the new profile;
+    /// AuthorizationKey, with an empty `value` (never the secret): reconnect with the new
+    /// password when the profile uses one).
     ConfigChanged { key: String, value: String },
     /// The Central System asked for a Reset, whose StopTransactions are now delivered (or,
     /// offline, durably queued for after the restart): restart the station. Drivers close
@@ -89,6 +92,9 @@ pub enum Output {
         signing_certificate: String,
         signature: String,
     },
+    /// Job `job` was cancelled (a firmware update replaced by a new one): stop its download
+    /// or signature check if it still runs and remove its image. No Input comes back for it.
+    CancelJob { job: u64 },
     /// Install the downloaded firmware of `job` through the hardware
     /// ([`hal::Charger::install_firmware`]), then report [`Input::FirmwareInstalled`]. After
     /// a successful installation the station gives `Reset { hard: true }`.

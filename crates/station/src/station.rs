@@ -45,6 +45,9 @@ pub struct StationConfig {
     /// The connectors have a cable lock ([`hal::Charger::has_cable_lock`]); without one,
     /// UnlockConnector is answered NotSupported.
     pub cable_lock: bool,
+    /// ReserveNow may reserve connector 0, the whole station: what the read-only key
+    /// ReserveConnectorZeroSupported reports. Default true (the reference product, R-1).
+    pub reserve_connector_zero: bool,
     /// Vendor extensions answering DataTransfer.req (none by default).
     pub data_transfer: DataTransferVendors,
     /// Volts converting charging limits between A and W when no EV voltage is measured
@@ -77,6 +80,7 @@ impl StationConfig {
             message_id_seed: 1,
             initial_keys: Vec::new(),
             cable_lock: false,
+            reserve_connector_zero: true,
             data_transfer: DataTransferVendors::default(),
             nominal_voltage_v: 400.0,
             max_current_a: 500.0,
@@ -145,6 +149,10 @@ impl Station {
             return Err(StationError::NoConnectors);
         }
         let mut config = Config::new(cfg.connectors);
+        config.set_internal(
+            "ReserveConnectorZeroSupported",
+            cfg.reserve_connector_zero.to_string(),
+        );
         let initial = cfg.initial_keys.iter();
         for rejected in config.load(initial.map(|(k, v)| (k.as_str(), v.as_str()))) {
             tracing::warn!("ignoring configured key: {rejected}");
@@ -194,17 +202,13 @@ impl Station {
         let now = time.wall;
         match input {
             Input::Connected => self.on_connected(now),
-            Input::Disconnected => self.on_disconnected(),
+            Input::Disconnected => self.on_disconnected(now),
             Input::Received(text) => self.on_text(&text, now),
             Input::Hardware(event) => {
                 let (ctx, mut parts) = self.tx_parts();
                 HardwareEvents.on_event(ctx, &mut parts, event, now)
             }
-            Input::Meter { connector, reading } => {
-                if let Some(c) = self.ctx.connector_mut(connector) {
-                    c.meter = Some(reading);
-                }
-            }
+            Input::Meter { connector, reading } => self.set_meter(connector, reading),
             Input::Tick => {}
             Input::UnlockResult {
                 connector,
@@ -214,7 +218,7 @@ impl Station {
                 .on_unlock_result(&mut self.ctx, connector, unlocked),
             Input::SecurityEvent { kind, tech_info } => {
                 self.ctx
-                    .raise_security_event(kind, tech_info.as_deref(), now)
+                    .raise_driver_security_event(kind, tech_info.as_deref(), now)
             }
             Input::SecurityProfileFallback { profile, reason } => self
                 .security
@@ -238,7 +242,8 @@ impl Station {
     /// `Input::Meter` no timer runs. Drivers use it to bring the readings up to date before
     /// an input, so that a sample the input's timers take is current.
     pub fn set_meter(&mut self, connector: hal::ConnectorId, reading: hal::MeterReading) {
-        if let Some(c) = self.ctx.connector_mut(connector) {
+        // Connector 0: the station's main meter, if it has one (clock-aligned values only).
+        if let Some(c) = self.ctx.connectors.get_mut(connector as usize) {
             c.meter = Some(reading);
         }
     }
@@ -514,6 +519,7 @@ impl Station {
             }
             Err(_) => {
                 let attempts = msg.attempts + 1;
+                // TransactionMessageAttempts 0 as 1: the message went once and is dropped.
                 let max = self
                     .ctx
                     .config
@@ -562,15 +568,15 @@ impl Station {
     }
 
     /// The link went down.
-    fn on_disconnected(&mut self) {
+    fn on_disconnected(&mut self, now: DateTime<Utc>) {
         self.ctx.online = false;
         self.ctx.outbox.on_disconnect();
         if self.ctx.boot == BootStatus::Sent {
             self.ctx.boot = BootStatus::NotRegistered;
         }
-        for c in &mut self.ctx.connectors {
-            c.authorizing = None;
-        }
+        // An Authorize.req gone with the link: the offline rules decide.
+        let (ctx, mut parts) = self.tx_parts();
+        Authorizer.on_link_lost(ctx, &mut parts, now);
         // The UnlockConnector.req waiting for the lock came on the link that is gone: its
         // answer has nowhere to go (the lock still opens).
         self.unlocks.forget_waiting();

@@ -13,7 +13,8 @@ pub(crate) enum Timer {
     /// The CALL in flight times out (call timeout), or a durable message's retry wait ends.
     Outbox,
     Heartbeat,
-    /// ConnectionTimeOut of an authorization waiting for a cable.
+    /// ConnectionTimeOut of an authorization waiting for a cable, or of a cable waiting for
+    /// an authorization.
     Authorization,
     /// A reservation's remaining time.
     Reservation,
@@ -61,7 +62,8 @@ impl Station {
             Timer::Outbox => self.outbox_deadline().map(Mono),
             Timer::Heartbeat => self.registration.heartbeat_deadline(&self.ctx).map(Mono),
             Timer::Authorization => connectors
-                .filter_map(|c| c.authorization.as_ref().map(|a| a.expires))
+                .flat_map(|c| [c.authorization.as_ref().map(|a| a.expires), c.plug_timeout])
+                .flatten()
                 .min()
                 .map(Mono),
             Timer::Reservation => self.reservations.deadline(&self.ctx).map(Mono),

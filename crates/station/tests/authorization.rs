@@ -1,7 +1,8 @@
 //! Authorization on the bare state machine (sections 3.5 and 4.1): the Authorization Cache
 //! (C-04, TC_007_1, TC_061), offline authorization (C-01, C-02, TC_037_1), a refused idTag
 //! after the start (TC_037_2 / C-03, TC_037_3), refused cards (TC_023_4) and the stop by a
-//! card of the same group (TC_069).
+//! card of the same group (TC_069); an Authorize.req that fails (timeout, CALLERROR, the
+//! link lost) decided by the offline rules.
 
 mod harness;
 
@@ -515,4 +516,146 @@ fn tc_068_owner_card_in_another_case_stops_without_authorize() {
     let stop = find(&calls, "StopTransaction");
     assert_eq!(stop.payload["reason"], "Local");
     assert_eq!(stop.payload["idTag"], "tag1");
+}
+
+// ----- Authorize.req without an answer: the offline rules (section 3.5.4) -----
+
+/// The Authorize.req for a card cached as Accepted gets no answer within the call timeout:
+/// the offline rules start the transaction (LocalAuthorizeOffline true), as offline.
+#[test]
+fn tc_037_1_authorize_timeout_starts_a_cached_id_as_offline() {
+    let mut h = Harness::new();
+    h.boot();
+    learn(&mut h, "TAG1", json!({"status": "Accepted"}));
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.answer_all();
+    h.card(1, "TAG1");
+    h.expect_call("Authorize");
+    h.advance(29);
+    assert!(h.hardware.is_empty());
+    h.advance(1); // the call timeout, 30 s
+    let calls = h.answer_all();
+    let start = find(&calls, "StartTransaction");
+    assert_eq!(start.payload["idTag"], "TAG1");
+    assert_eq!(h.hardware, vec![HardwareCommand::Energize { connector: 1 }]);
+    assert_eq!(running_tag(&h, 1).as_deref(), Some("TAG1"));
+}
+
+fn call_error(h: &mut Harness, call: &Call) {
+    let error = ocpp::Frame::CallError(ocpp::CallError::new(
+        call.unique_id.clone(),
+        ocpp::ErrorCode::InternalError,
+        "database down",
+    ));
+    h.input(Input::Received(error.to_text()));
+}
+
+/// A CALLERROR to the Authorize.req: an unknown id tag starts with
+/// AllowOfflineTxForUnknownId true, not without; one known as not valid never does.
+#[test]
+fn c_02_authorize_call_error_applies_allow_offline_tx_for_unknown_id() {
+    let mut h = Harness::with_keys(&[("AllowOfflineTxForUnknownId", "true")]);
+    h.boot();
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.answer_all();
+    h.card(1, "STRANGER");
+    let authorize = h.expect_call("Authorize");
+    call_error(&mut h, &authorize);
+    let calls = h.answer_all();
+    assert_eq!(
+        find(&calls, "StartTransaction").payload["idTag"],
+        "STRANGER"
+    );
+
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.answer_all();
+    h.card(1, "STRANGER");
+    let authorize = h.expect_call("Authorize");
+    call_error(&mut h, &authorize);
+    assert!(!actions(&h.answer_all()).contains(&"StartTransaction"));
+    assert!(h.hardware.is_empty());
+    assert_eq!(status(&h, 1), ChargePointStatus::Preparing);
+
+    let mut h = Harness::with_keys(&[("AllowOfflineTxForUnknownId", "true")]);
+    h.boot();
+    learn(&mut h, "BLOCKED", json!({"status": "Blocked"}));
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.answer_all();
+    h.card(1, "BLOCKED");
+    let authorize = h.expect_call("Authorize");
+    call_error(&mut h, &authorize);
+    assert!(!actions(&h.answer_all()).contains(&"StartTransaction"));
+    assert!(h.hardware.is_empty());
+}
+
+/// LocalAuthorizeOffline false: a cached id tag is not enough when the Authorize.req fails.
+#[test]
+fn authorize_call_error_with_local_authorize_offline_false_refuses_a_cached_id() {
+    let mut h = Harness::with_keys(&[("LocalAuthorizeOffline", "false")]);
+    h.boot();
+    learn(&mut h, "TAG1", json!({"status": "Accepted"}));
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.answer_all();
+    h.card(1, "TAG1");
+    let authorize = h.expect_call("Authorize");
+    call_error(&mut h, &authorize);
+    assert!(!actions(&h.answer_all()).contains(&"StartTransaction"));
+    assert!(h.hardware.is_empty());
+}
+
+/// The link goes down while the Authorize.req waits for its answer: the offline rules
+/// decide at once (the cached card starts; its StartTransaction goes after the reconnect),
+/// and nothing waits for an answer that cannot come.
+#[test]
+fn tc_037_1_disconnect_while_authorizing_applies_the_offline_rules() {
+    let mut h = Harness::new();
+    h.boot();
+    learn(&mut h, "TAG1", json!({"status": "Accepted"}));
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.answer_all();
+    h.card(1, "TAG1");
+    h.expect_call("Authorize");
+    h.input(Input::Disconnected);
+    assert_eq!(h.hardware, vec![HardwareCommand::Energize { connector: 1 }]);
+    assert_eq!(running_tag(&h, 1).as_deref(), Some("TAG1"));
+    h.input(Input::Connected);
+    let calls = h.answer_all();
+    assert_eq!(find(&calls, "StartTransaction").payload["idTag"], "TAG1");
+    assert!(!actions(&calls).contains(&"Authorize"));
+
+    // An unknown card, queued behind another CALL when the link goes: refused offline.
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(HardwareEvent::CablePlugged { connector: 2 });
+    h.card(2, "STRANGER");
+    // The StatusNotification (Preparing) is in flight, the Authorize.req behind it.
+    assert_eq!(actions(&h.take_calls()), vec!["StatusNotification"]);
+    h.input(Input::Disconnected);
+    h.input(Input::Connected);
+    assert!(!actions(&h.answer_all()).contains(&"StartTransaction"));
+    assert!(h.hardware.is_empty());
+    assert_eq!(status(&h, 2), ChargePointStatus::Preparing);
+}
+
+/// A card that is not the owner's asks to stop: when its Authorize.req fails, nothing
+/// known locally lets it, so the transaction goes on.
+#[test]
+fn tc_069_authorize_failure_for_a_stop_leaves_the_transaction_running() {
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.card(1, "TAG1");
+    h.answer_all_with(|c| {
+        (c.action == "StartTransaction").then(|| {
+            json!({"idTagInfo": {"status": "Accepted", "parentIdTag": "GROUP"},
+                   "transactionId": 9})
+        })
+    });
+    h.card(1, "TAG2");
+    let authorize = h.expect_call("Authorize");
+    call_error(&mut h, &authorize);
+    assert!(!actions(&h.answer_all()).contains(&"StopTransaction"));
+    assert_eq!(running_tag(&h, 1).as_deref(), Some("TAG1"));
 }

@@ -616,6 +616,62 @@ fn a_new_update_replaces_the_one_waiting() {
     assert!(f.take_transfers().is_empty(), "the first one is gone");
 }
 
+/// A new UpdateFirmware for later replaces a download under way: the drivers are told to
+/// stop it at once (Output::CancelJob), not when the new job's download begins.
+#[test]
+fn a_replaced_update_cancels_its_download_at_once() {
+    let mut f = booted();
+    f.update_firmware(f.h.now, json!({}));
+    f.answer_all();
+    let (first, _) = f.expect_download();
+    assert!(f.h.cancelled.is_empty());
+    f.update_firmware(f.h.now + Duration::hours(1), json!({}));
+    assert_eq!(f.h.cancelled, [first]);
+    assert!(f.take_transfers().is_empty(), "the new one waits");
+    // Downloaded and waiting for a transaction to end: its image is dropped too.
+    let mut f = booted();
+    f.update_firmware(f.h.now, json!({}));
+    f.answer_all();
+    let (job, _) = f.expect_download();
+    f.start_transaction(1);
+    f.input(Input::FirmwareDownloaded {
+        job,
+        result: Ok(()),
+    });
+    f.answer_all();
+    assert!(f.take_transfers().is_empty(), "the transaction runs");
+    f.update_firmware(f.h.now + Duration::hours(1), json!({}));
+    assert_eq!(f.h.cancelled, [job]);
+    // Installing: too late to cancel; nothing is cancelled.
+    let mut f = booted();
+    f.update_until_install();
+    f.update_firmware(f.h.now, json!({}));
+    assert!(f.h.cancelled.is_empty());
+    // A job that never started its download has nothing to stop.
+    let mut f = booted();
+    f.update_firmware(f.h.now + Duration::hours(1), json!({}));
+    f.update_firmware(f.h.now + Duration::hours(2), json!({}));
+    assert!(f.h.cancelled.is_empty());
+}
+
+#[test]
+fn a_signed_update_replacing_a_download_cancels_it() {
+    let pki = pki();
+    let mut f = signed_station(&pki);
+    assert_eq!(
+        f.signed_update(1, &pki.signer.cert_pem, f.h.now, None),
+        "Accepted"
+    );
+    f.answer_all();
+    let (job, _) = f.expect_download();
+    let later = f.h.now + Duration::hours(1);
+    assert_eq!(
+        f.signed_update(2, &pki.signer.cert_pem, later, None),
+        "AcceptedCanceled"
+    );
+    assert_eq!(f.h.cancelled, [job]);
+}
+
 #[test]
 fn an_unsupported_location_fails_the_download_at_once() {
     let mut f = booted();

@@ -471,6 +471,69 @@ fn tc_030_unlock_failure() {
     );
 }
 
+/// TC_024_CS: authorized by a card, then the cable lock fails as the cable goes in
+/// (ConnectorLockFailure): Faulted, and no transaction starts.
+#[test]
+fn tc_024_lock_failure_at_plug_in_starts_no_transaction() {
+    let mut h = with_lock();
+    h.boot();
+    h.card(1, "TAG1");
+    let calls = h.answer_all();
+    assert!(calls.iter().any(|c| c.action == "Authorize"), "{calls:?}");
+    h.hw(HardwareEvent::Fault {
+        connector: 1,
+        error_code: "ConnectorLockFailure".into(),
+        active: true,
+    });
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    let calls = h.answer_all();
+    assert!(
+        calls.iter().all(|c| c.action != "StartTransaction"),
+        "{calls:?}"
+    );
+    let faulted = calls
+        .iter()
+        .find(|c| c.action == "StatusNotification" && c.payload["status"] == "Faulted")
+        .expect("Faulted");
+    assert_eq!(faulted.payload["errorCode"], "ConnectorLockFailure");
+    assert!(
+        !h.hardware
+            .contains(&HardwareCommand::Energize { connector: 1 }),
+        "{:?}",
+        h.hardware
+    );
+}
+
+/// TC_030_CS on a fixed cable (the reference product): its connector's lock failed
+/// (ConnectorLockFailure): UnlockFailed, nothing sent to the hardware; once cleared,
+/// NotSupported again (TC_017_2).
+#[test]
+fn tc_030_unlock_failure_on_a_fixed_cable() {
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(HardwareEvent::Fault {
+        connector: 1,
+        error_code: "ConnectorLockFailure".into(),
+        active: true,
+    });
+    h.answer_all();
+    h.hardware.clear();
+    let answer = result_payload(unlock(&mut h, 1));
+    assert_eq!(answer, json!({"status": "UnlockFailed"}));
+    // The other connector's lock is fine.
+    let answer = result_payload(unlock(&mut h, 2));
+    assert_eq!(answer, json!({"status": "NotSupported"}));
+    h.hw(HardwareEvent::Fault {
+        connector: 1,
+        error_code: "ConnectorLockFailure".into(),
+        active: false,
+    });
+    h.answer_all();
+    let answer = result_payload(unlock(&mut h, 1));
+    assert_eq!(answer, json!({"status": "NotSupported"}));
+    assert!(h.hardware.is_empty(), "{:?}", h.hardware);
+}
+
 // ----- DataTransfer -----
 
 #[test]

@@ -445,6 +445,54 @@ fn tc_050_3_station_reservation_unavailable() {
     assert_eq!(reserve(&mut h, 1, "TAG1", 1), "Unavailable");
 }
 
+/// The key ReserveConnectorZeroSupported as GetConfiguration reports it: (value, readonly).
+fn reserve_zero_key(h: &mut Harness) -> (String, bool) {
+    let answer = result_payload(h.csms_call(
+        "GetConfiguration",
+        json!({"key": ["ReserveConnectorZeroSupported"]}),
+    ));
+    let key = &answer["configurationKey"][0];
+    (
+        key["value"].as_str().unwrap().to_string(),
+        key["readonly"].as_bool().unwrap(),
+    )
+}
+
+/// TC_050_4: a station that does not support reserving connector 0 (a station setting the
+/// read-only key reports) answers Rejected there, and still reserves its connectors.
+#[test]
+fn tc_050_4_station_reservation_rejected_when_connector_0_is_not_supported() {
+    let mut cfg = station::StationConfig::new(info(), 2);
+    cfg.reserve_connector_zero = false;
+    // Neither a configured value nor ChangeConfiguration changes a fact of the station.
+    cfg.initial_keys = vec![("ReserveConnectorZeroSupported".into(), "true".into())];
+    let mut h = Harness::with_config(
+        cfg,
+        Box::new(store::MemoryStore::new()),
+        t0(),
+        [1000.0, 5000.0],
+    );
+    h.boot();
+    assert_eq!(reserve_zero_key(&mut h), ("false".to_string(), true));
+    let answer = result_payload(h.csms_call(
+        "ChangeConfiguration",
+        json!({"key": "ReserveConnectorZeroSupported", "value": "true"}),
+    ));
+    assert_eq!(answer["status"], "Rejected");
+    assert_eq!(reserve(&mut h, 0, "TAG1", 20), "Rejected");
+    assert!(h.answer_all().is_empty(), "nothing changes");
+    assert_eq!(reserve(&mut h, 1, "TAG1", 21), "Accepted");
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "Reserved".to_string())]);
+}
+
+/// The other branch: supported by default (the reference product), connector 0 is reserved.
+#[test]
+fn tc_049_connector_0_reservations_are_supported_by_default() {
+    let mut h = booted();
+    assert_eq!(reserve_zero_key(&mut h), ("true".to_string(), true));
+    assert_eq!(reserve(&mut h, 0, "TAG1", 22), "Accepted");
+}
+
 #[test]
 fn tc_051_cancel_a_reservation() {
     let mut h = booted();

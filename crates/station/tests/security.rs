@@ -176,15 +176,46 @@ fn critical_events_survive_a_power_loss_with_sqlite_in_order() {
 #[test]
 fn non_critical_events_are_only_logged() {
     let mut h = booted();
-    for kind in SecurityEvent::ALL.iter().filter(|k| !k.is_critical()) {
+    let notified = SecurityEvent::InvalidCentralSystemCertificate;
+    for kind in SecurityEvent::ALL
+        .iter()
+        .filter(|k| !k.is_critical() && **k != notified)
+    {
         h.input(event(*kind, "x"));
         h.expect_no_call();
     }
     let log = h.station.security_log();
-    assert_eq!(log.len(), 1 + 11);
+    assert_eq!(log.len(), 1 + 10);
     assert_eq!(log[1].kind, "FailedToAuthenticateAtCentralSystem");
     assert_eq!(log[1].tech_info.as_deref(), Some("x"));
     assert_eq!(log[1].timestamp, h.now);
+}
+
+/// TC_078: the drivers refused the Central System's TLS certificate while offline. The
+/// event is not critical, but the test case expects it at the Central System: it is queued
+/// durably and goes out once the station is connected and registered.
+#[test]
+fn tc_078_invalid_central_system_certificate_is_sent_once_connected() {
+    let mut h = Harness::new();
+    h.input(event(
+        SecurityEvent::InvalidCentralSystemCertificate,
+        "certificate verify failed",
+    ));
+    assert!(h.sent.is_empty(), "nothing goes out offline");
+    assert_eq!(logged(&h), ["InvalidCentralSystemCertificate"]);
+    let calls = h.boot();
+    let sent: Vec<&Value> = calls
+        .iter()
+        .filter(|c| c.action == "SecurityEventNotification")
+        .map(|c| &c.payload)
+        .filter(|p| p["type"] == "InvalidCentralSystemCertificate")
+        .collect();
+    assert_eq!(sent.len(), 1, "{calls:?}");
+    assert_eq!(sent[0]["techInfo"], "certificate verify failed");
+    assert_eq!(sent[0]["timestamp"], ocpp::datetime::format(&t0()));
+    // Delivered: not sent again.
+    h.answer_all();
+    h.expect_no_call();
 }
 
 #[test]
@@ -337,7 +368,13 @@ fn an_accepted_raise_tells_the_drivers_to_reconnect_and_is_persisted() {
             changed.push((key, value));
         }
     }
-    assert_eq!(changed, [("SecurityProfile".to_string(), "2".to_string())]);
+    assert_eq!(
+        changed,
+        [
+            ("AuthorizationKey".to_string(), String::new()),
+            ("SecurityProfile".to_string(), "2".to_string())
+        ]
+    );
     drop(station);
     let station = Station::new(
         cfg,
@@ -352,6 +389,49 @@ fn an_accepted_raise_tells_the_drivers_to_reconnect_and_is_persisted() {
         station.authorization_key().unwrap(),
         (0..16u8).map(|i| i * 0x11).collect::<Vec<_>>()
     );
+}
+
+/// TC_073: a new AuthorizationKey is announced to the drivers, who reconnect with it; the
+/// announcement never carries the key. The same key again changes nothing.
+#[test]
+fn tc_073_a_new_authorization_key_tells_the_drivers_to_reconnect() {
+    let mut h = booted();
+    let changed = |h: &mut Harness| {
+        let mut got = Vec::new();
+        while let Some(o) = h.station.poll_output() {
+            if let Output::ConfigChanged { key, value } = o {
+                got.push((key, value));
+            }
+        }
+        got
+    };
+    h.station.handle(
+        Input::Received(
+            Frame::Call(ocpp::Call {
+                unique_id: "cs-1".into(),
+                action: "ChangeConfiguration".into(),
+                payload: json!({"key": "AuthorizationKey", "value": KEY}),
+            })
+            .to_text(),
+        ),
+        h.time(),
+    );
+    assert_eq!(
+        changed(&mut h),
+        [("AuthorizationKey".to_string(), String::new())]
+    );
+    h.station.handle(
+        Input::Received(
+            Frame::Call(ocpp::Call {
+                unique_id: "cs-2".into(),
+                action: "ChangeConfiguration".into(),
+                payload: json!({"key": "AuthorizationKey", "value": KEY.to_uppercase()}),
+            })
+            .to_text(),
+        ),
+        h.time(),
+    );
+    assert_eq!(changed(&mut h), [], "the same key");
 }
 
 #[test]

@@ -343,8 +343,14 @@ fn tc_066_get_composite_schedule_in_a_and_w() {
         [1000.0, 5000.0],
     );
     h.boot();
-    // Nothing installed: nothing to report.
-    assert_eq!(composite(&mut h, 1, 600, None)["status"], "Rejected");
+    // Nothing installed: the hardware's maximum all along.
+    let got = composite(&mut h, 1, 600, None);
+    assert_eq!(got["status"], "Accepted");
+    assert_eq!(
+        got["chargingSchedule"]["chargingSchedulePeriod"],
+        json!([{"startPeriod": 0, "limit": 500.0}])
+    );
+    assert_eq!(got["chargingSchedule"]["duration"], 600);
     let p = absolute(&h, 1, 0, "TxDefaultProfile", "A", &[(0, 16.0), (300, 8.0)]);
     assert_eq!(set(&mut h, 0, p), "Accepted");
     assert_eq!(composite(&mut h, 3, 600, None)["status"], "Rejected");
@@ -375,6 +381,83 @@ fn tc_066_get_composite_schedule_in_a_and_w() {
     );
     // Connector 0: the station as a whole.
     assert_eq!(composite(&mut h, 0, 600, None)["status"], "Accepted");
+}
+
+/// The periods of a GetCompositeSchedule answer as (startPeriod, limit), and its duration.
+fn periods_of(answer: &Value) -> (Vec<(i64, f64)>, i64) {
+    assert_eq!(answer["status"], "Accepted", "{answer}");
+    let schedule = &answer["chargingSchedule"];
+    let periods = schedule["chargingSchedulePeriod"]
+        .as_array()
+        .expect("periods")
+        .iter()
+        .map(|p| {
+            (
+                p["startPeriod"].as_i64().unwrap(),
+                p["limit"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    (periods, schedule["duration"].as_i64().expect("a duration"))
+}
+
+#[test]
+fn tc_066_gaps_in_the_profiles_are_filled_with_the_hardware_maximum() {
+    let mut h = booted();
+    // A profile that ends after 300 s: the hardware's maximum (500 A) afterwards, for the
+    // whole duration asked for.
+    let mut p = absolute(&h, 1, 0, "TxDefaultProfile", "A", &[(0, 16.0)]);
+    p["chargingSchedule"]["duration"] = json!(300);
+    assert_eq!(set(&mut h, 1, p), "Accepted");
+    assert_eq!(
+        periods_of(&composite(&mut h, 1, 600, None)),
+        (vec![(0, 16.0), (300, 500.0)], 600)
+    );
+    // A profile that starts in 120 s: the maximum until then.
+    let mut later = absolute(&h, 2, 0, "TxDefaultProfile", "A", &[(0, 10.0)]);
+    later["chargingSchedule"]["startSchedule"] = json!(at(&h, 120));
+    assert_eq!(set(&mut h, 2, later), "Accepted");
+    assert_eq!(
+        periods_of(&composite(&mut h, 2, 600, None)),
+        (vec![(0, 500.0), (120, 10.0)], 600)
+    );
+    // In W: the maximum power (250 kW).
+    assert_eq!(
+        periods_of(&composite(&mut h, 2, 600, Some("W"))),
+        (vec![(0, 250_000.0), (120, 4000.0)], 600)
+    );
+}
+
+#[test]
+fn tc_066_connector_0_reports_what_the_whole_station_may_draw() {
+    let mut h = booted();
+    // Nothing installed: both connectors at their maximum.
+    assert_eq!(
+        periods_of(&composite(&mut h, 0, 600, None)),
+        (vec![(0, 1000.0)], 600)
+    );
+    // Connector 1 at 16 A; connector 2 at 20 A for 300 s, then at its maximum.
+    let one = absolute(&h, 1, 0, "TxDefaultProfile", "A", &[(0, 16.0)]);
+    assert_eq!(set(&mut h, 1, one), "Accepted");
+    let mut two = absolute(&h, 2, 0, "TxDefaultProfile", "A", &[(0, 20.0)]);
+    two["chargingSchedule"]["duration"] = json!(300);
+    assert_eq!(set(&mut h, 2, two), "Accepted");
+    assert_eq!(
+        periods_of(&composite(&mut h, 0, 600, None)),
+        (vec![(0, 36.0), (300, 516.0)], 600)
+    );
+    // The ChargePointMaxProfile caps the total, not each connector's share of it.
+    let max = absolute(&h, 3, 0, "ChargePointMaxProfile", "A", &[(0, 100.0)]);
+    assert_eq!(set(&mut h, 0, max), "Accepted");
+    assert_eq!(
+        periods_of(&composite(&mut h, 0, 600, None)),
+        (vec![(0, 36.0), (300, 100.0)], 600)
+    );
+    // A connector alone is still its own composite.
+    assert_eq!(
+        periods_of(&composite(&mut h, 1, 600, None)),
+        (vec![(0, 16.0)], 600)
+    );
 }
 
 #[test]
@@ -495,5 +578,9 @@ fn negative_limits_are_rejected_in_set_charging_profile_and_remote_start() {
         ));
         assert_eq!(answer["status"], "Rejected", "limit {limit}");
     }
-    assert_eq!(composite(&mut h, 1, 600, None)["status"], "Rejected");
+    // Nothing was installed: the hardware's maximum.
+    assert_eq!(
+        composite(&mut h, 1, 600, None)["chargingSchedule"]["chargingSchedulePeriod"],
+        json!([{"startPeriod": 0, "limit": 500.0}])
+    );
 }

@@ -1,6 +1,7 @@
 //! The connector state machine: ChangeAvailability (TC_... 17: Change availability operative /
 //! inoperative, scheduled during a transaction, connector 0), MinimumStatusDuration (C-05),
-//! faults, EV suspend/resume, EV-side disconnect (TC_005_3, C-06.1).
+//! faults, EV suspend/resume, EV-side disconnect (TC_005_1, TC_005_2, TC_005_3, C-06.1),
+//! ConnectionTimeOut after plugging in (B6).
 
 mod harness;
 
@@ -241,6 +242,196 @@ fn a_status_change_before_registration_sets_no_deadline_in_the_past() {
         calls
             .iter()
             .any(|c| c.action == "StatusNotification" && c.payload["status"] == "Preparing"),
+        "{calls:?}"
+    );
+}
+
+fn with_lock(keys: &[(&str, &str)]) -> Harness {
+    let mut cfg = station::StationConfig::new(info(), 2);
+    cfg.cable_lock = true;
+    cfg.initial_keys = keys
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Harness::with_config(
+        cfg,
+        Box::new(store::MemoryStore::new()),
+        t0(),
+        [1000.0, 5000.0],
+    )
+}
+
+/// The EV leaves during a transaction, StopTransactionOnEVSideDisconnect true and
+/// UnlockConnectorOnEVSideDisconnect true: the transaction stops and the station unlocks
+/// the cable at its side.
+#[test]
+fn tc_005_1_ev_side_disconnect_stops_and_unlocks_the_cable() {
+    let mut h = with_lock(&[]);
+    h.boot();
+    h.start_transaction(1, "TAG1");
+    h.hardware.clear();
+    h.hw(HardwareEvent::CableUnplugged { connector: 1 });
+    let calls = h.answer_all();
+    let stop = calls
+        .iter()
+        .find(|c| c.action == "StopTransaction")
+        .expect("a StopTransaction");
+    assert_eq!(stop.payload["reason"], "EVDisconnected");
+    assert_eq!(statuses(&calls), vec![(1, "Available".into())]);
+    assert_eq!(
+        h.hardware,
+        vec![
+            HardwareCommand::DeEnergize { connector: 1 },
+            HardwareCommand::Unlock { connector: 1 }
+        ]
+    );
+    // The lock's answer is nobody's UnlockConnector.req: nothing is sent.
+    h.input(station::Input::UnlockResult {
+        connector: 1,
+        unlocked: true,
+    });
+    assert!(h.sent.is_empty(), "{:?}", h.sent);
+}
+
+/// UnlockConnectorOnEVSideDisconnect false: the transaction stops, the cable stays locked.
+#[test]
+fn tc_005_2_ev_side_disconnect_stops_and_keeps_the_cable_locked() {
+    let mut h = with_lock(&[]);
+    h.boot();
+    let answer = h.csms_call(
+        "ChangeConfiguration",
+        json!({"key": "UnlockConnectorOnEVSideDisconnect", "value": "false"}),
+    );
+    assert_eq!(result_payload(answer)["status"], "Accepted");
+    h.start_transaction(1, "TAG1");
+    h.hardware.clear();
+    h.hw(HardwareEvent::CableUnplugged { connector: 1 });
+    let calls = h.answer_all();
+    assert!(calls.iter().any(|c| c.action == "StopTransaction"));
+    assert_eq!(
+        h.hardware,
+        vec![HardwareCommand::DeEnergize { connector: 1 }]
+    );
+}
+
+/// StopTransactionOnEVSideDisconnect false has priority over
+/// UnlockConnectorOnEVSideDisconnect true: the cable stays locked (section 4.10). Nor does
+/// a cable unplugged with no transaction, or a station without a lock, unlock anything.
+#[test]
+fn ev_side_disconnect_unlocks_nothing_otherwise() {
+    let mut h = with_lock(&[("StopTransactionOnEVSideDisconnect", "false")]);
+    h.boot();
+    h.start_transaction(1, "TAG1");
+    h.hardware.clear();
+    h.hw(HardwareEvent::CableUnplugged { connector: 1 });
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "SuspendedEV".into())]);
+    assert!(h.hardware.is_empty(), "{:?}", h.hardware);
+
+    let mut h = with_lock(&[]);
+    h.boot();
+    h.hw(HardwareEvent::CablePlugged { connector: 2 });
+    h.hw(HardwareEvent::CableUnplugged { connector: 2 });
+    h.answer_all();
+    assert!(h.hardware.is_empty(), "{:?}", h.hardware);
+
+    // A fixed cable (the reference product): no lock to open.
+    let mut h = Harness::new();
+    h.boot();
+    h.start_transaction(1, "TAG1");
+    h.hw(HardwareEvent::CableUnplugged { connector: 1 });
+    h.answer_all();
+    assert!(!h
+        .hardware
+        .iter()
+        .any(|c| matches!(c, HardwareCommand::Unlock { .. })));
+}
+
+/// B6 (section 4.9): an EV plugged in with no idTag presented within ConnectionTimeOut
+/// times out, Preparing -> Finishing; removing the cable ends it (F1, Available), and
+/// plugging in again waits anew.
+#[test]
+fn b6_plugged_in_without_authorization_times_out_to_finishing() {
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "Preparing".into())]);
+    assert_eq!(h.wake_at(), Some(t0() + chrono::Duration::seconds(60)));
+    h.advance(59);
+    h.expect_no_call();
+    h.advance(1); // ConnectionTimeOut, 60 s by default
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "Finishing".into())]);
+    h.advance(600);
+    assert_eq!(statuses(&h.answer_all()), vec![]);
+    h.hw(HardwareEvent::CableUnplugged { connector: 1 });
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "Available".into())]);
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "Preparing".into())]);
+    h.advance(30);
+    h.expect_no_call();
+    h.advance(30);
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "Finishing".into())]);
+}
+
+/// F2: after the B6 timeout the driver presents a card with the cable still in: a new
+/// transaction starts. A card in time starts one before the timeout, as ever.
+#[test]
+fn b6_a_card_after_the_timeout_still_starts_a_transaction() {
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.answer_all();
+    h.advance(60);
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "Finishing".into())]);
+    h.card(1, "TAG1");
+    let calls = h.answer_all();
+    assert!(calls.iter().any(|c| c.action == "StartTransaction"));
+    assert_eq!(statuses(&calls), vec![(1, "Charging".into())]);
+    // The transaction runs: no timeout applies any more.
+    h.advance(3600);
+    assert!(h.station.connectors()[0].transaction_id.is_some());
+}
+
+/// The wait is for an authorization: while an Authorize.req is out it is not counted, and a
+/// refused card starts it again. A reserved connector (Reserved, not Preparing) and
+/// ConnectionTimeOut 0 never time out.
+#[test]
+fn b6_the_wait_restarts_after_a_refused_card_and_does_not_apply_when_reserved_or_zero() {
+    let mut h = Harness::new();
+    h.boot();
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.answer_all();
+    h.advance(50);
+    h.card(1, "BAD");
+    let authorize = h.expect_call("Authorize");
+    h.advance(20); // past the first 60 s: the Authorize is still out
+    h.expect_no_call();
+    h.answer(&authorize, json!({"idTagInfo": {"status": "Invalid"}}));
+    h.advance(59);
+    h.expect_no_call();
+    h.advance(1);
+    assert_eq!(statuses(&h.answer_all()), vec![(1, "Finishing".into())]);
+
+    let mut h = Harness::with_keys(&[("ConnectionTimeOut", "0")]);
+    h.boot();
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.answer_all();
+    h.advance(3600);
+    assert_eq!(statuses(&h.answer_all()), vec![]);
+
+    let mut h = Harness::new();
+    h.boot();
+    let expiry = ocpp::datetime::format(&(t0() + chrono::Duration::hours(2)));
+    let answer = h.csms_call(
+        "ReserveNow",
+        json!({"connectorId": 1, "expiryDate": expiry, "idTag": "TAG1", "reservationId": 1}),
+    );
+    assert_eq!(result_payload(answer)["status"], "Accepted");
+    h.answer_all();
+    h.hw(HardwareEvent::CablePlugged { connector: 1 });
+    h.advance(600);
+    let calls = h.answer_all();
+    assert!(
+        !statuses(&calls).contains(&(1, "Finishing".into())),
         "{calls:?}"
     );
 }

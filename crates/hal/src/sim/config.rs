@@ -40,6 +40,11 @@ pub struct SimConfig {
     /// false: a fixed cable without a lock, like the reference product (AQ-2), so the
     /// station answers UnlockConnector with NotSupported.
     pub cable_lock: bool,
+    /// Install only firmware images of this simulator's format (first line
+    /// `chargepoint-firmware <version>`); any other file is a failed installation
+    /// (InstallationFailed, TC_044_3). Default false: any image that downloaded intact
+    /// installs (see [`crate::sim::SimCharger`]'s `install_firmware`).
+    pub firmware_images_only: bool,
     /// The EV created on every plug.
     pub ev: EvConfig,
 }
@@ -60,6 +65,7 @@ impl Default for SimConfig {
             station_max_power_w: 500_000.0,
             ambient_temperature_c: 25.0,
             cable_lock: false,
+            firmware_images_only: false,
             ev: EvConfig::default(),
         }
     }

@@ -283,6 +283,18 @@ impl SimCharger {
 /// The first line of a simulated firmware image: `chargepoint-firmware <version>`.
 pub const FIRMWARE_IMAGE_MAGIC: &str = "chargepoint-firmware";
 
+/// Whether the file starts like an image of this simulator's format (whatever follows).
+fn has_image_magic(image: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(image) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    let read = file
+        .take(FIRMWARE_IMAGE_MAGIC.len() as u64)
+        .read_to_end(&mut head);
+    read.is_ok() && head == FIRMWARE_IMAGE_MAGIC.as_bytes()
+}
+
 /// The version a simulated firmware image installs: its first line must be
 /// `chargepoint-firmware <version>`, the version 1 to 50 printable ASCII characters without
 /// spaces (it goes into BootNotification's firmwareVersion, a CiString50). Reads only the
@@ -311,6 +323,45 @@ pub fn firmware_image_version(image: &Path) -> Result<String, HalError> {
         return Err(failed(format!("invalid firmware version {version:?}")));
     }
     Ok(version.to_string())
+}
+
+/// The version any other image installs as on the simulator (unless
+/// [`SimConfig::firmware_images_only`]): the file name without its extension when it looks
+/// like a version (a valid version with a digit in it, e.g. `fw-2.3.1` of `fw-2.3.1.bin`),
+/// else `image-` and a digest of the content (FNV-1a, 64 bits, in hex). An empty or unreadable
+/// file is a failed installation.
+pub fn plain_image_version(image: &Path) -> Result<String, HalError> {
+    let failed = |why: String| HalError::InstallationFailed(why);
+    let file = std::fs::File::open(image)
+        .map_err(|e| failed(format!("cannot open {}: {e}", image.display())))?;
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut len = 0u64;
+    loop {
+        let buf = reader
+            .fill_buf()
+            .map_err(|e| failed(format!("cannot read {}: {e}", image.display())))?;
+        if buf.is_empty() {
+            break;
+        }
+        for &b in buf {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        let n = buf.len();
+        len += n as u64;
+        reader.consume(n);
+    }
+    if len == 0 {
+        return Err(failed("the image is empty".into()));
+    }
+    let stem = image
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| valid_firmware_version(s) && s.bytes().any(|b| b.is_ascii_digit()));
+    Ok(match stem {
+        Some(stem) => stem.to_string(),
+        None => format!("image-{hash:016x}"),
+    })
 }
 
 fn valid_firmware_version(version: &str) -> bool {
@@ -359,12 +410,19 @@ impl Charger for SimCharger {
         self.index(connector).ok().map(|i| self.reading(i))
     }
 
-    /// Installs an image whose first line is `chargepoint-firmware <version>`
-    /// ([`firmware_image_version`]) by recording the version: `info()` reports it from now
-    /// on, through the in-process restart that follows (the simulator lives on). Any other
-    /// image is a failed installation and changes nothing.
+    /// Installs an image by recording its version: `info()` reports it from now on, through
+    /// the in-process restart that follows (the simulator lives on). An image of this
+    /// simulator's format (first line `chargepoint-firmware <version>`,
+    /// [`firmware_image_version`]) installs as its version; a broken one of that format (a
+    /// bad version) fails. Any other file that downloaded intact installs as
+    /// [`plain_image_version`], unless [`SimConfig::firmware_images_only`]: then it is a failed
+    /// installation. A failed installation changes nothing.
     fn install_firmware(&mut self, image: &Path) -> Result<String, HalError> {
-        let version = firmware_image_version(image)?;
+        let version = match firmware_image_version(image) {
+            Ok(version) => version,
+            Err(e) if self.cfg.firmware_images_only || has_image_magic(image) => return Err(e),
+            Err(_) => plain_image_version(image)?,
+        };
         self.cfg.firmware_version = version.clone();
         Ok(version)
     }

@@ -605,13 +605,55 @@ fn installing_a_firmware_image_changes_the_reported_version() {
 }
 
 #[test]
-fn a_foreign_or_broken_image_fails_and_keeps_the_version() {
+fn any_intact_image_installs_by_default_named_after_its_file_or_digest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut sim = SimCharger::new(SimConfig::default(), t0());
+    // A name that looks like a version gives it.
+    let path = image(&dir, "fw-2.3.1.bin", b"some other firmware\n\x00\x01");
+    assert_eq!(sim.install_firmware(&path), Ok("fw-2.3.1".to_string()));
+    assert_eq!(sim.info().firmware_version, "fw-2.3.1");
+    // Otherwise a digest of the content: the same content, the same version.
+    let path = image(&dir, "firmware.bin", b"some other firmware\n");
+    let version = sim.install_firmware(&path).expect("installed");
+    assert!(
+        version.starts_with("image-") && version.len() == 22,
+        "{version}"
+    );
+    let again = image(&dir, "other name", b"some other firmware\n");
+    assert_eq!(sim.install_firmware(&again), Ok(version.clone()));
+    let different = image(&dir, "firmware2.bin", b"some other firmware!\n");
+    assert_ne!(sim.install_firmware(&different), Ok(version));
+    // The image's own line wins over its name.
+    let path = image(&dir, "fw-9.9.9.bin", b"chargepoint-firmware 4.0\n");
+    assert_eq!(sim.install_firmware(&path), Ok("4.0".to_string()));
+}
+
+#[test]
+fn firmware_images_only_refuses_any_other_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = SimConfig {
+        firmware_images_only: true,
+        ..SimConfig::default()
+    };
+    let mut sim = SimCharger::new(cfg, t0());
+    let path = image(&dir, "fw-2.3.1.bin", b"some other firmware 1.0\n");
+    let result = sim.install_firmware(&path);
+    assert!(
+        matches!(result, Err(HalError::InstallationFailed(_))),
+        "{result:?}"
+    );
+    assert_eq!(sim.info().firmware_version, "0.1.0");
+    let path = image(&dir, "fw.bin", b"chargepoint-firmware 2.0\n");
+    assert_eq!(sim.install_firmware(&path), Ok("2.0".to_string()));
+}
+
+#[test]
+fn a_broken_or_empty_image_fails_and_keeps_the_version() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut sim = SimCharger::new(SimConfig::default(), t0());
     let long = format!("chargepoint-firmware {}\n", "9".repeat(51));
-    let bad: [&[u8]; 6] = [
+    let bad: [&[u8]; 5] = [
         b"",
-        b"some other firmware 1.0\n",
         b"chargepoint-firmware\n",
         b"chargepoint-firmware \n",
         b"chargepoint-firmware 1.0 beta\n",

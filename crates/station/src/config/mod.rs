@@ -140,6 +140,13 @@ fn validate(def: &KeyDef, value: &str) -> Result<String, ConfigError> {
         }
         Kind::Measurands { max_items } => {
             let list = parse_measurands(value).map_err(invalid)?;
+            // Section 3.16.4: a measurand the meter cannot give refuses the whole list.
+            if let Some(m) = list.iter().find(|m| !supported_measurand(**m)) {
+                return Err(invalid(format!(
+                    "this station cannot measure {}; it measures {ALL_SAMPLED_MEASURANDS}",
+                    m.as_str()
+                )));
+            }
             if list.len() > max_items {
                 return Err(invalid(format!(
                     "{} measurands given, at most {max_items} allowed",
@@ -170,6 +177,14 @@ fn validate(def: &KeyDef, value: &str) -> Result<String, ConfigError> {
             Ok(value.to_string())
         }
     }
+}
+
+/// Whether the station's meter gives `measurand`: one of [`ALL_SAMPLED_MEASURANDS`], the
+/// values of a `hal::MeterReading` (the reference product's C-09.1).
+pub fn supported_measurand(measurand: Measurand) -> bool {
+    ALL_SAMPLED_MEASURANDS
+        .split(',')
+        .any(|m| m == measurand.as_str())
 }
 
 /// Parse a comma-separated measurand list; an empty string is an empty list.
@@ -256,6 +271,31 @@ mod tests {
         assert!(c.set("MeterValuesSampledData", "Voltage,Bogus").is_err());
         let ten = ["Voltage"; 10].join(",");
         assert!(c.set("MeterValuesSampledData", &ten).is_err());
+    }
+
+    /// Section 3.16.4: a list with a measurand the meter cannot give is refused whole, on
+    /// each of the four keys, and the value stays.
+    #[test]
+    fn measurands_the_meter_cannot_give_are_refused() {
+        let mut c = Config::new(2);
+        for key in [
+            "MeterValuesSampledData",
+            "MeterValuesAlignedData",
+            "StopTxnSampledData",
+            "StopTxnAlignedData",
+        ] {
+            let before = c.get(key).unwrap().1.to_string();
+            let e = c.set(key, "Voltage,Frequency").unwrap_err();
+            assert!(e.to_string().contains("Frequency"), "{e}");
+            assert_eq!(c.get(key).unwrap().1, before, "{key} unchanged");
+            assert!(c.set(key, ALL_SAMPLED_MEASURANDS).is_ok(), "{key}");
+            assert!(c.set(key, "").is_ok(), "{key}: an empty list");
+        }
+        let supported: Vec<_> = Measurand::ALL
+            .iter()
+            .filter(|m| supported_measurand(**m))
+            .collect();
+        assert_eq!(supported.len(), 8);
     }
 
     #[test]

@@ -182,8 +182,10 @@ keys! {
     [Core] MeterValuesSampledDataMaxLength meter_values_sampled_data_max_length: i64 = (R, COUNT, "9");
     [Core] MinimumStatusDuration minimum_status_duration: i64 = (RW, SECONDS, "0");
     [Core] NumberOfConnectors number_of_connectors: i64 = (R, COUNT, "2");
-    // the reference product reserves the entire station (connector 0).
+    // the reference product reserves the entire station (connector 0). A fact of the
+    // station: `StationConfig::reserve_connector_zero` sets it.
     [Reservation] ReserveConnectorZeroSupported reserve_connector_zero_supported: bool = (R, BOOL, "true");
+    // Reported only: a Reset cannot fail here (`core/reset.rs`).
     [Core] ResetRetries reset_retries: i64 = (RW, COUNT, "1");
     // Only raised by ChangeConfiguration (`security/`).
     [Security] SecurityProfile security_profile: i64 = (RW, Kind::Int { min: 0, max: 3 }, "0");
@@ -204,7 +206,8 @@ keys! {
     // ORS-16: the schemes UpdateFirmware, GetDiagnostics and the security extension's
     // SignedUpdateFirmware and GetLog accept (`firmware/`).
     [Core] SupportedFileTransferProtocols supported_file_transfer_protocols: String = (R, Kind::Text, "HTTP,HTTPS,FTP,FTPS");
-    [Core] TransactionMessageAttempts transaction_message_attempts: i64 = (RW, Kind::Int { min: 1, max: 100 }, "3");
+    // 0 like 1: sent once, dropped at the first failure (section 3.7.1).
+    [Core] TransactionMessageAttempts transaction_message_attempts: i64 = (RW, Kind::Int { min: 0, max: 100 }, "3");
     [Core] TransactionMessageRetryInterval transaction_message_retry_interval: i64 = (RW, SECONDS, "60");
     [Core] UnlockConnectorOnEVSideDisconnect unlock_connector_on_ev_side_disconnect: bool = (RW, BOOL, "true");
     [Core] WebSocketPingInterval web_socket_ping_interval: i64 = (RW, Kind::Int { min: 0, max: 3600 }, "120");

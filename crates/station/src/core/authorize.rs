@@ -10,6 +10,8 @@
 //!   with LocalAuthorizeOffline false: the station then treats every id tag as unknown); an
 //!   id tag known locally as NOT valid (Blocked, Expired, Invalid, ConcurrentTx, or past its
 //!   expiry date) never starts offline (section 3.5.4).
+//! - online, when the Authorize.req gets no usable answer (the call timeout, a CALLERROR,
+//!   an answer that fails its schema, or the link lost while it waits): as offline.
 //!
 //! To stop one: the card that started it (compared ignoring case) stops it at once; another
 //! card stops it when its parentIdTag equals the transaction's, as known locally or else
@@ -28,7 +30,7 @@ use crate::reservation::Admission;
 use crate::station::NoAnswer;
 use crate::station::{ci, BootStatus};
 use chrono::{DateTime, Duration, Utc};
-use ocpp::{AuthorizationStatus, AuthorizeRequest, AuthorizeResponse, Reason};
+use ocpp::{AuthorizationStatus, AuthorizeRequest, AuthorizeResponse, ChargePointStatus, Reason};
 
 /// Authorization of the cards presented and of remote starts (with AuthorizeRemoteTxRequests):
 /// what is waiting (`authorizing`) and what was accepted (`authorization`) sit on the
@@ -79,8 +81,6 @@ impl Authorizer {
         let online = Self::can_authorize_online(ctx);
         let local = AuthCache::lookup(ctx, &id_tag, now);
         let pre_authorize = ctx.config.current().local_pre_authorize;
-        let local_offline = ctx.config.current().local_authorize_offline;
-        let unknown_offline = ctx.config.current().allow_offline_tx_for_unknown_id;
         // A reserved connector refuses other cards (section 5.13); when only the parentIdTag
         // can tell, the Authorize.conf decides (`accept_for_start`).
         let parent = local.as_ref().map(|l| l.parent_id_tag.as_deref());
@@ -118,6 +118,22 @@ impl Authorizer {
             ctx.queue_call(&req, Context::Authorize { connector, id_tag });
             return;
         }
+        self.start_offline(ctx, parts, connector, id_tag, local, now);
+    }
+
+    /// The offline rules (section 3.5.4): with no answer from the Central System, what is
+    /// known locally (`local`), LocalAuthorizeOffline and AllowOfflineTxForUnknownId decide.
+    fn start_offline(
+        &self,
+        ctx: &mut Ctx,
+        parts: &mut TxParts,
+        connector: u32,
+        id_tag: String,
+        local: Option<LocalAuth>,
+        now: DateTime<Utc>,
+    ) {
+        let local_offline = ctx.config.current().local_authorize_offline;
+        let unknown_offline = ctx.config.current().allow_offline_tx_for_unknown_id;
         match local {
             Some(LocalAuth {
                 status: AuthorizationStatus::Accepted,
@@ -236,15 +252,25 @@ impl Authorizer {
         let Context::Authorize { connector, id_tag } = context else {
             return;
         };
-        let conf = answer.ok();
         let Some(c) = ctx.connector_mut(connector) else {
             return;
         };
         c.authorizing = None;
         let running = c.tx.as_ref().map(|tx| (tx.local_id, tx.id_tag.clone()));
-        let Some(info) = conf.map(|conf| conf.id_tag_info) else {
-            tracing::info!("card {id_tag} not authorized: no valid answer");
-            return;
+        let info = match answer {
+            Ok(conf) => conf.id_tag_info,
+            // No answer (a timeout, the link lost), a CALLERROR or an unusable answer: as if
+            // offline. A stop was already checked against what is known locally.
+            Err(why) if running.is_none() => {
+                tracing::info!("no answer to Authorize for card {id_tag} ({why:?}): offline rules");
+                let local = AuthCache::lookup(ctx, &id_tag, now);
+                self.start_offline(ctx, parts, connector, id_tag, local, now);
+                return;
+            }
+            Err(why) => {
+                tracing::info!("card {id_tag} may not stop: no answer to Authorize ({why:?})");
+                return;
+            }
         };
         AuthCache::update(ctx, &id_tag, &info, now);
         let local = LocalAuth {
@@ -274,14 +300,54 @@ impl Authorizer {
         }
     }
 
-    /// ConnectionTimeOut: an authorization with no EV plugged in lapses.
+    /// The link went down with Authorize.req unanswered (in flight or still queued, both
+    /// gone with the link): the offline rules decide, as for a timeout.
+    pub(crate) fn on_link_lost(&self, ctx: &mut Ctx, parts: &mut TxParts, now: DateTime<Utc>) {
+        let waiting: Vec<(u32, String)> = ctx
+            .connectors
+            .iter()
+            .filter_map(|c| c.authorizing.clone().map(|id_tag| (c.id, id_tag)))
+            .collect();
+        for (connector, id_tag) in waiting {
+            let context = Context::Authorize { connector, id_tag };
+            self.on_authorize_response(ctx, parts, context, Err(NoAnswer::Timeout), now);
+        }
+    }
+
+    /// ConnectionTimeOut, both ways (section 4.9, 9.1.6): an authorization with no EV
+    /// plugged in lapses (B1, back to Available); an EV plugged in with no authorization
+    /// (Preparing) gives up waiting for one (B6, Finishing until the cable is removed). That
+    /// wait starts when the connector is Preparing for the cable alone, and starts again
+    /// after an authorization refused. ConnectionTimeOut 0 lets an EV wait indefinitely.
     pub(crate) fn authorization_timers(ctx: &mut Ctx) {
         let now = ctx.time.mono;
+        let timeout = ctx.config.current().connection_time_out;
+        let station_inoperative = ctx.connectors[0].inoperative;
         for c in ctx.connectors.iter_mut() {
             if c.authorization.as_ref().is_some_and(|a| a.expires <= now) {
                 tracing::info!("connector {}: no EV within ConnectionTimeOut", c.id);
                 c.authorization = None;
             }
+            let waiting = c.id > 0
+                && timeout > 0
+                && c.plugged
+                && c.authorization.is_none()
+                && c.authorizing.is_none()
+                && c.derived_status(station_inoperative).0 == ChargePointStatus::Preparing;
+            c.plug_timeout = match c.plug_timeout {
+                _ if !waiting => None,
+                None => Some(now + Duration::seconds(timeout)),
+                Some(at) if at <= now => {
+                    tracing::info!(
+                        "connector {}: no authorization within ConnectionTimeOut of the EV \
+                         plugging in",
+                        c.id
+                    );
+                    c.finishing = true;
+                    None
+                }
+                Some(at) => Some(at),
+            };
         }
     }
 }

@@ -1,4 +1,12 @@
 //! What the hardware reports: cable, card reader, stop button, EV and faults.
+//!
+//! The EV leaving during a transaction (the cable unplugged at the EV side) stops it when
+//! StopTransactionOnEVSideDisconnect is true, and then, with a cable lock
+//! ([`crate::StationConfig::cable_lock`]) and UnlockConnectorOnEVSideDisconnect true, the
+//! station unlocks the cable at its side (`HardwareCommand::Unlock`). With
+//! StopTransactionOnEVSideDisconnect false the transaction goes on and the cable stays
+//! locked (section 4.10). A fixed cable (the reference product) has no lock: the key is
+//! then only reported.
 
 use super::authorize::Authorizer;
 use super::transaction::TxParts;
@@ -38,7 +46,17 @@ impl HardwareEvents {
                             .push_back(Output::Hardware(HardwareCommand::Energize { connector }));
                     }
                 } else if c.authorization.is_some() {
-                    parts.start(ctx, connector, now);
+                    // A faulted connector is not available for energy delivery (section
+                    // 4.9): no transaction starts, e.g. when the cable lock failed as the
+                    // cable went in (TC_024).
+                    let faulted = c
+                        .fault
+                        .is_some_and(|f| f != ChargePointErrorCode::EVCommunicationError);
+                    if faulted {
+                        tracing::info!("connector {connector} is faulted: no transaction starts");
+                    } else {
+                        parts.start(ctx, connector, now);
+                    }
                 }
             }
             HardwareEvent::CableUnplugged { connector } => {
@@ -49,10 +67,19 @@ impl HardwareEvents {
                 c.finishing = false;
                 c.ev_suspended = false;
                 let running = c.tx.is_some();
-                if running && ctx.config.current().stop_transaction_on_ev_side_disconnect {
+                let config = ctx.config.current();
+                // With StopTransactionOnEVSideDisconnect false the transaction goes on and
+                // the cable stays locked, whatever UnlockConnectorOnEVSideDisconnect says
+                // (section 4.10).
+                let unlock = config.unlock_connector_on_ev_side_disconnect && ctx.cfg.cable_lock;
+                if running && config.stop_transaction_on_ev_side_disconnect {
                     parts.stop(ctx, connector, Reason::EVDisconnected, None, now);
                     if let Some(c) = ctx.connector_mut(connector) {
                         c.finishing = false;
+                    }
+                    if unlock {
+                        ctx.outputs
+                            .push_back(Output::Hardware(HardwareCommand::Unlock { connector }));
                     }
                 }
             }

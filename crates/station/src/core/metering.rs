@@ -1,6 +1,9 @@
 //! Meter values (section 4.7): sampled every MeterValueSampleInterval during a transaction
-//! and clock-aligned every ClockAlignedDataInterval on the wall clock, with the measurands
-//! the configuration names. Values come from the hardware's latest reading.
+//! and clock-aligned every ClockAlignedDataInterval on the wall clock (TC_071), with the
+//! measurands the configuration names. Values come from the hardware's latest reading. A
+//! transaction's StopTransaction carries its Transaction.Begin and Transaction.End readings
+//! (StopTxnSampledData) and the clock-aligned ones between (StopTxnAlignedData), at most
+//! StopTransactionMaxMeterValues of them: the first and the latest (section 3.16).
 
 use crate::context::durable_message;
 use crate::context::Ctx;
@@ -100,6 +103,25 @@ pub(crate) fn next_aligned(now: DateTime<Utc>, interval_s: i64) -> Option<DateTi
     DateTime::from_timestamp(next, 0)
 }
 
+/// The latest multiple of `interval` seconds at or before `now` on the wall clock.
+pub(crate) fn last_aligned(now: DateTime<Utc>, interval_s: i64) -> Option<DateTime<Utc>> {
+    if interval_s <= 0 {
+        return None;
+    }
+    DateTime::from_timestamp(now.timestamp().div_euclid(interval_s) * interval_s, 0)
+}
+
+/// The transactionData of a StopTransaction from its readings in time order: all of them,
+/// or when they are more than StopTransactionMaxMeterValues (`max`), the first and the
+/// latest ones, the intermediate ones dropped.
+pub(crate) fn stop_transaction_data(mut values: Vec<MeterValue>, max: usize) -> Vec<MeterValue> {
+    if values.len() > max && max > 0 {
+        values.drain(1..values.len() + 1 - max);
+    }
+    values.truncate(max);
+    values
+}
+
 /// Meter values: sampled during transactions (MeterValueSampleInterval) and clock-aligned
 /// (ClockAlignedDataInterval). The readings sit on the connectors in `Ctx`.
 #[derive(Debug, Default)]
@@ -154,21 +176,46 @@ impl Metering {
         }
     }
 
+    /// A ClockAlignedDataInterval boundary passed: a MeterValues.req (MeterValuesAlignedData,
+    /// Sample.Clock) for every connector with a reading, connector 0 too when the drivers
+    /// give one (a main meter; the simulator has none), each stamped with the boundary; and
+    /// a running transaction keeps its StopTxnAlignedData reading for its StopTransaction.
     pub(crate) fn aligned_timer(&mut self, ctx: &mut Ctx, now: DateTime<Utc>) {
         if self.next_aligned.is_none_or(|t| t > now) {
             return;
         }
         self.schedule_aligned(ctx, now);
-        let measurands = ctx.config.current().meter_values_aligned_data.clone();
-        for i in 1..ctx.connectors.len() {
-            let c = &ctx.connectors[i];
-            let (id, local) = (c.id, c.tx.as_ref().map(|t| t.local_id));
-            if let Some(mv) = c
-                .meter
-                .and_then(|r| meter_value(&r, &measurands, ReadingContext::SampleClock, now))
-            {
-                self.queue_meter_values(ctx, id, local, mv);
+        let config = ctx.config.current();
+        let at = last_aligned(now, config.clock_aligned_data_interval).unwrap_or(now);
+        let measurands = config.meter_values_aligned_data.clone();
+        let stop_measurands = config.stop_txn_aligned_data.clone();
+        let stop_max = config.stop_transaction_max_meter_values.max(0) as usize;
+        for i in 0..ctx.connectors.len() {
+            let c = &mut ctx.connectors[i];
+            let Some(reading) = c.meter else { continue };
+            // (A transaction started since the boundary, by the same input, has none.)
+            if let Some(tx) = c.tx.as_mut().filter(|tx| tx.started_at <= at) {
+                let clock = ReadingContext::SampleClock;
+                if let Some(mv) = meter_value(&reading, &stop_measurands, clock, at) {
+                    tx.aligned.push(mv);
+                    // The first and the latest are all a StopTransaction can carry.
+                    if tx.aligned.len() > stop_max + 1 {
+                        tx.aligned.remove(1);
+                    }
+                }
             }
+            let (id, local) = (c.id, c.tx.as_ref().map(|t| t.local_id));
+            let Some(mut mv) = meter_value(&reading, &measurands, ReadingContext::SampleClock, at)
+            else {
+                continue;
+            };
+            if id == 0 {
+                // The station's own meter, at its grid connection.
+                for v in &mut mv.sampled_value {
+                    v.location = Some(Location::Inlet);
+                }
+            }
+            self.queue_meter_values(ctx, id, local, mv);
         }
     }
 
@@ -242,6 +289,39 @@ mod tests {
         assert_eq!(soc.unit, Some(UnitOfMeasure::Percent));
     }
 
+    /// What ChangeConfiguration accepts (`config::supported_measurand`) is exactly what a
+    /// reading gives.
+    #[test]
+    fn the_supported_measurands_are_those_a_reading_gives() {
+        for m in Measurand::ALL {
+            let values = sampled_values(&reading(), &[*m], ReadingContext::SampleClock);
+            assert_eq!(
+                !values.is_empty(),
+                crate::config::supported_measurand(*m),
+                "{}",
+                m.as_str()
+            );
+        }
+    }
+
+    #[test]
+    fn stop_transaction_data_keeps_the_first_and_the_latest() {
+        let mv = |s: i64| MeterValue {
+            timestamp: DateTime::from_timestamp(s, 0).unwrap(),
+            sampled_value: Vec::new(),
+        };
+        let times = |v: Vec<MeterValue>| -> Vec<i64> {
+            v.iter().map(|m| m.timestamp.timestamp()).collect()
+        };
+        let four = || (1..=4).map(mv).collect::<Vec<_>>();
+        assert_eq!(times(stop_transaction_data(four(), 2)), vec![1, 4]);
+        assert_eq!(times(stop_transaction_data(four(), 3)), vec![1, 3, 4]);
+        assert_eq!(times(stop_transaction_data(four(), 4)), vec![1, 2, 3, 4]);
+        assert_eq!(times(stop_transaction_data(four(), 9)), vec![1, 2, 3, 4]);
+        assert_eq!(times(stop_transaction_data(four(), 1)), vec![1]);
+        assert!(stop_transaction_data(four(), 0).is_empty());
+    }
+
     #[test]
     fn soc_is_left_out_without_an_ev() {
         let mut r = reading();
@@ -264,5 +344,9 @@ mod tests {
         assert_eq!(next.timestamp() % 900, 0);
         assert!(next > t && next - t <= Duration::seconds(900));
         assert_eq!(next_aligned(t, 0), None);
+        let last = last_aligned(t, 900).unwrap();
+        assert_eq!(next - last, Duration::seconds(900));
+        assert_eq!(last_aligned(next, 900), Some(next));
+        assert_eq!(last_aligned(t, 0), None);
     }
 }

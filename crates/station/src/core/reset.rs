@@ -11,6 +11,13 @@
 //!
 //! The reason is persisted, so the next run knows it started after a Reset
 //! ([`Station::boot_reason`]).
+//!
+//! ResetRetries ("number of times to retry an unsuccessful reset", 9.1.22) is kept and
+//! reported, and used for nothing: there is no reset attempt that could fail and be tried
+//! again. The station accepts every Reset, and its restart is [`Output::Reset`], which the
+//! drivers carry out by building the station anew from its store (a hard reset first
+//! resets the hardware through `hal::Charger::hard_reset`, which cannot fail). Building it
+//! fails only when the store cannot be read, which trying again would not mend.
 
 use super::transaction::TxParts;
 use crate::context::Ctx;

@@ -136,6 +136,7 @@ impl Transactions {
                 begin_reading: reading,
                 next_sample,
                 energy_capped: false,
+                aligned: Vec::new(),
             });
         }
         ctx.outputs
@@ -178,6 +179,8 @@ impl Transactions {
                 tx.started_at,
             ));
         }
+        // The clock-aligned readings of StopTxnAlignedData, between the two (section 3.16.2).
+        data.extend(tx.aligned);
         if let Some(end) = reading {
             data.extend(metering::meter_value(
                 &end,
@@ -186,7 +189,7 @@ impl Transactions {
                 now,
             ));
         }
-        data.truncate(max_values);
+        let data = metering::stop_transaction_data(data, max_values);
         ctx.outputs
             .push_back(Output::Hardware(HardwareCommand::DeEnergize { connector }));
         Self::end(

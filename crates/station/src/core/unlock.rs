@@ -4,7 +4,8 @@
 //! from [`hal::Charger::has_cable_lock`]). Without one (a fixed cable, like the reference
 //! product: AQ-2), or for an unknown connector, the answer is NotSupported and nothing else
 //! happens (the spec's UnlockStatus: "Charge Point has no connector lock, or ConnectorId is
-//! unknown"). With a lock, a transaction running there is stopped first (reason
+//! unknown"), except when the fixed cable's connector reports a ConnectorLockFailure (its
+//! lock into the EV failed): then UnlockFailed, "the unlock mechanism failed" (TC_030). With a lock, a transaction running there is stopped first (reason
 //! UnlockCommand), then the hardware is told to unlock; the answer waits for the hardware's
 //! [`Input::UnlockResult`]: Unlocked, or UnlockFailed.
 //!
@@ -16,7 +17,10 @@ use crate::context::Ctx;
 use crate::Output;
 use chrono::{DateTime, Utc};
 use hal::HardwareCommand;
-use ocpp::{Reason, Refusal, UnlockConnectorRequest, UnlockConnectorResponse, UnlockStatus};
+use ocpp::{
+    ChargePointErrorCode, Reason, Refusal, UnlockConnectorRequest, UnlockConnectorResponse,
+    UnlockStatus,
+};
 
 /// UnlockConnector: the requests waiting for the cable lock's answer.
 #[derive(Debug, Default)]
@@ -38,11 +42,25 @@ impl Unlocks {
         let known = u32::try_from(req.connector_id)
             .ok()
             .filter(|&id| ctx.connector_mut(id).is_some());
-        let (Some(connector), true) = (known, ctx.cfg.cable_lock) else {
+        let Some(connector) = known else {
             return Ok(Some(UnlockConnectorResponse {
                 status: UnlockStatus::NotSupported,
             }));
         };
+        if !ctx.cfg.cable_lock {
+            // A fixed cable: no lock at the station to open. Its connector's lock into the EV
+            // can still fail; then the unlock mechanism failed (UnlockFailed, TC_030).
+            let stuck = ctx
+                .connector_mut(connector)
+                .is_some_and(|c| c.fault == Some(ChargePointErrorCode::ConnectorLockFailure));
+            let status = if stuck {
+                tracing::warn!("connector {connector}: the cable's connector lock has failed");
+                UnlockStatus::UnlockFailed
+            } else {
+                UnlockStatus::NotSupported
+            };
+            return Ok(Some(UnlockConnectorResponse { status }));
+        }
         if ctx.connector_mut(connector).is_some_and(|c| c.tx.is_some()) {
             parts.stop(ctx, connector, Reason::UnlockCommand, None, now);
         }

@@ -11,6 +11,7 @@
 //! | `VerifyFirmware { job, signing_certificate, signature }` | `FirmwareVerified { job, valid }` |
 //! | `InstallFirmware { job }` | `FirmwareInstalled { job, result }` |
 //! | `Upload { job, url, file_name, content }` | `Uploaded { job, result }` |
+//! | `CancelJob { job }` | none |
 //!
 //! Job ids come from a counter persisted in the store, so they never repeat, not even across
 //! restarts; an input for a job that is not the current one (cancelled, replaced, or from
@@ -55,7 +56,9 @@
 //!   [`DEFAULT_RETRY_INTERVAL_S`]. Retries are capped at [`MAX_RETRIES`], negative values
 //!   count as 0. The same for uploads.
 //! - A new update request replaces the running one, which ends without further statuses
-//!   (for SignedUpdateFirmware: AcceptedCanceled), except while the firmware is being
+//!   (for SignedUpdateFirmware: AcceptedCanceled) and, once its download started,
+//!   `Output::CancelJob`: the drivers stop the download or signature check and remove the
+//!   image at once, not when the new job's download begins. Except while the firmware is being
 //!   installed or the station restarts for it: then SignedUpdateFirmware is Rejected and
 //!   UpdateFirmware (whose conf has no status) is ignored with a warning.
 //! - A location whose scheme is not in SupportedFileTransferProtocols: SignedUpdateFirmware

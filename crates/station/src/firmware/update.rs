@@ -259,12 +259,22 @@ impl Firmware {
             .is_some_and(|j| matches!(j.phase, Phase::Installing | Phase::Rebooting))
     }
 
-    /// End the running update without reporting anything more.
+    /// End the running update without reporting anything more; the drivers stop what they
+    /// do for it and drop its image (`Output::CancelJob`).
     fn cancel_update(&mut self, ctx: &mut Ctx, why: &str) {
         if let Some(job) = self.update.take() {
             tracing::info!("firmware update job {} cancelled: {why}", job.id);
             self.save_update(ctx);
             self.restore_station_availability(ctx);
+            if matches!(
+                job.phase,
+                Phase::Downloading
+                    | Phase::Verifying
+                    | Phase::InstallScheduled
+                    | Phase::InstallWaiting
+            ) {
+                ctx.outputs.push_back(Output::CancelJob { job: job.id });
+            }
         }
     }
 

@@ -15,7 +15,10 @@
 //! transaction messages, retried like them (TransactionMessageAttempts /
 //! TransactionMessageRetryInterval). Non-critical events are only logged, except where a
 //! use case asks for the notification explicitly (`raise_and_notify_security_event`):
-//! InvalidChargePointCertificate when a CertificateSigned.req is rejected (TC_077).
+//! InvalidChargePointCertificate when a CertificateSigned.req is rejected (TC_077), and
+//! InvalidCentralSystemCertificate when the drivers refused the Central System's TLS
+//! certificate (TC_078): queued durably, it reaches the Central System once a connection
+//! (to the genuine one) is up and the station registered.
 //!
 //! What raises which event here:
 //! - StartupOfTheDevice when the first BootNotification of a power-up run is accepted;
@@ -55,7 +58,9 @@
 //!   value, whether set or not, so the Central System knows it exists and never learns it.
 //!   ChangeConfiguration takes 16..40 bytes as hex (32..80 hex digits); it is persisted and
 //!   never logged (the drivers read its bytes with [`crate::Station::authorization_key`] when they
-//!   connect; no Output carries it). [`redact_frame`] hides it in a frame before the frame is
+//!   connect; no Output carries it). A new value is announced with
+//!   `Output::ConfigChanged { key: "AuthorizationKey", value: "" }` (the value left empty):
+//!   with profile 1 or 2 the drivers reconnect with it at once (TC_073). [`redact_frame`] hides it in a frame before the frame is
 //!   logged.
 //! - CpoName (RW): the organization of the CSRs (SignCertificate is refused while it is
 //!   empty). CertificateStoreMaxLength (R): how many root certificates (Central System and
@@ -73,6 +78,7 @@ pub use events::{SecurityEvent, UnknownSecurityEvent};
 
 use crate::context::Ctx;
 use crate::station::ci;
+use crate::Output;
 use chrono::{DateTime, Utc};
 use ocpp::{ConfigurationStatus, SecurityEventNotificationRequest};
 use std::borrow::Cow;
@@ -166,6 +172,23 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// A security event the drivers saw ([`crate::Input::SecurityEvent`]): logged, and sent
+    /// when critical or when a use case asks for it (InvalidCentralSystemCertificate, TC_078).
+    pub(crate) fn raise_driver_security_event(
+        &mut self,
+        kind: SecurityEvent,
+        tech_info: Option<&str>,
+        now: DateTime<Utc>,
+    ) {
+        if kind == SecurityEvent::InvalidCentralSystemCertificate {
+            self.raise_and_notify_security_event(kind, tech_info.unwrap_or_default(), now);
+        } else {
+            self.raise_security_event(kind, tech_info, now);
+        }
+    }
+}
+
 impl Security {
     /// The security log, oldest first (empty if the store cannot be read).
     pub(crate) fn security_log(&self, ctx: &Ctx) -> Vec<store::SecurityLogEntry> {
@@ -216,6 +239,7 @@ impl Security {
         value: &str,
         now: DateTime<Utc>,
     ) -> ConfigurationStatus {
+        let before = self.authorization_key(ctx);
         // The reasons of the table's validation never contain the value.
         if let Err(e) = ctx.config.set("AuthorizationKey", value) {
             tracing::info!("ChangeConfiguration AuthorizationKey refused: {e}");
@@ -234,6 +258,14 @@ impl Security {
             Some("AuthorizationKey changed"),
             now,
         );
+        if self.authorization_key(ctx) != before {
+            // The drivers reconnect with the new password (TC_073); the value never goes
+            // into an Output.
+            ctx.outputs.push_back(Output::ConfigChanged {
+                key: "AuthorizationKey".into(),
+                value: String::new(),
+            });
+        }
         ConfigurationStatus::Accepted
     }
 }

@@ -27,9 +27,17 @@
 //! Profiles are kept in the store (migration 6) and loaded at start; TxProfiles found there
 //! belong to a transaction that the restart ended, so they are dropped.
 //!
-//! GetCompositeSchedule: Rejected for a connector the station does not have, and when no
-//! profile applies (the composite has no period); else Accepted with scheduleStart = now and
-//! the composite of [`schedule::composite`] in the unit asked for, by default A.
+//! GetCompositeSchedule: Rejected for a connector the station does not have (or a duration
+//! that is negative or 0: nothing to report); else Accepted with scheduleStart = now and the composite in the unit asked
+//! for, by default A, over the whole duration asked for. For a connector,
+//! [`schedule::composite_with_default`]: the profiles' limit where one applies, the
+//! connector's hardware maximum ([`crate::StationConfig::max_current_a`] /
+//! [`crate::StationConfig::max_power_w`]) where none does (no profile at all, before one
+//! starts, after one ends), never above that maximum. For connector 0 (section 5.7: what the
+//! station as a whole expects to draw from the grid), [`schedule::station_total`]: at every
+//! moment the sum of every connector's composite, at most the ChargePointMaxProfile's limit
+//! (and the connectors' maxima together). Every connector counts, charging or not: an EV
+//! may start at any moment, and the schedule says what the station may draw.
 //!
 //! A <-> W (DC, W = A x V): the EV's present voltage from the latest meter reading while a
 //! transaction runs with an EV plugged in and energized, else
@@ -50,8 +58,9 @@ use chrono::{DateTime, Utc};
 use hal::{HardwareCommand, PowerLimit};
 use ocpp::{
     ChargingProfile, ChargingProfileKindType, ChargingProfilePurposeType, ChargingProfileStatus,
-    ChargingRateUnitType, ClearChargingProfileResponse, ClearChargingProfileStatus,
-    GetCompositeScheduleResponse, GetCompositeScheduleStatus, Refusal, SetChargingProfileResponse,
+    ChargingRateUnitType, ChargingSchedule, ClearChargingProfileResponse,
+    ClearChargingProfileStatus, GetCompositeScheduleResponse, GetCompositeScheduleStatus, Refusal,
+    SetChargingProfileResponse,
 };
 use schedule::{InstalledProfile, Limit, ScheduleContext};
 use std::collections::BTreeMap;
@@ -349,17 +358,12 @@ impl SmartCharging {
         let (Some(connector), true) = (connector, req.duration >= 0) else {
             return Ok(rejected);
         };
-        if self.profiles.is_empty() {
-            return Ok(rejected);
-        }
         let unit = req.charging_rate_unit.unwrap_or(ChargingRateUnitType::A);
-        let at = Self::schedule_context(ctx, connector);
-        let mut schedule = schedule::composite(&self.profiles, &at, now, req.duration, unit);
-        let hardware_max = match unit {
-            ChargingRateUnitType::A => ctx.cfg.max_current_a,
-            ChargingRateUnitType::W => ctx.cfg.max_power_w,
+        let schedule = if connector == 0 {
+            self.station_schedule(ctx, now, req.duration, unit)
+        } else {
+            self.connector_schedule(ctx, connector, now, req.duration, unit)
         };
-        schedule::cap_limits(&mut schedule, hardware_max);
         let response = if schedule.charging_schedule_period.is_empty() {
             rejected
         } else {
@@ -371,6 +375,65 @@ impl SmartCharging {
             }
         };
         Ok(response)
+    }
+
+    /// The hardware maximum of one connector in `unit`.
+    fn hardware_max(ctx: &Ctx, unit: ChargingRateUnitType) -> f64 {
+        match unit {
+            ChargingRateUnitType::A => ctx.cfg.max_current_a,
+            ChargingRateUnitType::W => ctx.cfg.max_power_w,
+        }
+    }
+
+    /// The composite schedule of `connector` (> 0): the profiles' limits where one applies,
+    /// the hardware maximum elsewhere, never above the hardware maximum.
+    fn connector_schedule(
+        &self,
+        ctx: &Ctx,
+        connector: u32,
+        now: DateTime<Utc>,
+        duration_s: i32,
+        unit: ChargingRateUnitType,
+    ) -> ChargingSchedule {
+        let max = Self::hardware_max(ctx, unit);
+        let at = Self::schedule_context(ctx, connector);
+        let default = Some(Limit { value: max, unit });
+        let mut schedule =
+            schedule::composite_with_default(&self.profiles, &at, now, duration_s, unit, default);
+        schedule::cap_limits(&mut schedule, max);
+        schedule
+    }
+
+    /// The composite schedule of the station as a whole (connector 0): what all its
+    /// connectors may draw together, at most the ChargePointMaxProfile's limit.
+    fn station_schedule(
+        &self,
+        ctx: &Ctx,
+        now: DateTime<Utc>,
+        duration_s: i32,
+        unit: ChargingRateUnitType,
+    ) -> ChargingSchedule {
+        let each: Vec<ChargingSchedule> = (1..=ctx.cfg.connectors)
+            .map(|c| self.connector_schedule(ctx, c, now, duration_s, unit))
+            .collect();
+        let station_max = Self::hardware_max(ctx, unit) * f64::from(ctx.cfg.connectors);
+        let max_profiles: Vec<InstalledProfile> = self
+            .profiles
+            .iter()
+            .filter(|p| {
+                p.profile.charging_profile_purpose
+                    == ChargingProfilePurposeType::ChargePointMaxProfile
+            })
+            .cloned()
+            .collect();
+        let at = Self::schedule_context(ctx, 0);
+        let default = Some(Limit {
+            value: station_max,
+            unit,
+        });
+        let cap =
+            schedule::composite_with_default(&max_profiles, &at, now, duration_s, unit, default);
+        schedule::station_total(&each, &cap)
     }
 
     /// What the schedules of `connector` are evaluated against now.

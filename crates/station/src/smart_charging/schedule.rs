@@ -49,7 +49,8 @@
 //! "phase"; `numberPhases` is ignored). [`limit_at`] returns the winning limit in the unit of
 //! the profile that imposed it (on a tie the Tx one). `ctx.voltage_v` must be > 0.
 //!
-//! **Composite** (5.7): see [`composite`] and [`composite_with_default`].
+//! **Composite** (5.7): see [`composite`] and [`composite_with_default`]; for the station
+//! as a whole (connector 0), [`station_total`].
 
 use chrono::{DateTime, Duration, Utc};
 use ocpp::{
@@ -405,8 +406,8 @@ fn ceil_secs(d: Duration) -> i64 {
 /// This module does not know the hardware maximum, so a stretch where no profile applies
 /// cannot be expressed: the schedule stops at the first such stretch and `duration` is
 /// shortened to where it stops. When no profile applies at `start`, the period list is empty
-/// (and `duration` is `Some(0)`): GetCompositeSchedule can answer Rejected then, or better use
-/// [`composite_with_default`] with the connector's maximum.
+/// (and `duration` is `Some(0)`). GetCompositeSchedule uses [`composite_with_default`] with the
+/// connector's maximum instead.
 pub fn composite(
     profiles: &[InstalledProfile],
     ctx: &ScheduleContext,
@@ -429,6 +430,74 @@ pub fn cap_limits(schedule: &mut ChargingSchedule, max: f64) {
         capped.push(period);
     }
     schedule.charging_schedule_period = capped;
+}
+
+/// The limit of `schedule` at `offset` seconds from its start: the last period starting at
+/// or before it; None before the first period or from `duration` on.
+fn limit_at_offset(schedule: &ChargingSchedule, offset: i64) -> Option<f64> {
+    if schedule.duration.is_some_and(|d| offset >= i64::from(d)) {
+        return None;
+    }
+    schedule
+        .charging_schedule_period
+        .iter()
+        .take_while(|p| i64::from(p.start_period) <= offset)
+        .last()
+        .map(|p| p.limit)
+}
+
+/// The station as a whole (GetCompositeSchedule for connector 0, 5.7: "the total expected
+/// power or current the Charge Point expects to consume from the grid"): at every moment
+/// the sum of the connectors' schedules, at most `cap` (the ChargePointMaxProfile, filled
+/// with the station's maximum). All from the same start in the same unit, each covering
+/// its whole duration (as [`composite_with_default`] with a default gives them); the result
+/// ends where the first of them ends.
+pub fn station_total(connectors: &[ChargingSchedule], cap: &ChargingSchedule) -> ChargingSchedule {
+    let all = || connectors.iter().chain(std::iter::once(cap));
+    let end = all()
+        .map(|s| i64::from(s.duration.unwrap_or(i32::MAX)))
+        .min()
+        .unwrap_or(0);
+    let mut starts: Vec<i64> = all()
+        .flat_map(|s| s.charging_schedule_period.iter())
+        .map(|p| i64::from(p.start_period))
+        .filter(|&s| s < end)
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    let mut periods: Vec<ChargingSchedulePeriod> = Vec::new();
+    let mut until = end;
+    for off in starts {
+        let sum = connectors
+            .iter()
+            .map(|s| limit_at_offset(s, off))
+            .sum::<Option<f64>>();
+        let (Some(sum), Some(max)) = (sum, limit_at_offset(cap, off)) else {
+            // Nothing known from here on (a schedule without a first period at 0).
+            until = off;
+            break;
+        };
+        let value = round_tenth(sum.min(max));
+        if periods.last().is_some_and(|p| p.limit == value) {
+            continue;
+        }
+        if periods.len() == MAX_COMPOSITE_PERIODS {
+            until = off;
+            break;
+        }
+        periods.push(ChargingSchedulePeriod {
+            start_period: off as i32,
+            limit: value,
+            number_phases: None,
+        });
+    }
+    ChargingSchedule {
+        duration: Some(until as i32),
+        start_schedule: cap.start_schedule,
+        charging_rate_unit: cap.charging_rate_unit,
+        charging_schedule_period: periods,
+        min_charging_rate: None,
+    }
 }
 
 /// Like [`composite`], but stretches where no profile applies get `default` (e.g. the
@@ -515,6 +584,51 @@ mod tests {
         assert_eq!(floor_cycles(Duration::seconds(0), 10), 0);
         assert_eq!(floor_cycles(Duration::milliseconds(9_999), 10), 0);
         assert_eq!(floor_cycles(Duration::seconds(10), 10), 1);
+    }
+
+    fn steps(duration: i32, periods: &[(i32, f64)]) -> ChargingSchedule {
+        ChargingSchedule {
+            duration: Some(duration),
+            start_schedule: None,
+            charging_rate_unit: ChargingRateUnitType::A,
+            charging_schedule_period: periods
+                .iter()
+                .map(|&(start_period, limit)| ChargingSchedulePeriod {
+                    start_period,
+                    limit,
+                    number_phases: None,
+                })
+                .collect(),
+            min_charging_rate: None,
+        }
+    }
+
+    fn periods(s: &ChargingSchedule) -> Vec<(i32, f64)> {
+        s.charging_schedule_period
+            .iter()
+            .map(|p| (p.start_period, p.limit))
+            .collect()
+    }
+
+    #[test]
+    fn the_station_total_sums_the_connectors_under_the_cap() {
+        let one = steps(600, &[(0, 16.0), (300, 32.0)]);
+        let two = steps(600, &[(0, 10.0), (100, 20.0)]);
+        let cap = steps(600, &[(0, 40.0), (500, 100.0)]);
+        let total = station_total(&[one.clone(), two.clone()], &cap);
+        assert_eq!(
+            periods(&total),
+            vec![(0, 26.0), (100, 36.0), (300, 40.0), (500, 52.0)]
+        );
+        assert_eq!(total.duration, Some(600));
+        // The shortest schedule ends the total; equal neighbours merge.
+        let short = steps(200, &[(0, 40.0)]);
+        let total = station_total(&[one, two], &short);
+        assert_eq!(periods(&total), vec![(0, 26.0), (100, 36.0)]);
+        assert_eq!(total.duration, Some(200));
+        // Nothing asked for, nothing reported.
+        let none = station_total(&[steps(0, &[])], &steps(0, &[]));
+        assert!(none.charging_schedule_period.is_empty());
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub struct Harness {
     pub resets: Vec<bool>,
     /// Firmware and upload outputs (download, verify, install, upload), in order.
     pub transfers: Vec<Output>,
+    /// The jobs of Output::CancelJob, in order.
+    pub cancelled: Vec<u64>,
     /// How far the wall clock was moved without the monotonic clock (by the Central System).
     pub wall_shift: Duration,
     /// What the station was built from (used again by `restart`).
@@ -110,6 +112,7 @@ impl Harness {
             hardware: Vec::new(),
             resets: Vec::new(),
             transfers: Vec::new(),
+            cancelled: Vec::new(),
             wall_shift: Duration::zero(),
             cfg,
             next_tx_id: 100,
@@ -162,6 +165,7 @@ impl Harness {
                 | Output::VerifyFirmware { .. }
                 | Output::InstallFirmware { .. }
                 | Output::Upload { .. }) => self.transfers.push(o),
+                Output::CancelJob { job } => self.cancelled.push(job),
                 _ => {}
             }
         }
