@@ -108,6 +108,10 @@ pub struct CsmsConfig {
     /// Central System for every profile, sharing all state
     /// (`CentralSystem::plain_base_url`).
     pub plain_listen: Option<SocketAddr>,
+    /// With `tls`, take plain `ws://` on `listen` as well: a connection whose first byte
+    /// opens a TLS handshake gets TLS, any other is plain. One address then serves every
+    /// security profile, so a station that moves from ws:// to wss:// finds it.
+    pub sniff_tls: bool,
     /// HTTP Basic auth (profiles 1 and 2): station id -> password bytes. A station whose
     /// user is not its id, or whose password differs, gets HTTP 401. `None`: no check.
     pub passwords: Option<BTreeMap<String, Vec<u8>>>,
@@ -127,6 +131,7 @@ impl fmt::Debug for CsmsConfig {
             .field("call_timeout", &self.call_timeout)
             .field("tls", &self.tls)
             .field("plain_listen", &self.plain_listen)
+            .field("sniff_tls", &self.sniff_tls)
             .field(
                 "passwords",
                 &self
@@ -152,6 +157,7 @@ impl Default for CsmsConfig {
             call_timeout: Duration::from_secs(30),
             tls: None,
             plain_listen: None,
+            sniff_tls: false,
             passwords: None,
             signing_ca: None,
         }

@@ -48,6 +48,13 @@ pub enum CsmsEvent {
         station: String,
         status: Result<ocpp::CertificateSignedStatus, String>,
     },
+    /// The station broke an OCPP-J rule ([`crate::Rule`]); `frame` is the offending frame.
+    Violation {
+        station: String,
+        rule: crate::Rule,
+        detail: String,
+        frame: String,
+    },
 }
 
 impl CsmsEvent {
@@ -56,7 +63,8 @@ impl CsmsEvent {
             CsmsEvent::Connected { station }
             | CsmsEvent::Disconnected { station }
             | CsmsEvent::Frame { station, .. }
-            | CsmsEvent::CertificateSigned { station, .. } => station,
+            | CsmsEvent::CertificateSigned { station, .. }
+            | CsmsEvent::Violation { station, .. } => station,
         }
     }
 }

@@ -16,8 +16,9 @@ use ocpp::{
 };
 
 use crate::events::CsmsEvent;
+use crate::rules::{self, Rule};
 use crate::state::Shared;
-use crate::transactions::Stop;
+use crate::transactions::{Stop, StopOutcome};
 
 /// A CALL the Central System sends on its own after answering one.
 #[derive(Debug)]
@@ -26,15 +27,35 @@ pub(crate) enum FollowUp {
     CertificateSigned { chain: String },
 }
 
-/// The answer (CALLRESULT or CALLERROR) to `call` from `station`, and what to send next.
-pub(crate) fn handle(shared: &Shared, station: &str, call: &Call) -> (Frame, Option<FollowUp>) {
-    if call.action == Action::SignCertificate.as_str() {
-        return sign_certificate(shared, station, call);
-    }
-    (answer_call(shared, station, call), None)
+/// Who sent a CALL: the station and which of its connections.
+#[derive(Clone, Copy)]
+pub(crate) struct From<'a> {
+    pub station: &'a str,
+    pub conn_id: u64,
 }
 
-fn answer_call(shared: &Shared, station: &str, call: &Call) -> Frame {
+/// The answer (CALLRESULT or CALLERROR) to `call`, and what to send next. A CALLERROR
+/// answer means the station sent a CALL it must not: that is a [`Rule::InvalidCall`].
+pub(crate) fn handle(shared: &Shared, from: From<'_>, call: &Call) -> (Frame, Option<FollowUp>) {
+    let (answer, then) = if call.action == Action::SignCertificate.as_str() {
+        sign_certificate(shared, from.station, call)
+    } else {
+        (answer_call(shared, from, call), None)
+    };
+    if let Frame::CallError(e) = &answer {
+        rules::report(
+            shared,
+            from.station,
+            Rule::InvalidCall,
+            format!("{}: {}", e.error_code.as_str(), e.error_description),
+            &Frame::Call(call.clone()).to_text(),
+        );
+    }
+    (answer, then)
+}
+
+fn answer_call(shared: &Shared, from: From<'_>, call: &Call) -> Frame {
+    let station = from.station;
     let Some(action) = Action::from_name(&call.action) else {
         return error(
             call,
@@ -55,7 +76,7 @@ fn answer_call(shared: &Shared, station: &str, call: &Call) -> Frame {
             id_tag_info: shared.settings().authorize.id_tag_info(r.id_tag.as_str()),
         }),
         Action::StartTransaction => answer(call, |r| start_transaction(shared, station, r)),
-        Action::StopTransaction => answer(call, |r| stop_transaction(shared, station, r)),
+        Action::StopTransaction => answer(call, |r| stop_transaction(shared, from, call, r)),
         Action::MeterValues => answer(call, |_: MeterValuesRequest| MeterValuesResponse {}),
         // No vendor extensions are known here; UnknownVendorId is the spec's answer.
         Action::DataTransfer => answer(call, |_: DataTransferRequest| DataTransferResponse {
@@ -172,25 +193,34 @@ fn start_transaction(
 
 fn stop_transaction(
     shared: &Shared,
-    station: &str,
+    from: From<'_>,
+    call: &Call,
     req: StopTransactionRequest,
 ) -> StopTransactionResponse {
     let id_tag = req.id_tag.as_ref().map(|t| t.as_str().to_owned());
-    let known = shared.transactions.stop(
-        station,
+    let outcome = shared.transactions.stop(
+        from.station,
         req.transaction_id,
         Stop {
+            conn_id: from.conn_id,
             meter_stop: req.meter_stop,
             time: req.timestamp,
             reason: req.reason,
             id_tag: id_tag.clone(),
         },
     );
-    if !known {
-        tracing::warn!(
-            station,
-            transaction_id = req.transaction_id,
-            "StopTransaction for an unknown transaction"
+    let broken = match outcome {
+        StopOutcome::Stopped => None,
+        StopOutcome::Repeated => Some(Rule::RepeatedStop),
+        StopOutcome::Unknown => Some(Rule::UnknownTransaction),
+    };
+    if let Some(rule) = broken {
+        rules::report(
+            shared,
+            from.station,
+            rule,
+            format!("transactionId {}", req.transaction_id),
+            &Frame::Call(call.clone()).to_text(),
         );
     }
     StopTransactionResponse {
@@ -212,7 +242,7 @@ fn sign_certificate(shared: &Shared, station: &str, call: &Call) -> (Frame, Opti
             &SignCertificateResponse { status },
         ))
     };
-    let Some((ca_cert, ca_key)) = &shared.signing_ca else {
+    let Some((ca_cert, ca_key)) = shared.signing_ca() else {
         tracing::info!(
             station,
             "SignCertificate rejected: no signing CA configured"
@@ -222,8 +252,8 @@ fn sign_certificate(shared: &Shared, station: &str, call: &Call) -> (Frame, Opti
     let not_before = Utc::now() - chrono::Duration::hours(1);
     match certs::sign_csr(
         req.csr.as_str(),
-        ca_cert,
-        ca_key,
+        &ca_cert,
+        &ca_key,
         not_before,
         CERTIFICATE_DAYS,
     ) {

@@ -16,6 +16,7 @@ mod config;
 mod error;
 mod events;
 mod handlers;
+mod rules;
 mod server;
 mod session;
 mod state;
@@ -34,6 +35,7 @@ use tokio::task::JoinHandle;
 pub use config::{AuthorizePolicy, CsmsConfig, TagInfo};
 pub use error::CsmsError;
 pub use events::{CsmsEvent, Direction, Events};
+pub use rules::Rule;
 pub use transactions::TransactionInfo;
 
 use session::Command;
@@ -78,6 +80,8 @@ struct Inner {
     shared: Arc<Shared>,
     local_addr: SocketAddr,
     tls: bool,
+    /// The main listener's transport security (its server certificate can be replaced).
+    security: Arc<server::Security>,
     plain_addr: Option<SocketAddr>,
     accept_tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
 }
@@ -86,8 +90,10 @@ impl CentralSystem {
     /// Bind `cfg.listen` (and `cfg.plain_listen`, if set) and start accepting stations. An
     /// unusable TLS configuration is an `InvalidInput` error.
     pub async fn start(cfg: CsmsConfig) -> std::io::Result<CentralSystem> {
-        let security = server::Security::tls(&cfg)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        let security =
+            Arc::new(server::Security::tls(&cfg).map_err(|e| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())
+            })?);
         let tls = cfg.tls.is_some();
         let listener = TcpListener::bind(cfg.listen).await?;
         let local_addr = listener.local_addr()?;
@@ -100,7 +106,7 @@ impl CentralSystem {
         let mut accept_tasks = vec![tokio::spawn(server::run(
             listener,
             shared.clone(),
-            Arc::new(security),
+            security.clone(),
         ))];
         tracing::info!(%local_addr, tls, "Central System listening");
         if let (Some(listener), Some(addr)) = (plain, plain_addr) {
@@ -117,6 +123,7 @@ impl CentralSystem {
                 shared,
                 local_addr,
                 tls,
+                security,
                 plain_addr,
                 accept_tasks: std::sync::Mutex::new(accept_tasks),
             }),
@@ -202,12 +209,20 @@ impl CentralSystem {
             .map_err(|e| CsmsError::Decode(format!("encoding request: {e}")))?;
         let answer = self.call_raw(id, R::ACTION.as_str(), payload).await?;
         ocpp::decode::<R::Response>(&answer).map_err(|e| {
-            CsmsError::Decode(format!(
+            let detail = format!(
                 "{} {}: {}",
                 e.code.as_str(),
                 R::ACTION.as_str(),
                 e.description
-            ))
+            );
+            rules::report(
+                self.shared(),
+                id,
+                Rule::InvalidAnswer,
+                detail.clone(),
+                &answer.to_string(),
+            );
+            CsmsError::Decode(detail)
         })
     }
 
@@ -260,6 +275,14 @@ impl CentralSystem {
         self.shared().update_settings(|s| s.authorize = policy);
     }
 
+    /// Whether new connections are taken (`true` at start). While `false`, a station that
+    /// connects has its TCP connection closed at once, as an unreachable Central System
+    /// would: with [`Self::disconnect`] this puts a station offline for as long as a test
+    /// needs.
+    pub fn set_accepting(&self, accepting: bool) {
+        self.shared().set_accepting(accepting);
+    }
+
     pub fn set_call_timeout(&self, timeout: Duration) {
         self.shared().update_settings(|s| s.call_timeout = timeout);
     }
@@ -283,9 +306,35 @@ impl CentralSystem {
         self.shared().record(id).frames
     }
 
+    /// Replace the CA that signs the CSRs of SignCertificate.req from now on (`None`:
+    /// SignCertificate is Rejected), e.g. with one the station does not trust, to see it
+    /// reject the certificate that follows.
+    pub fn set_signing_ca(&self, ca: Option<(String, String)>) {
+        self.shared().set_signing_ca(ca);
+    }
+
+    /// Present this server certificate (certificate PEM, key PEM) on the main listener's
+    /// TLS connections from now on, e.g. one the station must refuse; `None`: the configured
+    /// one again. Connections already up keep theirs. An `InvalidInput` error when the
+    /// listener has no TLS or the certificate and key do not make a TLS server.
+    pub fn set_server_certificate(&self, cert: Option<(&str, &str)>) -> std::io::Result<()> {
+        self.inner
+            .security
+            .set_certificate(cert)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))
+    }
+
+    /// How many TLS handshakes failed so far on the TLS listener, from any client (e.g. a
+    /// station that refused the server certificate).
+    pub fn failed_tls_handshakes(&self) -> u64 {
+        self.shared().tls_failures()
+    }
+
     /// Stop listening and close every station connection.
     pub async fn shutdown(&self) {
-        let _ = self.shared().shutdown.send(true);
+        // `send_replace`, not `send`: an accept task that has not subscribed yet (a shutdown
+        // right after the start) must still find the flag set.
+        self.shared().shutdown.send_replace(true);
         let tasks = std::mem::take(
             &mut *self
                 .inner

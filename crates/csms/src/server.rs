@@ -10,14 +10,21 @@ use crate::state::Shared;
 use crate::CsmsConfig;
 use crate::LinkSecurity;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
 
 /// The transport security of one listening socket: TLS (or none) and client certificates;
 /// HTTP Basic passwords are shared by every listener (`Shared`).
 pub(crate) struct Security {
-    tls: Option<net::TlsAcceptor>,
+    /// The TLS configuration it started with (client certificates as below), from which
+    /// [`Security::set_certificate`] builds a replacement.
+    tls_config: Option<net::TlsServerConfig>,
+    /// The acceptor for new connections; replaced by [`Security::set_certificate`].
+    tls: RwLock<Option<net::TlsAcceptor>>,
     /// Client certificates are asked for (a client CA is configured): one that is presented
     /// must name the station (CN = id) and then stands in for the password.
     client_certs: bool,
+    /// Plain connections are taken on the TLS listener too (`CsmsConfig::sniff_tls`).
+    sniff: bool,
 }
 
 impl Security {
@@ -33,16 +40,44 @@ impl Security {
             t
         });
         Ok(Self {
-            tls: tls.as_ref().map(net::TlsAcceptor::new).transpose()?,
+            tls: RwLock::new(tls.as_ref().map(net::TlsAcceptor::new).transpose()?),
             client_certs: tls.as_ref().is_some_and(|t| t.client_ca_pem.is_some()),
+            tls_config: tls,
+            sniff: cfg.sniff_tls,
         })
+    }
+
+    /// Present `cert` (certificate PEM, key PEM) to the connections from now on instead of
+    /// the configured server certificate; `None`: the configured one again. The rest of
+    /// the TLS configuration (client certificates, versions, ciphers) stays.
+    pub(crate) fn set_certificate(&self, cert: Option<(&str, &str)>) -> Result<(), net::NetError> {
+        let Some(mut cfg) = self.tls_config.clone() else {
+            return Err(net::NetError::Tls {
+                kind: net::TlsErrorKind::Config,
+                detail: "this listener has no TLS configuration".into(),
+            });
+        };
+        if let Some((cert_pem, key_pem)) = cert {
+            cfg.cert_pem = cert_pem.to_owned();
+            cfg.key_pem = key_pem.to_owned();
+        }
+        let acceptor = net::TlsAcceptor::new(&cfg)?;
+        *self.tls.write().unwrap_or_else(|e| e.into_inner()) = Some(acceptor);
+        Ok(())
+    }
+
+    /// The acceptor for a new connection (none: plain).
+    fn acceptor(&self) -> Option<net::TlsAcceptor> {
+        self.tls.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// A plain `ws://` listener.
     pub(crate) fn plain() -> Self {
         Self {
-            tls: None,
+            tls_config: None,
+            tls: RwLock::new(None),
             client_certs: false,
+            sniff: false,
         }
     }
 
@@ -70,6 +105,18 @@ impl Security {
     }
 }
 
+/// Whether the client's first byte opens a TLS handshake record (a ClientHello); plain
+/// HTTP starts with a letter. Waits for that byte without taking it off the socket.
+async fn starts_tls_handshake(tcp: &TcpStream) -> Result<bool, net::NetError> {
+    const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+    let mut first = [0u8; 1];
+    let n = tcp
+        .peek(&mut first)
+        .await
+        .map_err(|e| net::NetError::from(tokio_tungstenite::tungstenite::Error::Io(e)))?;
+    Ok(n == 1 && first[0] == TLS_HANDSHAKE_RECORD)
+}
+
 /// A client that connects but never completes its handshake must not hold a task forever.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -78,6 +125,10 @@ pub(crate) async fn run(listener: TcpListener, shared: Arc<Shared>, security: Ar
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
+                Ok((tcp, peer)) if !shared.accepting() => {
+                    tracing::info!(%peer, "connection refused: not accepting connections now");
+                    drop(tcp);
+                }
                 Ok((tcp, peer)) => {
                     tracing::debug!(%peer, "TCP connection");
                     tokio::spawn(handle(tcp, shared.clone(), security.clone()));
@@ -101,9 +152,16 @@ async fn handshake(
     security: &Security,
 ) -> Result<(net::ServerConnection, LinkSecurity), net::NetError> {
     let _ = tcp.set_nodelay(true);
-    let (stream, peer): (net::ServerStream, _) = match &security.tls {
+    let acceptor = match security.acceptor() {
+        Some(_) if security.sniff && !starts_tls_handshake(&tcp).await? => None,
+        other => other,
+    };
+    let is_tls = acceptor.is_some();
+    let (stream, peer): (net::ServerStream, _) = match acceptor {
         Some(acceptor) => {
-            let tls = acceptor.accept(tcp).await?;
+            let tls = acceptor.accept(tcp).await.inspect_err(|_| {
+                shared.count_tls_failure();
+            })?;
             let cn = security
                 .client_certs
                 .then(|| net::peer_common_name(&tls))
@@ -132,7 +190,7 @@ async fn handshake(
     };
     let conn = net::accept_stream(stream, &[net::OCPP16], Some(&check)).await?;
     let link = LinkSecurity {
-        tls: security.tls.is_some(),
+        tls: is_tls,
         certificate_cn: cn,
         certificate_pem,
         basic_auth: password_checked.load(Ordering::Relaxed),

@@ -14,8 +14,10 @@ use tokio::time::Instant;
 
 use crate::events::{CsmsEvent, Direction};
 use crate::handlers::{self, FollowUp};
+use crate::rules::{self, Rule};
 use crate::state::{SessionHandle, Shared};
 use crate::{CsmsError, LinkSecurity};
+use futures_util::FutureExt;
 
 pub(crate) type Reply = oneshot::Sender<Result<Value, CsmsError>>;
 
@@ -58,6 +60,9 @@ struct Session {
     /// OCPP-J allows one outstanding CALL per direction: the rest wait here in order.
     queue: VecDeque<QueuedCall>,
     in_flight: Option<InFlight>,
+    conn_id: u64,
+    /// What the connection gave when we looked for a frame sent before our answer went out.
+    prefetched: Option<Result<Option<String>, net::NetError>>,
 }
 
 /// Why the loop ended, which decides how the socket is left.
@@ -100,6 +105,8 @@ pub(crate) async fn run(
         conn,
         queue: VecDeque::new(),
         in_flight: None,
+        conn_id,
+        prefetched: None,
     };
 
     let end = loop {
@@ -119,7 +126,7 @@ pub(crate) async fn run(
                 Some(Command::Disconnect { done }) => break End::CloseRequested(Some(done)),
                 Some(Command::Replaced) | None => break End::CloseRequested(None),
             },
-            msg = s.conn.recv() => match msg {
+            msg = s.recv() => match msg {
                 Ok(Some(text)) => if let Err(end) = s.on_text(text).await { break end; },
                 Ok(None) => break End::PeerClosed,
                 Err(e) => {
@@ -199,6 +206,38 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 impl Session {
+    /// The next message: one already taken off the connection first.
+    async fn recv(&mut self) -> Result<Option<String>, net::NetError> {
+        match self.prefetched.take() {
+            Some(msg) => msg,
+            None => self.conn.recv().await,
+        }
+    }
+
+    /// Before answering a CALL, look whether the station already sent another one: a CALL
+    /// that arrives before its predecessor's answer went out was sent without waiting for
+    /// it (OCPP-J 4.1.1).
+    fn check_one_call_in_flight(&mut self) {
+        if self.prefetched.is_some() {
+            return;
+        }
+        let Some(msg) = self.conn.recv().now_or_never() else {
+            return;
+        };
+        if let Ok(Some(text)) = &msg {
+            if let Ok(Frame::Call(call)) = Frame::parse(text) {
+                rules::report(
+                    &self.shared,
+                    &self.station,
+                    Rule::CallInFlight,
+                    format!("{} sent before the previous CALL was answered", call.action),
+                    text,
+                );
+            }
+        }
+        self.prefetched = Some(msg);
+    }
+
     /// Put the next queued CALL on the wire if none is outstanding.
     async fn send_next(&mut self) -> Result<(), End> {
         while self.in_flight.is_none() {
@@ -232,20 +271,36 @@ impl Session {
 
     async fn on_text(&mut self, text: String) -> Result<(), End> {
         let parsed = Frame::parse(&text);
-        self.log_frame(Direction::Received, text, parsed.as_ref().ok().cloned());
+        self.log_frame(
+            Direction::Received,
+            text.clone(),
+            parsed.as_ref().ok().cloned(),
+        );
+        if let Err(e) = &parsed {
+            rules::report(
+                &self.shared,
+                &self.station,
+                Rule::InvalidFrame,
+                e.to_string(),
+                &text,
+            );
+        }
         match parsed {
-            Err(e) => match e.to_call_error() {
-                Some(answer) => {
-                    tracing::warn!(station = self.station, error = %e, "invalid CALL");
+            // An invalid answer cannot be answered; it cannot be matched either.
+            Err(e) => {
+                if let Some(answer) = e.to_call_error() {
                     self.send_frame(Frame::CallError(answer))
                         .await
                         .map_err(|_| End::Failed)?;
                 }
-                // An invalid answer cannot be answered; it cannot be matched either.
-                None => tracing::warn!(station = self.station, error = %e, "invalid frame dropped"),
-            },
+            }
             Ok(Frame::Call(call)) => {
-                let (answer, then) = handlers::handle(&self.shared, &self.station, &call);
+                let from = handlers::From {
+                    station: &self.station,
+                    conn_id: self.conn_id,
+                };
+                let (answer, then) = handlers::handle(&self.shared, from, &call);
+                self.check_one_call_in_flight();
                 self.send_frame(answer).await.map_err(|_| End::Failed)?;
                 if let Some(then) = then {
                     self.follow_up(then);

@@ -1,7 +1,7 @@
 //! State shared by the accept loop, the station sessions and the `CentralSystem` handle.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -50,13 +50,16 @@ pub(crate) struct Shared {
     settings: Mutex<Settings>,
     passwords: Mutex<Passwords>,
     /// Signs the CSRs of SignCertificate.req: (CA certificate PEM, CA key PEM).
-    pub signing_ca: Option<(String, String)>,
+    signing_ca: Mutex<Option<(String, String)>>,
+    /// TLS handshakes that failed on a TLS listener (any client).
+    tls_failures: AtomicU64,
     sessions: Mutex<HashMap<String, SessionHandle>>,
     records: Mutex<HashMap<String, StationRecord>>,
     pub events: broadcast::Sender<CsmsEvent>,
     pub transactions: Transactions,
     next_id: AtomicU64,
     pub shutdown: watch::Sender<bool>,
+    refusing: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -74,14 +77,24 @@ impl Shared {
                 call_timeout: cfg.call_timeout,
             }),
             passwords: Mutex::new(cfg.passwords.clone()),
-            signing_ca: cfg.signing_ca.clone(),
+            signing_ca: Mutex::new(cfg.signing_ca.clone()),
+            tls_failures: AtomicU64::new(0),
             sessions: Mutex::default(),
             records: Mutex::default(),
             events: broadcast::channel(EVENT_CAPACITY).0,
             transactions: Transactions::default(),
             next_id: AtomicU64::new(1),
             shutdown: watch::channel(false).0,
+            refusing: AtomicBool::new(false),
         }
+    }
+
+    pub fn set_accepting(&self, accepting: bool) {
+        self.refusing.store(!accepting, Ordering::Relaxed);
+    }
+
+    pub fn accepting(&self) -> bool {
+        !self.refusing.load(Ordering::Relaxed)
     }
 
     pub fn settings(&self) -> Settings {
@@ -110,6 +123,23 @@ impl Shared {
         lock(&self.passwords)
             .get_or_insert_with(BTreeMap::new)
             .insert(id.to_owned(), password);
+    }
+
+    /// The CA that signs SignCertificate.req CSRs now: (certificate PEM, key PEM).
+    pub fn signing_ca(&self) -> Option<(String, String)> {
+        lock(&self.signing_ca).clone()
+    }
+
+    pub fn set_signing_ca(&self, ca: Option<(String, String)>) {
+        *lock(&self.signing_ca) = ca;
+    }
+
+    pub fn count_tls_failure(&self) {
+        self.tls_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn tls_failures(&self) -> u64 {
+        self.tls_failures.load(Ordering::Relaxed)
     }
 
     /// A number unique within this Central System (connection ids, CALL unique ids).

@@ -1,5 +1,6 @@
 //! The transactions the Central System has seen, for tests and the demo to inspect.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -31,10 +32,24 @@ impl TransactionInfo {
 #[derive(Debug, Default)]
 pub(crate) struct Transactions {
     inner: Mutex<Vec<TransactionInfo>>,
+    /// Transaction id -> the connection its last StopTransaction came on.
+    stop_connections: Mutex<HashMap<i32, u64>>,
+}
+
+/// What a StopTransaction did to the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StopOutcome {
+    Stopped,
+    /// Stopped again on the connection that already stopped it.
+    Repeated,
+    Unknown,
 }
 
 /// What a StopTransaction tells us.
 pub(crate) struct Stop {
+    /// The connection it came on: a repeat on another connection is a retransmission of an
+    /// answer the station lost, a repeat on the same one a station bug.
+    pub conn_id: u64,
     pub meter_stop: i32,
     pub time: DateTime<Utc>,
     pub reason: Option<Reason>,
@@ -79,21 +94,35 @@ impl Transactions {
         transaction_id
     }
 
-    /// Record a stop; `false` if the id is unknown (the station may have started it against
-    /// another Central System, or offline before a restart).
-    pub fn stop(&self, station: &str, transaction_id: i32, stop: Stop) -> bool {
+    /// Record a stop. An unknown id may have been started against another Central System,
+    /// or offline before a restart.
+    pub fn stop(&self, station: &str, transaction_id: i32, stop: Stop) -> StopOutcome {
         let mut txs = self.lock();
         let Some(tx) = txs
             .iter_mut()
             .find(|t| t.transaction_id == transaction_id && t.station == station)
         else {
-            return false;
+            return StopOutcome::Unknown;
+        };
+        let outcome = match self.stopped_on(transaction_id, stop.conn_id) {
+            true => StopOutcome::Repeated,
+            false => StopOutcome::Stopped,
         };
         tx.meter_stop = Some(stop.meter_stop);
         tx.stop_time = Some(stop.time);
         tx.stop_reason = stop.reason;
         tx.stop_id_tag = stop.id_tag;
-        true
+        outcome
+    }
+
+    /// Whether `transaction_id` was already stopped on connection `conn_id`; remembers that
+    /// it is now.
+    fn stopped_on(&self, transaction_id: i32, conn_id: u64) -> bool {
+        let mut stops = self
+            .stop_connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        stops.insert(transaction_id, conn_id) == Some(conn_id)
     }
 
     pub fn all(&self) -> Vec<TransactionInfo> {
@@ -117,14 +146,25 @@ mod tests {
         assert_eq!(t.start("CP1", 1, "A", 10, now), 1);
         assert_eq!(t.start("CP2", 1, "B", 20, now), 2);
         let stop = |m| Stop {
+            conn_id: 7,
             meter_stop: m,
             time: now,
             reason: None,
             id_tag: None,
         };
-        assert!(t.stop("CP1", 1, stop(15)));
-        assert!(!t.stop("CP1", 2, stop(15)), "wrong station");
-        assert!(!t.stop("CP1", 99, stop(15)));
+        assert_eq!(t.stop("CP1", 1, stop(15)), StopOutcome::Stopped);
+        assert_eq!(
+            t.stop("CP1", 2, stop(15)),
+            StopOutcome::Unknown,
+            "wrong station"
+        );
+        assert_eq!(t.stop("CP1", 99, stop(15)), StopOutcome::Unknown);
+        assert_eq!(t.stop("CP1", 1, stop(15)), StopOutcome::Repeated);
+        let retransmitted = Stop {
+            conn_id: 8,
+            ..stop(15)
+        };
+        assert_eq!(t.stop("CP1", 1, retransmitted), StopOutcome::Stopped);
         let all = t.all();
         assert_eq!(all[0].meter_stop, Some(15));
         assert!(all[0].is_stopped() && !all[1].is_stopped());

@@ -315,3 +315,107 @@ async fn the_config_debug_output_hides_secrets() {
     assert!(!shown.contains("48, 49, 50"), "{shown}");
     assert!(shown.contains("CP001"), "{shown}");
 }
+
+#[tokio::test]
+async fn the_server_certificate_can_be_replaced_and_restored_while_running() {
+    let pki = TestPki::generate("CP001", 30).unwrap();
+    let cs = start(CsmsConfig {
+        tls: Some(TlsServerConfig::new(
+            pki.csms.cert_pem.clone(),
+            pki.csms.key_pem.clone(),
+        )),
+        sniff_tls: true,
+        ..CsmsConfig::default()
+    })
+    .await;
+    let url = format!("{}/CP001", cs.base_url());
+    let client = ClientConfig {
+        ping_interval: None,
+        connect_timeout: T,
+        tls: Some(TlsClientConfig {
+            roots_pem: vec![pki.ca.root.cert_pem.clone()],
+            ..TlsClientConfig::default()
+        }),
+        ..ClientConfig::new(url)
+    };
+    connect(&client).await.expect("trusted").close().await;
+    assert_eq!(cs.failed_tls_handshakes(), 0);
+
+    // A certificate from a CA the station does not trust: the handshake fails, and counts.
+    let rogue = Authority::new("rogue root", Validity::days(1))
+        .unwrap()
+        .server(&["localhost", "127.0.0.1"], Validity::days(1))
+        .unwrap();
+    cs.set_server_certificate(Some((&rogue.cert_pem, &rogue.key_pem)))
+        .expect("a usable certificate");
+    match connect(&client).await {
+        Err(NetError::Tls { kind, .. }) => assert!(kind.is_certificate_problem(), "{kind}"),
+        Err(other) => panic!("expected a certificate problem, got {other}"),
+        Ok(_) => panic!("connected with an untrusted server certificate"),
+    }
+    let deadline = tokio::time::Instant::now() + T;
+    while cs.failed_tls_handshakes() == 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(cs.failed_tls_handshakes(), 1);
+
+    // Plain ws:// on the same address is not affected; the configured certificate is back.
+    connect(&ClientConfig::new(format!(
+        "ws://{}/ocpp/CP002",
+        cs.local_addr()
+    )))
+    .await
+    .expect("plain")
+    .close()
+    .await;
+    cs.set_server_certificate(None).unwrap();
+    connect(&client).await.expect("trusted again").close().await;
+    // A key that is not the certificate's is refused, and changes nothing.
+    assert!(cs
+        .set_server_certificate(Some((&rogue.cert_pem, &pki.csms.key_pem)))
+        .is_err());
+    connect(&client).await.expect("still trusted").close().await;
+    cs.shutdown().await;
+
+    // Without TLS there is nothing to replace.
+    let plain = start(CsmsConfig::default()).await;
+    assert!(plain.set_server_certificate(None).is_err());
+    plain.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_signing_ca_can_be_replaced_while_running() {
+    let pki = TestPki::generate("CP001", 30).unwrap();
+    let cs = start(CsmsConfig {
+        signing_ca: Some((pki.ca.root.cert_pem.clone(), pki.ca.root.key_pem.clone())),
+        ..CsmsConfig::default()
+    })
+    .await;
+    let other = Authority::new("another CA", Validity::days(1)).unwrap();
+    cs.set_signing_ca(Some((
+        other.root.cert_pem.clone(),
+        other.root.key_pem.clone(),
+    )));
+    let mut st = FakeStation::join(&cs, "CP001").await;
+    let new = certs::generate_csr("CP001", "Acme CPO").expect("a CSR");
+    let sign = st
+        .ok("SignCertificate", json!({ "csr": new.csr_pem }))
+        .await;
+    assert_eq!(sign["status"], "Accepted");
+    let chain = match st.recv().await {
+        Some(Frame::Call(c)) if c.action == "CertificateSigned" => {
+            c.payload["certificateChain"].as_str().unwrap().to_owned()
+        }
+        other => panic!("expected CertificateSigned.req, got {other:?}"),
+    };
+    assert_eq!(
+        certs::inspect(&chain).unwrap().issuer_cn.as_deref(),
+        Some("another CA")
+    );
+    cs.set_signing_ca(None);
+    let sign = st
+        .ok("SignCertificate", json!({ "csr": new.csr_pem }))
+        .await;
+    assert_eq!(sign["status"], "Rejected");
+    cs.shutdown().await;
+}
