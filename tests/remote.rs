@@ -227,6 +227,30 @@ async fn tc_018_1_unlock_with_a_cable_lock_stops_the_session() {
     h.shutdown().await;
 }
 
+/// TC_030_CS on the reference product (fixed cables, no lock at the station): the control
+/// API's ConnectorLockFailure fault is a failed connector lock: UnlockFailed; cleared,
+/// NotSupported again (TC_017_2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tc_030_lock_failure_on_a_fixed_cable_answers_unlock_failed() {
+    let mut h = Setup::default().start().await;
+    h.booted().await;
+    let fault = |active| Operation::Fault {
+        error_code: "ConnectorLockFailure".into(),
+        active,
+    };
+    h.operate(1, fault(true)).await;
+    let faulted = h.next_call("StatusNotification").await.payload;
+    assert_eq!(faulted["status"], "Faulted", "{faulted}");
+    assert_eq!(faulted["errorCode"], "ConnectorLockFailure", "{faulted}");
+    let answer = h.call("UnlockConnector", json!({"connectorId": 1})).await;
+    assert_eq!(answer, json!({"status": "UnlockFailed"}));
+    h.operate(1, fault(false)).await;
+    h.expect_status(1, "Available").await;
+    let answer = h.call("UnlockConnector", json!({"connectorId": 1})).await;
+    assert_eq!(answer, json!({"status": "NotSupported"}));
+    h.shutdown().await;
+}
+
 /// TC_062_CS: no vendor extensions in the simulator: UnknownVendorId.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tc_062_data_transfer_unknown_vendor() {

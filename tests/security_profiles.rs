@@ -517,10 +517,10 @@ async fn no_common_cipher_suite_raises_invalid_tls_cipher_suite() {
 
 /// SignCertificate / CertificateSigned round trip with the built-in Central System's signing
 /// CA (the test CA): the station on profile 3 is asked for a new certificate
-/// (ExtendedTriggerMessage), sends a CSR, gets the signed certificate and presents it from
-/// its next connection on.
+/// (ExtendedTriggerMessage), sends a CSR, gets the signed certificate, and reconnects at
+/// once presenting it (TC_074).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_certificate_round_trip_then_reconnect_with_the_new_certificate() {
+async fn tc_074_sign_certificate_round_trip_then_reconnect_with_the_new_certificate() {
     // Valid for long enough that the station does not renew it on its own meanwhile.
     let pki = TestPki::generate(ID, 365).unwrap();
     let mut tls = server_tls(&pki);
@@ -595,11 +595,16 @@ async fn sign_certificate_round_trip_then_reconnect_with_the_new_certificate() {
         Some(ID)
     );
 
-    // Nothing changes on the live connection; the next one presents the new certificate.
-    assert_eq!(h.csms.link_security(ID), Some(first));
-    h.drop_connection().await;
-    advance_until_profile(&h, 3, 5).await;
+    // The station reconnects at once, presenting the new certificate (TC_074 step 7).
+    events
+        .find(T, |ev| match ev {
+            csms::CsmsEvent::Connected { station } if station == ID => Some(()),
+            _ => None,
+        })
+        .await
+        .expect("a reconnection with the new certificate");
     let now = h.csms.link_security(ID).expect("connected");
+    assert_ne!(now.certificate_pem, first.certificate_pem);
     assert_eq!(
         now.certificate_pem.as_deref().map(str::trim),
         Some(chain.trim())

@@ -35,6 +35,9 @@ pub(crate) struct EventLoop<C> {
     /// The station accepted a new AuthorizationKey: reconnect with it (profiles 1 and 2)
     /// once the outputs at hand (the ChangeConfiguration answer) are out (TC_073).
     pub(super) renew_password: bool,
+    /// The station installed a new ChargePointCertificate: reconnect presenting it (profile
+    /// 3) once the outputs at hand (the CertificateSigned answer) are out (TC_074).
+    pub(super) renew_certificate: bool,
     pub(super) ping_interval: Option<std::time::Duration>,
     /// The station gave Output::Reset (`hard`): restart it before anything else.
     pub(super) reset: Option<bool>,
@@ -84,6 +87,7 @@ impl<C: Charger + 'static> EventLoop<C> {
             policy,
             switch_profile: None,
             renew_password: false,
+            renew_certificate: false,
             reset: None,
             restarts: 0,
             powered: true,
@@ -273,6 +277,9 @@ impl<C: Charger + 'static> EventLoop<C> {
         if std::mem::take(&mut self.renew_password) {
             self.renew_password(now).await;
         }
+        if std::mem::take(&mut self.renew_certificate) {
+            self.renew_certificate(now).await;
+        }
         self.publish();
     }
 
@@ -356,6 +363,21 @@ impl<C: Charger + 'static> EventLoop<C> {
             return;
         }
         tracing::info!("new AuthorizationKey: reconnecting with it");
+        self.policy.reconnect_now(now);
+        if self.link.close().await {
+            self.core.handle(Input::Disconnected, now);
+            self.drain(now).await;
+        }
+    }
+
+    /// The station installed a new ChargePointCertificate: with profile 3, close the
+    /// connection (the answer is out) and connect presenting it at once (TC_074: the Central
+    /// System sees the new certificate in use).
+    async fn renew_certificate(&mut self, now: DateTime<Utc>) {
+        if self.core.station().security_profile() != 3 {
+            return;
+        }
+        tracing::info!("new ChargePointCertificate: reconnecting with it");
         self.policy.reconnect_now(now);
         if self.link.close().await {
             self.core.handle(Input::Disconnected, now);

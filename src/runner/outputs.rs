@@ -33,8 +33,9 @@ impl<C: Charger + 'static> EventLoop<C> {
                     },
                     // A new Basic auth password (the value is left empty): reconnect with it.
                     "AuthorizationKey" => self.renew_password = true,
-                    // A new ChargePointCertificate is presented from the next connection
-                    // on (each attempt asks the station for it).
+                    // A new ChargePointCertificate: with profile 3, reconnect presenting it
+                    // (each attempt asks the station for it).
+                    "ChargePointCertificate" => self.renew_certificate = true,
                     _ => {}
                 },
                 Output::DownloadFirmware { job, url } => {

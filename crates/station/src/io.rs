@@ -73,7 +73,8 @@ pub enum Output {
     /// A configuration key the drivers care about changed (e.g. WebSocketPingInterval;
     /// SecurityProfile after an accepted raise: reconnect with the new profile;
     /// AuthorizationKey, with an empty `value` (never the secret): reconnect with the new
-    /// password when the profile uses one).
+    /// password when the profile uses one; ChargePointCertificate, value "installed":
+    /// reconnect presenting it with profile 3).
     ConfigChanged { key: String, value: String },
     /// The Central System asked for a Reset, whose StopTransactions are now delivered (or,
     /// offline, durably queued for after the restart): restart the station. Drivers close

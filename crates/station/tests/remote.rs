@@ -502,6 +502,22 @@ fn tc_024_lock_failure_at_plug_in_starts_no_transaction() {
         "{:?}",
         h.hardware
     );
+    // The authorization went with the fault: once the lock works and the cable is out,
+    // the connector is Available, not waiting for an EV.
+    h.hw(HardwareEvent::Fault {
+        connector: 1,
+        error_code: "ConnectorLockFailure".into(),
+        active: false,
+    });
+    h.hw(HardwareEvent::CableUnplugged { connector: 1 });
+    let calls = h.answer_all();
+    let last = calls
+        .iter()
+        .rev()
+        .find(|c| c.action == "StatusNotification")
+        .expect("a status");
+    assert_eq!(last.payload["status"], "Available", "{calls:?}");
+    assert!(h.station.connectors()[0].transaction_id.is_none());
 }
 
 /// TC_030_CS on a fixed cable (the reference product): its connector's lock failed

@@ -135,6 +135,14 @@ impl HardwareEvents {
                     (true, ChargePointErrorCode::NoError) | (false, _) => None,
                     (true, code) => Some(code),
                 };
+                // A fault ends an authorization waiting for its EV: the driver starts over
+                // once the connector works again (e.g. the cable lock failed, TC_024).
+                let faulted = c
+                    .fault
+                    .is_some_and(|f| f != ChargePointErrorCode::EVCommunicationError);
+                if faulted && c.tx.is_none() && c.authorization.take().is_some() {
+                    tracing::info!("connector {connector} is faulted: authorization dropped");
+                }
             }
         }
     }

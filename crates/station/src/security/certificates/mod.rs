@@ -49,9 +49,10 @@
 //!   bytes, its leaf holds the pending key, the chain verifies against the installed
 //!   CentralSystemRootCertificates at `now` and the leaf is valid now. The chain is installed
 //!   as ChargePointCertificate with the pending key, and `Output::ConfigChanged { key:
-//!   "ChargePointCertificate", value: "installed" }` tells the drivers (they use it from the
-//!   next connection). Otherwise Rejected, and InvalidChargePointCertificate is logged and
-//!   sent with techInfo saying why.
+//!   "ChargePointCertificate", value: "installed" }` tells the drivers (with security
+//!   profile 3 they reconnect presenting it at once, TC_074; below 3 it waits for a raise).
+//!   Otherwise Rejected, and InvalidChargePointCertificate is logged and sent with techInfo
+//!   saying why.
 //!
 //! Private keys are never logged; the store is the only place that holds them.
 

@@ -145,7 +145,7 @@ impl Security {
             Ok(cn) => {
                 tracing::info!(
                     "CertificateSigned accepted: ChargePointCertificate {cn:?} installed, \
-                     used from the next connection"
+                     presented from the next connection (at once with profile 3)"
                 );
                 CertificateSignedStatus::Accepted
             }
