@@ -1,5 +1,6 @@
 //! An axum server: GET /files/{name} from a directory, multipart POST /upload into another,
-//! plus routes that fail or stall on purpose. Plain or TLS (tokio-openssl), on 127.0.0.1:0.
+//! plus routes that fail or stall on purpose. Plain or TLS (tokio-openssl), on 127.0.0.1:0
+//! ([`start`]) or on another address, for clients on other machines ([`start_at`]).
 //! It counts the requests per path ([`HttpServer::hits`]).
 //!
 //! Routes:
@@ -23,7 +24,7 @@ use axum::Router;
 use base64::Engine;
 use openssl::ssl::{SslAcceptor, SslMethod};
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -42,18 +43,21 @@ pub struct HttpServer {
     /// Where POST /upload puts the parts named "file".
     pub uploads: TempDir,
     hits: Hits,
+    /// The host its plain http URLs name.
+    host: String,
 }
 
 /// Requests per path (the URL's path, without the query).
 type Hits = Arc<Mutex<HashMap<String, usize>>>;
 
 impl HttpServer {
-    /// `http://127.0.0.1:PORT` or `https://localhost:PORT`.
+    /// `http://HOST:PORT` (HOST 127.0.0.1 unless [`start_at`] said otherwise) or
+    /// `https://localhost:PORT`.
     pub fn base(&self, tls: bool) -> String {
         if tls {
             format!("https://localhost:{}", self.addr.port())
         } else {
-            format!("http://127.0.0.1:{}", self.addr.port())
+            format!("http://{}:{}", self.host, self.addr.port())
         }
     }
 
@@ -76,8 +80,15 @@ struct Dirs {
     hits: Hits,
 }
 
-/// Starts the server; with `tls` = (cert PEM, key PEM) it speaks https.
+/// Starts the server on 127.0.0.1; with `tls` = (cert PEM, key PEM) it speaks https.
 pub async fn start(tls: Option<(&str, &str)>) -> HttpServer {
+    start_at(IpAddr::V4(Ipv4Addr::LOCALHOST), None, tls).await
+}
+
+/// Starts the server on `ip` (a free port), e.g. the address a client on another machine
+/// reaches this one at. Its plain URLs name `host`, by default `ip` (127.0.0.1 for an
+/// unspecified `ip`, 0.0.0.0 or ::, which listens on every interface: give `host` then).
+pub async fn start_at(ip: IpAddr, host: Option<&str>, tls: Option<(&str, &str)>) -> HttpServer {
     let files = tempfile::tempdir().unwrap();
     let uploads = tempfile::tempdir().unwrap();
     let hits = Hits::default();
@@ -106,8 +117,14 @@ pub async fn start(tls: Option<(&str, &str)>) -> HttpServer {
         .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(hits.clone(), count))
         .with_state(dirs);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = TcpListener::bind(SocketAddr::new(ip, 0)).await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let host = match (host, ip) {
+        (Some(host), _) => host.to_owned(),
+        (None, ip) if ip.is_unspecified() => "127.0.0.1".to_owned(),
+        (None, IpAddr::V6(v6)) => format!("[{v6}]"),
+        (None, ip) => ip.to_string(),
+    };
     let is_tls = tls.is_some();
     match tls {
         None => {
@@ -125,6 +142,7 @@ pub async fn start(tls: Option<(&str, &str)>) -> HttpServer {
         files,
         uploads,
         hits,
+        host,
     }
 }
 
@@ -298,5 +316,38 @@ impl axum::serve::Listener for TlsListener {
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         self.listener.local_addr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A GET of `path` on `addr` over plain HTTP/1.0; the status line.
+    async fn get_status(addr: SocketAddr, path: &str) -> String {
+        use tokio::io::AsyncReadExt;
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        tcp.read_to_string(&mut answer).await.unwrap();
+        answer.lines().next().unwrap_or_default().to_owned()
+    }
+
+    #[tokio::test]
+    async fn urls_name_the_address_the_server_was_started_at() {
+        let s = start(None).await;
+        assert!(s.url("/files/a").starts_with("http://127.0.0.1:"));
+        let s = start_at(IpAddr::V4(Ipv4Addr::LOCALHOST), Some("files.lab"), None).await;
+        assert_eq!(
+            s.url("/files/a"),
+            format!("http://files.lab:{}/files/a", s.addr.port())
+        );
+        // Every interface: reachable on loopback too, and named so by default.
+        let s = start_at(IpAddr::V4(Ipv4Addr::UNSPECIFIED), None, None).await;
+        assert!(s.url("/error").starts_with("http://127.0.0.1:"));
+        let local = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), s.addr.port());
+        assert!(get_status(local, "/error").await.contains("500"));
     }
 }
