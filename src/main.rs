@@ -41,6 +41,38 @@ enum Command {
     /// Play the Central System for a station under test and send it schema-derived,
     /// mutated frames, judging every answer (exit status 1 on a violation or a dead station).
     Fuzz(FuzzArgs),
+    /// Play the Central System for a station under test and run the OCA charge-point test
+    /// cases (OCTT 1.6); writes report.json, report.html, junit.xml and a log per case
+    /// (exit status 1 when a case failed).
+    Conformance(ConformanceArgs),
+}
+
+#[derive(clap::Args)]
+struct ConformanceArgs {
+    /// Address to listen on; the station connects to ws://ADDR/<any path>/<ID> (wss on the
+    /// same address).
+    #[arg(long, required_unless_present = "list")]
+    listen: Option<SocketAddr>,
+    /// all, or a comma-separated list of case ids (TC_001,TC_046_1,...).
+    #[arg(long, default_value = "all")]
+    cases: String,
+    /// TOML file with the station's answers to the lab's questions [default: the reference
+    /// product of the OCA certificate].
+    #[arg(long)]
+    station_profile: Option<PathBuf>,
+    /// control=http://HOST:PORT (a simulator's control API) or prompt (a person at the
+    /// charger) [default: prompt on a terminal, else none].
+    #[arg(long)]
+    operator: Option<String>,
+    /// Directory for the report.
+    #[arg(long, default_value = "conformance-report")]
+    report: PathBuf,
+    /// Seconds to wait for the station's first connection.
+    #[arg(long, default_value_t = 300)]
+    connect_timeout: u64,
+    /// List the cases and exit.
+    #[arg(long)]
+    list: bool,
 }
 
 #[derive(clap::Args)]
@@ -198,27 +230,72 @@ fn positive(s: &str) -> Result<f64, String> {
     }
 }
 
+async fn conformance(args: ConformanceArgs) -> anyhow::Result<()> {
+    if args.list {
+        for case in conformance::cases::all() {
+            println!(
+                "{:<9} {:<26} {}",
+                case.id,
+                case.profile.as_str(),
+                case.title
+            );
+        }
+        return Ok(());
+    }
+    let Some(listen) = args.listen else {
+        anyhow::bail!("--listen is required");
+    };
+    let profile = match &args.station_profile {
+        Some(path) => conformance::StationProfile::load(path)?,
+        None => conformance::StationProfile::default(),
+    };
+    let operator = match args.operator.as_deref() {
+        Some(spec) => conformance::Operator::parse(spec)?,
+        None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
+            conformance::Operator::parse("prompt")?
+        }
+        None => conformance::Operator::Absent,
+    };
+    let cases = (args.cases != "all").then(|| args.cases.split(',').map(str::to_owned).collect());
+    let cfg = conformance::Config {
+        listen,
+        cases,
+        profile,
+        operator,
+        report_dir: args.report.clone(),
+        connect_timeout: std::time::Duration::from_secs(args.connect_timeout),
+    };
+    let report = conformance::run(cfg, &mut |line| println!("{line}")).await?;
+    println!("{}", report.summary_line());
+    println!("report: {}", args.report.join("report.html").display());
+    if report.summary.failed > 0 {
+        return Err(StationFailed("conformance tests").into());
+    }
+    Ok(())
+}
+
 fn registration_status(s: &str) -> Result<ocpp::RegistrationStatus, String> {
     ocpp::RegistrationStatus::from_str(s)
         .map_err(|_| format!("{s:?}: expected Accepted, Pending or Rejected"))
 }
 
-/// `fuzz` found a violation or a dead station: exit status 1 (2 is for usage errors).
+/// `fuzz` or `conformance` judged the station: it failed (exit status 1; 2 is for usage
+/// errors). Holds what failed.
 #[derive(Debug)]
-struct FuzzFailed;
+struct StationFailed(&'static str);
 
-impl std::fmt::Display for FuzzFailed {
+impl std::fmt::Display for StationFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the station failed the fuzz run (see the report)")
+        write!(f, "the station failed the {} (see the report)", self.0)
     }
 }
 
-impl std::error::Error for FuzzFailed {}
+impl std::error::Error for StationFailed {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_log = match cli.command {
-        Command::Demo(_) | Command::Bench(_) => "warn",
+        Command::Demo(_) | Command::Bench(_) | Command::Conformance(_) => "warn",
         _ => "info",
     };
     let log = cli.log.as_deref().unwrap_or(default_log);
@@ -240,6 +317,8 @@ fn main() -> ExitCode {
             .with(
                 tracing_subscriber::fmt::layer()
                     .with_writer(std::io::stderr)
+                    // Colours only on a terminal: a log file stays plain text.
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                     .with_filter(filter),
             )
             .with(
@@ -258,7 +337,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(dispatch(cli.command, capture)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.is::<FuzzFailed>() => {
+        Err(e) if e.is::<StationFailed>() => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
@@ -324,9 +403,10 @@ async fn dispatch(command: Command, capture: LogCapture) -> anyhow::Result<()> {
             cfg.connect_timeout = std::time::Duration::from_secs(args.connect_timeout);
             cfg.progress = true;
             if !commands::run_fuzz(cfg, args.report.as_deref()).await? {
-                return Err(FuzzFailed.into());
+                return Err(StationFailed("fuzz run").into());
             }
             Ok(())
         }
+        Command::Conformance(args) => conformance(args).await,
     }
 }
