@@ -77,6 +77,8 @@ async fn tc_002_cold_boot_pending() {
         .boot_status(RegistrationStatus::Pending)
         .heartbeat_interval(60)
         .key("HeartbeatInterval", "10")
+        // The EV plugged in while not accepted waits past the 60 s of B6 (ConnectionTimeOut).
+        .key("ConnectionTimeOut", "300")
         .start()
         .await;
 
@@ -137,6 +139,8 @@ async fn boot_rejected_retries_after_interval() {
         .boot_status(RegistrationStatus::Rejected)
         .heartbeat_interval(60)
         .key("HeartbeatInterval", "10")
+        // The EV plugged in while not accepted waits past the 60 s of B6 (ConnectionTimeOut).
+        .key("ConnectionTimeOut", "300")
         .start()
         .await;
 
