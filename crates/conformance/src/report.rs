@@ -183,11 +183,11 @@ body {{ max-width: 70rem; margin: 1.5rem auto; padding: 0 1rem; }}
 table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #8884; vertical-align: top; }}
 .passed {{ color: #1a7f37; }} .failed {{ color: #cf222e; font-weight: 600; }} .notApplicable {{ color: #8c8c8c; }}
-.summary span {{ margin-right: 1.5rem; font-size: 1.2rem; }}
+.summary span {{ margin-right: 1.5rem; font-size: 1.2rem; }} .summary .none {{ color: inherit; font-weight: normal; }}
 </style></head><body>
 <h1>OCPP 1.6-J conformance report</h1>
 <p>Station <strong>{id}</strong>: {vendor} {model}, firmware {fw}. Tested {started} to {finished} with {tool} {version}.</p>
-<p class="summary"><span class="passed">{p} passed</span><span class="failed">{f} failed</span><span class="notApplicable">{n} not applicable</span></p>
+<p class="summary"><span class="passed">{p} passed</span><span class="{failed_class}">{f} failed</span><span class="notApplicable">{n} not applicable</span></p>
 <table><thead><tr><th>Case</th><th>Title</th><th>Profile</th><th>Verdict</th><th>Reason</th><th>Seconds</th></tr></thead><tbody>
 "#,
             id = escape(&s.id),
@@ -200,6 +200,11 @@ th, td {{ text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #888
             version = escape(&self.tool.version),
             p = self.summary.passed,
             f = self.summary.failed,
+            failed_class = if self.summary.failed > 0 {
+                "failed"
+            } else {
+                "none"
+            },
             n = self.summary.not_applicable,
         );
         for c in &self.cases {

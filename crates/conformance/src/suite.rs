@@ -25,6 +25,9 @@ use crate::Error;
 /// The heartbeat interval the Central System gives outside the heartbeat cases.
 pub const HEARTBEAT_INTERVAL: i32 = 300;
 
+/// The tool's root certificate, in the report directory.
+pub const ROOT_CA_FILE: &str = "conformance-root-ca.pem";
+
 /// The longest a case may take, beyond which it fails.
 const CASE_LIMIT: Duration = Duration::from_secs(300);
 
@@ -101,6 +104,12 @@ pub async fn run(cfg: Config, progress: &mut dyn FnMut(&str)) -> Result<Report, 
         reason: e.to_string(),
     })?;
     let addr = cs.local_addr();
+    // A station that must trust the Central System before its first wss:// connection
+    // can be given the tool's root ahead (the cases also install it over OCPP).
+    let root = cfg.report_dir.join(ROOT_CA_FILE);
+    std::fs::create_dir_all(&cfg.report_dir)
+        .and_then(|()| std::fs::write(&root, &pki.ca.root.cert_pem))
+        .map_err(|e| Error::Report(format!("{}: {e}", root.display())))?;
     let schemas = wirefuzz::schemas::locate(None)
         .ok()
         .and_then(|dir| wirefuzz::schemas::Schemas::load(&dir).ok());
@@ -124,7 +133,10 @@ pub async fn run(cfg: Config, progress: &mut dyn FnMut(&str)) -> Result<Report, 
     progress(&format!("conformance: station {id} connected"));
     tokio::spawn(watch_frames(events, id.clone(), watch.clone(), log.clone()));
 
-    let files = testservers::http::start_at(files_ip(cfg.listen), None, None).await;
+    // File URLs name our address as the station reached it, which works whatever
+    // --listen was (0.0.0.0 included).
+    let reached = bench_host(&cs, &id, cfg.listen);
+    let files = testservers::http::start_at(cfg.listen.ip(), Some(&reached), None).await;
     let bench = Bench {
         cs,
         id: id.clone(),
@@ -162,12 +174,16 @@ pub async fn run(cfg: Config, progress: &mut dyn FnMut(&str)) -> Result<Report, 
     Ok(report)
 }
 
-/// Where the file server listens: on the address the tool listens on, so a station that
-/// reaches one reaches the other; on loopback when that is every address.
-fn files_ip(listen: SocketAddr) -> std::net::IpAddr {
-    match listen.ip() {
-        ip if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
-        ip => ip,
+/// The host the station reached the Central System at, for the URLs it is given.
+fn bench_host(cs: &CentralSystem, id: &str, listen: SocketAddr) -> String {
+    let ip = cs
+        .reached_at(id)
+        .map(|a| a.ip())
+        .filter(|ip| !ip.is_unspecified())
+        .unwrap_or(listen.ip());
+    match ip {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
     }
 }
 

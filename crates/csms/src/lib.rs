@@ -172,6 +172,12 @@ impl CentralSystem {
         self.shared().link(id)
     }
 
+    /// Our address as station `id` reached it on its live connection: the one to give it
+    /// for anything else it should reach here (a file server), whatever `listen` was.
+    pub fn reached_at(&self, id: &str) -> Option<SocketAddr> {
+        self.shared().reached_at(id)
+    }
+
     /// The security profile of station `id`'s live connection ([`LinkSecurity::profile`]).
     pub fn security_profile(&self, id: &str) -> Option<u8> {
         self.link_security(id).map(|l| l.profile())

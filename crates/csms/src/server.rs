@@ -200,6 +200,7 @@ async fn handshake(
 
 async fn handle(tcp: TcpStream, shared: Arc<Shared>, security: Arc<Security>) {
     let peer = tcp.peer_addr().ok();
+    let ours = tcp.local_addr().ok();
     let (conn, link) =
         match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(tcp, &shared, &security)).await {
             Ok(Ok(accepted)) => accepted,
@@ -225,7 +226,7 @@ async fn handle(tcp: TcpStream, shared: Arc<Shared>, security: Arc<Security>) {
         conn.close().await;
         return;
     };
-    session::run(shared, station, conn, link).await;
+    session::run(shared, station, conn, link, ours).await;
 }
 
 /// The station id is the last path segment: `/ocpp/CP001`, `/CP001` and `/a/b/CP001` all

@@ -77,6 +77,7 @@ pub(crate) async fn run(
     station: String,
     conn: ServerConnection,
     link: LinkSecurity,
+    reached_at: Option<std::net::SocketAddr>,
 ) {
     let conn_id = shared.next_id();
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -87,6 +88,7 @@ pub(crate) async fn run(
             conn_id,
             commands: tx,
             link,
+            reached_at,
         },
     );
     tracing::info!(

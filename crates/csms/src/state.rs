@@ -33,6 +33,8 @@ pub(crate) struct SessionHandle {
     pub commands: mpsc::UnboundedSender<Command>,
     /// How the connection is secured.
     pub link: LinkSecurity,
+    /// Our address as the station reached it (the local end of its socket).
+    pub reached_at: Option<std::net::SocketAddr>,
 }
 
 /// What we remember about a station across its connections.
@@ -178,6 +180,10 @@ impl Shared {
         lock(&self.sessions)
             .get(station)
             .map(|h| h.commands.clone())
+    }
+
+    pub fn reached_at(&self, station: &str) -> Option<std::net::SocketAddr> {
+        lock(&self.sessions).get(station).and_then(|h| h.reached_at)
     }
 
     pub fn link(&self, station: &str) -> Option<LinkSecurity> {

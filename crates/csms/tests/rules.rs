@@ -191,4 +191,5 @@ async fn while_not_accepting_a_station_cannot_connect() {
     cs.set_accepting(true);
     connect(url).await;
     assert!(cs.wait_connected("CP1", T).await.is_ok());
+    assert_eq!(cs.reached_at("CP1"), Some(cs.local_addr()));
 }
