@@ -446,6 +446,36 @@ fn limit_at_offset(schedule: &ChargingSchedule, offset: i64) -> Option<f64> {
         .map(|p| p.limit)
 }
 
+/// The periods of a composite schedule from its (offset, limit) samples in offset order, and
+/// where it ends: at `total`, at the first sample without a limit, or where a period would
+/// pass [`MAX_COMPOSITE_PERIODS`]. Equal neighbours merge into one period.
+fn periods_from(
+    samples: impl Iterator<Item = (i64, Option<f64>)>,
+    total: i64,
+) -> (Vec<ChargingSchedulePeriod>, i64) {
+    let mut periods: Vec<ChargingSchedulePeriod> = Vec::new();
+    for (off, value) in samples {
+        if off >= total {
+            break;
+        }
+        let Some(value) = value else {
+            return (periods, off);
+        };
+        if periods.last().is_some_and(|p| p.limit == value) {
+            continue;
+        }
+        if periods.len() == MAX_COMPOSITE_PERIODS {
+            return (periods, off);
+        }
+        periods.push(ChargingSchedulePeriod {
+            start_period: off as i32,
+            limit: value,
+            number_phases: None,
+        });
+    }
+    (periods, total)
+}
+
 /// The station as a whole (GetCompositeSchedule for connector 0, 5.7: "the total expected
 /// power or current the Charge Point expects to consume from the grid"): at every moment
 /// the sum of the connectors' schedules, at most `cap` (the ChargePointMaxProfile, filled
@@ -465,32 +495,19 @@ pub fn station_total(connectors: &[ChargingSchedule], cap: &ChargingSchedule) ->
         .collect();
     starts.sort_unstable();
     starts.dedup();
-    let mut periods: Vec<ChargingSchedulePeriod> = Vec::new();
-    let mut until = end;
-    for off in starts {
+    // Nothing known from an offset on (a schedule without a first period at 0) ends it.
+    let samples = starts.into_iter().map(|off| {
         let sum = connectors
             .iter()
             .map(|s| limit_at_offset(s, off))
             .sum::<Option<f64>>();
-        let (Some(sum), Some(max)) = (sum, limit_at_offset(cap, off)) else {
-            // Nothing known from here on (a schedule without a first period at 0).
-            until = off;
-            break;
+        let value = match (sum, limit_at_offset(cap, off)) {
+            (Some(sum), Some(max)) => Some(round_tenth(sum.min(max))),
+            _ => None,
         };
-        let value = round_tenth(sum.min(max));
-        if periods.last().is_some_and(|p| p.limit == value) {
-            continue;
-        }
-        if periods.len() == MAX_COMPOSITE_PERIODS {
-            until = off;
-            break;
-        }
-        periods.push(ChargingSchedulePeriod {
-            start_period: off as i32,
-            limit: value,
-            number_phases: None,
-        });
-    }
+        (off, value)
+    });
+    let (periods, until) = periods_from(samples, end);
     ChargingSchedule {
         duration: Some(until as i32),
         start_schedule: cap.start_schedule,
@@ -540,29 +557,7 @@ pub fn composite_with_default(
             None => break,
         }
     }
-    let mut periods: Vec<ChargingSchedulePeriod> = Vec::new();
-    let mut end = total;
-    for (off, value) in raw.into_iter().chain(std::iter::once((total, None))) {
-        if off >= total {
-            break;
-        }
-        let Some(value) = value else {
-            end = off;
-            break;
-        };
-        if periods.last().is_some_and(|p| p.limit == value) {
-            continue;
-        }
-        if periods.len() == MAX_COMPOSITE_PERIODS {
-            end = off;
-            break;
-        }
-        periods.push(ChargingSchedulePeriod {
-            start_period: off as i32,
-            limit: value,
-            number_phases: None,
-        });
-    }
+    let (periods, end) = periods_from(raw.into_iter(), total);
     ChargingSchedule {
         duration: Some(end as i32),
         start_schedule: Some(start),
