@@ -146,7 +146,7 @@ pub async fn run_fuzz(
     Ok(report.passed)
 }
 
-async fn wait_for_signal() {
+pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

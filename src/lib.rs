@@ -6,6 +6,7 @@ pub mod clock;
 pub mod commands;
 pub mod control;
 pub mod demo;
+pub mod fleet;
 pub mod frame_log;
 pub mod runner;
 pub mod settings;

@@ -45,6 +45,31 @@ enum Command {
     /// cases (OCTT 1.6); writes report.json, report.html, junit.xml and a log per case
     /// (exit status 1 when a case failed).
     Conformance(ConformanceArgs),
+    /// Run many simulated stations in one process, each its own charge point, to load-test
+    /// a Central System.
+    Fleet(FleetArgs),
+}
+
+#[derive(clap::Args)]
+struct FleetArgs {
+    /// Central System URL, ws[s]://HOST:PORT/PATH; station N connects to PATH/<PREFIX>N.
+    #[arg(long)]
+    csms_url: String,
+    /// How many stations.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    count: u32,
+    /// Station ids are PREFIX00001, PREFIX00002, ...
+    #[arg(long, default_value = "CP")]
+    id_prefix: String,
+    /// Durable state per station under DIR/<id>/ [default: in memory].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Control API: GET /api/stations and each station's API under /api/stations/{id}/...
+    #[arg(long)]
+    control: Option<SocketAddr>,
+    /// New connections per second while the fleet comes up.
+    #[arg(long, default_value_t = chargepoint::fleet::DEFAULT_RAMP_PER_S)]
+    ramp: f64,
 }
 
 #[derive(clap::Args)]
@@ -295,7 +320,9 @@ impl std::error::Error for StationFailed {}
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_log = match cli.command {
-        Command::Demo(_) | Command::Bench(_) | Command::Conformance(_) => "warn",
+        Command::Demo(_) | Command::Bench(_) | Command::Conformance(_) | Command::Fleet(_) => {
+            "warn"
+        }
         _ => "info",
     };
     let log = cli.log.as_deref().unwrap_or(default_log);
@@ -408,5 +435,12 @@ async fn dispatch(command: Command, capture: LogCapture) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Conformance(args) => conformance(args).await,
+        Command::Fleet(args) => {
+            let mut opts = chargepoint::fleet::FleetOptions::new(args.csms_url, args.count);
+            opts.id_prefix = args.id_prefix;
+            opts.data_dir = args.data_dir;
+            opts.ramp_per_s = args.ramp;
+            chargepoint::fleet::run(opts, args.control).await
+        }
     }
 }

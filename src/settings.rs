@@ -279,7 +279,8 @@ pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn check_url(url: &str) -> Result<(), String> {
+/// `--csms-url`: a `ws://` or `wss://` URL with a host.
+pub fn check_url(url: &str) -> Result<(), String> {
     check_url_named("--csms-url", url)
 }
 

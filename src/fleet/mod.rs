@@ -1,0 +1,178 @@
+//! `chargepoint fleet`: many simulated stations in one process, each a full station of ours
+//! (same core, same runner, its own identity, connection, configuration and store), sharing
+//! one tokio runtime. Connections open at a ramp so a Central System is not hit by all of
+//! them in the same second; each station then reconnects on its own jittered backoff.
+
+mod control;
+mod limits;
+mod status;
+
+pub use control::router;
+pub use limits::raise_open_files;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hal::sim::{SimCharger, SimConfig};
+
+use crate::clock::ScaledClock;
+use crate::runner::{Commander, RunOptions, StationHandle};
+
+/// Default ramp: 10,000 stations within a minute.
+pub const DEFAULT_RAMP_PER_S: f64 = 200.0;
+
+#[derive(Debug, Clone)]
+pub struct FleetOptions {
+    pub csms_url: String,
+    pub count: u32,
+    /// Ids are `{id_prefix}{n:05}`, n from 1.
+    pub id_prefix: String,
+    /// Durable stores under `DIR/<id>/` (SQLite, meters); `None`: in memory.
+    pub data_dir: Option<PathBuf>,
+    /// New connections per second while the fleet comes up.
+    pub ramp_per_s: f64,
+    pub simulator: SimConfig,
+}
+
+impl FleetOptions {
+    pub fn new(csms_url: impl Into<String>, count: u32) -> FleetOptions {
+        FleetOptions {
+            csms_url: csms_url.into(),
+            count,
+            id_prefix: "CP".into(),
+            data_dir: None,
+            ramp_per_s: DEFAULT_RAMP_PER_S,
+            simulator: SimConfig::default(),
+        }
+    }
+
+    /// The id of station `n` (from 1).
+    pub fn id(&self, n: u32) -> String {
+        format!("{}{n:05}", self.id_prefix)
+    }
+}
+
+/// The stations of a running fleet, in id order.
+pub struct Fleet {
+    stations: Vec<StationHandle>,
+}
+
+/// A fleet's stations as the control API and the status line see them.
+#[derive(Clone)]
+pub struct FleetView {
+    stations: Arc<Vec<(String, Commander)>>,
+}
+
+impl FleetView {
+    pub fn stations(&self) -> impl Iterator<Item = &(String, Commander)> {
+        self.stations.iter()
+    }
+
+    pub fn station(&self, id: &str) -> Option<&Commander> {
+        self.stations
+            .iter()
+            .find(|(sid, _)| sid == id)
+            .map(|(_, c)| c)
+    }
+
+    pub fn len(&self) -> usize {
+        self.stations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.stations.is_empty()
+    }
+}
+
+impl Fleet {
+    /// Start every station, `ramp_per_s` a second; `started` hears the count so far.
+    pub async fn start(opts: &FleetOptions, mut started: impl FnMut(u32)) -> anyhow::Result<Fleet> {
+        let clock = ScaledClock::system();
+        let gap = Duration::from_secs_f64(1.0 / opts.ramp_per_s.max(0.001));
+        let mut next = tokio::time::Instant::now();
+        let mut stations = Vec::with_capacity(opts.count as usize);
+        for n in 1..=opts.count {
+            let id = opts.id(n);
+            let mut run = RunOptions::new(id.clone(), opts.csms_url.clone());
+            let store: Box<dyn store::Store> = match &opts.data_dir {
+                Some(dir) => {
+                    let dir = dir.join(&id);
+                    std::fs::create_dir_all(&dir).map_err(|e| {
+                        anyhow::anyhow!("cannot create data dir {}: {e}", dir.display())
+                    })?;
+                    run.meter_file = Some(dir.join("meters.json"));
+                    Box::new(store::SqliteStore::open(&dir.join("station.db"))?)
+                }
+                None => Box::new(store::MemoryStore::new()),
+            };
+            let sim = SimCharger::new(opts.simulator.clone(), chrono::Utc::now());
+            stations.push(StationHandle::start(run, sim, store, clock.clone())?);
+            started(n);
+            next += gap;
+            tokio::time::sleep_until(next).await;
+        }
+        Ok(Fleet { stations })
+    }
+
+    pub fn view(&self) -> FleetView {
+        FleetView {
+            stations: Arc::new(
+                self.stations
+                    .iter()
+                    .map(|s| (s.state().id, s.commander()))
+                    .collect(),
+            ),
+        }
+    }
+
+    pub async fn shutdown(self) {
+        futures_util::future::join_all(self.stations.into_iter().map(StationHandle::shutdown))
+            .await;
+    }
+}
+
+/// `chargepoint fleet`: start the fleet, serve its control API, print the status line until
+/// SIGINT or SIGTERM.
+pub async fn run(opts: FleetOptions, control: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
+    crate::settings::check_url(&opts.csms_url).map_err(anyhow::Error::msg)?;
+    if opts.id_prefix.is_empty() || opts.id(opts.count).len() > 48 {
+        anyhow::bail!(
+            "--id-prefix {:?}: ids must be 1 to 48 characters",
+            opts.id_prefix
+        );
+    }
+    // A station needs a socket, and with a durable store its database files.
+    let per_station = if opts.data_dir.is_some() { 4 } else { 1 };
+    raise_open_files(u64::from(opts.count) * per_station + 256)?;
+    println!(
+        "fleet: {} stations ({}..{}) to {}, {} a second",
+        opts.count,
+        opts.id(1),
+        opts.id(opts.count),
+        opts.csms_url,
+        opts.ramp_per_s
+    );
+    let printer = status::Printer::new();
+    let fleet = Fleet::start(&opts, |n| printer.starting(n, opts.count)).await?;
+    let view = fleet.view();
+    if let Some(addr) = control {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen for the control API on {addr}: {e}"))?;
+        println!("fleet: control API on http://{}", listener.local_addr()?);
+        let app = router(view.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!("fleet control API stopped: {e}");
+            }
+        });
+    }
+    let status = tokio::spawn(status::print_every(view, Duration::from_secs(1), printer));
+    crate::commands::wait_for_signal().await;
+    status.abort();
+    println!();
+    println!("fleet: stopping {} stations", opts.count);
+    fleet.shutdown().await;
+    Ok(())
+}

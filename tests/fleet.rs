@@ -1,0 +1,118 @@
+//! `chargepoint fleet` as a library: a hundred full stations in one runtime against the
+//! built-in Central System, each with its own identity and connection, and the fleet's
+//! control API reaching each of them.
+
+use std::time::Duration;
+
+use chargepoint::fleet::{Fleet, FleetOptions};
+use csms::{CentralSystem, CsmsConfig, CsmsEvent};
+use ocpp::RegistrationStatus;
+use serde_json::Value;
+
+const COUNT: u32 = 100;
+const T: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_stations_boot_and_each_answers_under_its_own_id() {
+    let cs = CentralSystem::start(CsmsConfig::default()).await.unwrap();
+    let mut events = cs.subscribe();
+    let mut opts = FleetOptions::new(cs.base_url(), COUNT);
+    opts.id_prefix = "FLEET-".into();
+    opts.ramp_per_s = 1000.0;
+    let mut started = 0;
+    let fleet = Fleet::start(&opts, |n| started = n).await.unwrap();
+    assert_eq!(started, COUNT);
+
+    // Every station boots and is accepted under its own id.
+    let deadline = tokio::time::Instant::now() + T;
+    while cs.connected_stations().len() < COUNT as usize {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} of {COUNT} connected",
+            cs.connected_stations().len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for n in 1..=COUNT {
+        let id = opts.id(n);
+        let deadline = tokio::time::Instant::now() + T;
+        while cs.registration(&id) != Some(RegistrationStatus::Accepted) {
+            assert!(tokio::time::Instant::now() < deadline, "{id} not accepted");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    assert_eq!(opts.id(7), "FLEET-00007");
+
+    // The control API: the list, and one station's own API under its id.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = chargepoint::fleet::router(fleet.view());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::new();
+    let list: Value = http
+        .get(format!("{base}/api/stations"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), COUNT as usize);
+    assert_eq!(list[0]["id"], "FLEET-00001");
+    assert_eq!(list[0]["connectors"].as_array().unwrap().len(), 2);
+
+    let plugged = http
+        .post(format!("{base}/api/stations/FLEET-00007/connectors/1/plug"))
+        .send()
+        .await
+        .unwrap();
+    assert!(plugged.status().is_success(), "{plugged:?}");
+    let state: Value = plugged.json().await.unwrap();
+    assert_eq!(state["status"], "Preparing", "{state}");
+    let seen = events
+        .find(T, |ev| match ev {
+            CsmsEvent::Frame {
+                station,
+                frame: Some(ocpp::Frame::Call(call)),
+                ..
+            } if station == "FLEET-00007"
+                && call.action == "StatusNotification"
+                && call.payload["status"] == "Preparing" =>
+            {
+                Some(call.payload)
+            }
+            _ => None,
+        })
+        .await;
+    assert!(
+        seen.is_some(),
+        "the Central System hears FLEET-00007 go Preparing"
+    );
+    let one: Value = http
+        .get(format!("{base}/api/stations/FLEET-00007/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["id"], "FLEET-00007");
+    assert_eq!(one["connectors"][0]["status"], "Preparing");
+    assert_eq!(
+        list[6]["connectors"][0]["status"], "Available",
+        "the list was before"
+    );
+
+    let missing = http
+        .get(format!("{base}/api/stations/NOPE/state"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let error: Value = missing.json().await.unwrap();
+    assert!(error["error"].as_str().unwrap().contains("NOPE"));
+
+    fleet.shutdown().await;
+    cs.shutdown().await;
+}
