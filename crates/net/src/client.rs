@@ -192,9 +192,13 @@ pub async fn connect(cfg: &ClientConfig) -> Result<Connection, NetError> {
     };
     let handshake = async {
         let stream = open_transport(&target, connector.as_ref()).await?;
-        tokio_tungstenite::client_async(request, stream)
-            .await
-            .map_err(|e| refused_or(e, &cfg.subprotocol))
+        tokio_tungstenite::client_async_with_config(
+            request,
+            stream,
+            Some(crate::websocket_config()),
+        )
+        .await
+        .map_err(|e| refused_or(e, &cfg.subprotocol))
     };
     let (ws, response) = tokio::time::timeout(cfg.connect_timeout, handshake)
         .await

@@ -29,5 +29,16 @@ pub use tls::{
 /// The WebSocket subprotocol name OCPP 1.6-J requires on both sides of the handshake.
 pub const OCPP16: &str = "ocpp1.6";
 
+/// The WebSocket buffers of every connection, both sides. tungstenite's defaults (128 KiB
+/// to read, 128 KiB before a write goes out) cost about 150 KiB per connection; OCPP frames
+/// are small and each is sent on its own, so a 4 KiB read buffer (it grows for a larger
+/// frame) and eager writes do. With thousands of stations in one process (a fleet) or on
+/// one Central System this is most of the memory.
+pub(crate) fn websocket_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+}
+
 /// A client connection (the charge point side).
 pub type Connection = WsConnection<ClientStream>;

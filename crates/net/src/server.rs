@@ -126,7 +126,12 @@ where
             }
         }
     };
-    let result = tokio_tungstenite::accept_hdr_async(stream, callback).await;
+    let result = tokio_tungstenite::accept_hdr_async_with_config(
+        stream,
+        callback,
+        Some(crate::websocket_config()),
+    )
+    .await;
     match (result, seen) {
         (Ok(ws), Some(Seen::Accepted { path, proto })) => {
             Ok(WsConnection::new(ws, path, proto, None))
