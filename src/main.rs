@@ -70,6 +70,15 @@ struct FleetArgs {
     /// New connections per second while the fleet comes up.
     #[arg(long, default_value_t = chargepoint::fleet::DEFAULT_RAMP_PER_S)]
     ramp: f64,
+    /// Automatic transaction generator: sessions arrive at random on every connector.
+    #[arg(long)]
+    atg: bool,
+    /// Seed of the ATG's plan [default: random, printed].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// ATG: mean minutes between two sessions' arrivals at a connector.
+    #[arg(long, default_value_t = 30.0)]
+    atg_mean_arrival_min: f64,
 }
 
 #[derive(clap::Args)]
@@ -440,6 +449,23 @@ async fn dispatch(command: Command, capture: LogCapture) -> anyhow::Result<()> {
             opts.id_prefix = args.id_prefix;
             opts.data_dir = args.data_dir;
             opts.ramp_per_s = args.ramp;
+            if args.atg {
+                if !(args.atg_mean_arrival_min.is_finite() && args.atg_mean_arrival_min > 0.0) {
+                    anyhow::bail!(
+                        "--atg-mean-arrival-min {}: must be a positive number of minutes",
+                        args.atg_mean_arrival_min
+                    );
+                }
+                let seed = args.seed.unwrap_or_else(rand::random::<u64>);
+                println!("fleet: ATG seed {seed}");
+                opts.atg = Some(chargepoint::fleet::atg::AtgConfig {
+                    seed,
+                    mean_arrival: std::time::Duration::from_secs_f64(
+                        args.atg_mean_arrival_min * 60.0,
+                    ),
+                    ..Default::default()
+                });
+            }
             chargepoint::fleet::run(opts, args.control).await
         }
     }

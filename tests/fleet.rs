@@ -116,3 +116,53 @@ async fn a_hundred_stations_boot_and_each_answers_under_its_own_id() {
     fleet.shutdown().await;
     cs.shutdown().await;
 }
+
+/// The ATG on a small fleet, fast: sessions start and stop with the Central System's ids,
+/// and the Central System's judge sees no repeated or unknown StopTransaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_atg_runs_sessions_the_central_system_pairs_up() {
+    let cs = CentralSystem::start(CsmsConfig::default()).await.unwrap();
+    let mut events = cs.subscribe();
+    let mut opts = FleetOptions::new(cs.base_url(), 5);
+    opts.id_prefix = "ATG-".into();
+    opts.ramp_per_s = 1000.0;
+    opts.atg = Some(chargepoint::fleet::atg::AtgConfig {
+        seed: 42,
+        mean_arrival: Duration::from_millis(300),
+        session: (Duration::from_millis(300), Duration::from_millis(600)),
+        step: Duration::from_millis(100),
+        unknown_share: 0.0,
+        ..Default::default()
+    });
+    let fleet = Fleet::start(&opts, |_| {}).await.unwrap();
+    // Long enough for several sessions per connector.
+    let mut violations = Vec::new();
+    let until = tokio::time::Instant::now() + Duration::from_secs(6);
+    while let Some(ev) = events
+        .next(until.saturating_duration_since(tokio::time::Instant::now()))
+        .await
+    {
+        if let CsmsEvent::Violation { rule, frame, .. } = ev {
+            violations.push(format!("{rule}: {frame}"));
+        }
+    }
+    fleet.shutdown().await;
+    assert!(violations.is_empty(), "{violations:#?}");
+    let txs = cs.transactions();
+    let stopped: Vec<_> = txs.iter().filter(|t| t.is_stopped()).collect();
+    assert!(
+        stopped.len() >= 10,
+        "{} of {} stopped",
+        stopped.len(),
+        txs.len()
+    );
+    for t in &stopped {
+        assert!(t.station.starts_with("ATG-"), "{t:?}");
+        assert!(t.id_tag.starts_with("ATG-TAG-"), "{t:?}");
+        assert_eq!(t.stop_reason, Some(ocpp::Reason::Local), "{t:?}");
+        assert!(t.meter_stop.unwrap() >= t.meter_start, "{t:?}");
+    }
+    let stations: std::collections::BTreeSet<_> = stopped.iter().map(|t| &t.station).collect();
+    assert_eq!(stations.len(), 5, "every station charged: {stations:?}");
+    cs.shutdown().await;
+}

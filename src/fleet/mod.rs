@@ -3,6 +3,7 @@
 //! one tokio runtime. Connections open at a ramp so a Central System is not hit by all of
 //! them in the same second; each station then reconnects on its own jittered backoff.
 
+pub mod atg;
 mod control;
 mod limits;
 mod status;
@@ -33,6 +34,8 @@ pub struct FleetOptions {
     /// New connections per second while the fleet comes up.
     pub ramp_per_s: f64,
     pub simulator: SimConfig,
+    /// Generate sessions on every connector (`--atg`).
+    pub atg: Option<atg::AtgConfig>,
 }
 
 impl FleetOptions {
@@ -44,6 +47,7 @@ impl FleetOptions {
             data_dir: None,
             ramp_per_s: DEFAULT_RAMP_PER_S,
             simulator: SimConfig::default(),
+            atg: None,
         }
     }
 
@@ -56,6 +60,8 @@ impl FleetOptions {
 /// The stations of a running fleet, in id order.
 pub struct Fleet {
     stations: Vec<StationHandle>,
+    /// The ATG's people, one per connector.
+    people: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// A fleet's stations as the control API and the status line see them.
@@ -92,6 +98,7 @@ impl Fleet {
         let gap = Duration::from_secs_f64(1.0 / opts.ramp_per_s.max(0.001));
         let mut next = tokio::time::Instant::now();
         let mut stations = Vec::with_capacity(opts.count as usize);
+        let mut people = Vec::new();
         for n in 1..=opts.count {
             let id = opts.id(n);
             let mut run = RunOptions::new(id.clone(), opts.csms_url.clone());
@@ -107,12 +114,23 @@ impl Fleet {
                 None => Box::new(store::MemoryStore::new()),
             };
             let sim = SimCharger::new(opts.simulator.clone(), chrono::Utc::now());
-            stations.push(StationHandle::start(run, sim, store, clock.clone())?);
+            let station = StationHandle::start(run, sim, store, clock.clone())?;
+            if let Some(cfg) = &opts.atg {
+                for connector in 1..=opts.simulator.connectors {
+                    let plan = atg::Plan::new(cfg, n, connector);
+                    people.push(tokio::spawn(atg::drive(
+                        station.commander(),
+                        connector,
+                        plan,
+                    )));
+                }
+            }
+            stations.push(station);
             started(n);
             next += gap;
             tokio::time::sleep_until(next).await;
         }
-        Ok(Fleet { stations })
+        Ok(Fleet { stations, people })
     }
 
     pub fn view(&self) -> FleetView {
@@ -127,6 +145,9 @@ impl Fleet {
     }
 
     pub async fn shutdown(self) {
+        for person in &self.people {
+            person.abort();
+        }
         futures_util::future::join_all(self.stations.into_iter().map(StationHandle::shutdown))
             .await;
     }
