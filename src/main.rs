@@ -76,6 +76,9 @@ struct FleetArgs {
     /// Seed of the ATG's plan [default: random, printed].
     #[arg(long)]
     seed: Option<u64>,
+    /// Run the K-th of S disjoint slices of the --count ids (K from 1), e.g. one per machine.
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<(u32, u32)>,
     /// ATG: mean minutes between two sessions' arrivals at a connector.
     #[arg(long, default_value_t = 30.0)]
     atg_mean_arrival_min: f64,
@@ -308,6 +311,20 @@ async fn conformance(args: ConformanceArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `K/S` with 1 <= K <= S.
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("{s:?}: expected K/S with 1 <= K <= S, e.g. 2/4");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n) = (
+        k.parse::<u32>().map_err(|_| bad())?,
+        n.parse::<u32>().map_err(|_| bad())?,
+    );
+    if k == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
 fn registration_status(s: &str) -> Result<ocpp::RegistrationStatus, String> {
     ocpp::RegistrationStatus::from_str(s)
         .map_err(|_| format!("{s:?}: expected Accepted, Pending or Rejected"))
@@ -449,6 +466,7 @@ async fn dispatch(command: Command, capture: LogCapture) -> anyhow::Result<()> {
             opts.id_prefix = args.id_prefix;
             opts.data_dir = args.data_dir;
             opts.ramp_per_s = args.ramp;
+            opts.shard = args.shard;
             if args.atg {
                 if !(args.atg_mean_arrival_min.is_finite() && args.atg_mean_arrival_min > 0.0) {
                     anyhow::bail!(

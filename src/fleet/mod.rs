@@ -36,6 +36,8 @@ pub struct FleetOptions {
     pub simulator: SimConfig,
     /// Generate sessions on every connector (`--atg`).
     pub atg: Option<atg::AtgConfig>,
+    /// Run only the K-th of S disjoint slices of the `count` ids (`--shard K/S`, K from 1).
+    pub shard: Option<(u32, u32)>,
 }
 
 impl FleetOptions {
@@ -48,12 +50,28 @@ impl FleetOptions {
             ramp_per_s: DEFAULT_RAMP_PER_S,
             simulator: SimConfig::default(),
             atg: None,
+            shard: None,
         }
     }
 
     /// The id of station `n` (from 1).
     pub fn id(&self, n: u32) -> String {
         format!("{}{n:05}", self.id_prefix)
+    }
+
+    /// The station numbers this process runs: all of 1..=count, or its shard's contiguous
+    /// slice of them. Numbers (hence ids and ATG plans) are those of the whole fleet, so
+    /// shards never overlap and together are the fleet of one process.
+    pub fn numbers(&self) -> std::ops::RangeInclusive<u32> {
+        match self.shard {
+            None => 1..=self.count,
+            Some((k, s)) => {
+                let n = u64::from(self.count);
+                let first = (u64::from(k) - 1) * n / u64::from(s) + 1;
+                let last = u64::from(k) * n / u64::from(s);
+                first as u32..=last as u32
+            }
+        }
     }
 }
 
@@ -97,9 +115,9 @@ impl Fleet {
         let clock = ScaledClock::system();
         let gap = Duration::from_secs_f64(1.0 / opts.ramp_per_s.max(0.001));
         let mut next = tokio::time::Instant::now();
-        let mut stations = Vec::with_capacity(opts.count as usize);
+        let mut stations = Vec::with_capacity(opts.numbers().count());
         let mut people = Vec::new();
-        for n in 1..=opts.count {
+        for n in opts.numbers() {
             let id = opts.id(n);
             let mut run = RunOptions::new(id.clone(), opts.csms_url.clone());
             let store: Box<dyn store::Store> = match &opts.data_dir {
@@ -165,17 +183,19 @@ pub async fn run(opts: FleetOptions, control: Option<std::net::SocketAddr>) -> a
     }
     // A station needs a socket, and with a durable store its database files.
     let per_station = if opts.data_dir.is_some() { 4 } else { 1 };
-    raise_open_files(u64::from(opts.count) * per_station + 256)?;
+    let numbers = opts.numbers();
+    let here = numbers.clone().count() as u64;
+    raise_open_files(here * per_station + 256)?;
     println!(
-        "fleet: {} stations ({}..{}) to {}, {} a second",
-        opts.count,
-        opts.id(1),
-        opts.id(opts.count),
+        "fleet: {here} stations ({}..{}) to {}, {} a second",
+        opts.id(*numbers.start()),
+        opts.id(*numbers.end()),
         opts.csms_url,
         opts.ramp_per_s
     );
     let printer = status::Printer::new();
-    let fleet = Fleet::start(&opts, |n| printer.starting(n, opts.count)).await?;
+    let last = *numbers.end();
+    let fleet = Fleet::start(&opts, |n| printer.starting(n, last)).await?;
     let view = fleet.view();
     if let Some(addr) = control {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -193,7 +213,26 @@ pub async fn run(opts: FleetOptions, control: Option<std::net::SocketAddr>) -> a
     crate::commands::wait_for_signal().await;
     status.abort();
     println!();
-    println!("fleet: stopping {} stations", opts.count);
+    println!("fleet: stopping {here} stations");
     fleet.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_the_ids_into_disjoint_slices_that_cover_them() {
+        let mut opts = FleetOptions::new("ws://127.0.0.1:9000/ocpp", 10);
+        assert_eq!(opts.numbers(), 1..=10);
+        let mut seen = Vec::new();
+        for k in 1..=3 {
+            opts.shard = Some((k, 3));
+            seen.extend(opts.numbers());
+        }
+        assert_eq!(seen, (1..=10).collect::<Vec<_>>());
+        opts.shard = Some((2, 3));
+        assert_eq!(opts.numbers(), 4..=6);
+    }
 }
