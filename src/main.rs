@@ -79,6 +79,9 @@ struct FleetArgs {
     /// Run the K-th of S disjoint slices of the --count ids (K from 1), e.g. one per machine.
     #[arg(long, value_parser = parse_shard)]
     shard: Option<(u32, u32)>,
+    /// Write the answer times per action as JSON here at the end.
+    #[arg(long)]
+    report: Option<PathBuf>,
     /// ATG: mean minutes between two sessions' arrivals at a connector.
     #[arg(long, default_value_t = 30.0)]
     atg_mean_arrival_min: f64,
@@ -484,7 +487,7 @@ async fn dispatch(command: Command, capture: LogCapture) -> anyhow::Result<()> {
                     ..Default::default()
                 });
             }
-            chargepoint::fleet::run(opts, args.control).await
+            chargepoint::fleet::run(opts, args.control, args.report).await
         }
     }
 }

@@ -146,8 +146,22 @@ async fn the_atg_runs_sessions_the_central_system_pairs_up() {
             violations.push(format!("{rule}: {frame}"));
         }
     }
+    let figures = fleet.answer_times.figures();
     fleet.shutdown().await;
     assert!(violations.is_empty(), "{violations:#?}");
+    // The stations timed the Central System's answers, per action.
+    let count = |action: &str| {
+        figures
+            .iter()
+            .find(|f| f.action == action)
+            .map_or(0, |f| f.count)
+    };
+    assert_eq!(count("BootNotification"), 5, "{figures:?}");
+    assert!(count("StartTransaction") >= 10, "{figures:?}");
+    assert!(count("StopTransaction") >= 10, "{figures:?}");
+    assert!(figures
+        .iter()
+        .all(|f| f.errors == 0 && f.p50_ms <= f.p99_ms && f.p99_ms <= f.max_ms));
     let txs = cs.transactions();
     let stopped: Vec<_> = txs.iter().filter(|t| t.is_stopped()).collect();
     assert!(

@@ -77,6 +77,8 @@ impl FleetOptions {
 
 /// The stations of a running fleet, in id order.
 pub struct Fleet {
+    /// The Central System's answer times, as the stations saw them.
+    pub answer_times: crate::runner::AnswerTimes,
     stations: Vec<StationHandle>,
     /// The ATG's people, one per connector.
     people: Vec<tokio::task::JoinHandle<()>>,
@@ -117,9 +119,11 @@ impl Fleet {
         let mut next = tokio::time::Instant::now();
         let mut stations = Vec::with_capacity(opts.numbers().count());
         let mut people = Vec::new();
+        let answer_times = crate::runner::AnswerTimes::default();
         for n in opts.numbers() {
             let id = opts.id(n);
             let mut run = RunOptions::new(id.clone(), opts.csms_url.clone());
+            run.answer_times = Some(answer_times.clone());
             let store: Box<dyn store::Store> = match &opts.data_dir {
                 Some(dir) => {
                     let dir = dir.join(&id);
@@ -148,7 +152,11 @@ impl Fleet {
             next += gap;
             tokio::time::sleep_until(next).await;
         }
-        Ok(Fleet { stations, people })
+        Ok(Fleet {
+            answer_times,
+            stations,
+            people,
+        })
     }
 
     pub fn view(&self) -> FleetView {
@@ -173,7 +181,11 @@ impl Fleet {
 
 /// `chargepoint fleet`: start the fleet, serve its control API, print the status line until
 /// SIGINT or SIGTERM.
-pub async fn run(opts: FleetOptions, control: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
+pub async fn run(
+    opts: FleetOptions,
+    control: Option<std::net::SocketAddr>,
+    report: Option<PathBuf>,
+) -> anyhow::Result<()> {
     crate::settings::check_url(&opts.csms_url).map_err(anyhow::Error::msg)?;
     if opts.id_prefix.is_empty() || opts.id(opts.count).len() > 48 {
         anyhow::bail!(
@@ -214,7 +226,21 @@ pub async fn run(opts: FleetOptions, control: Option<std::net::SocketAddr>) -> a
     status.abort();
     println!();
     println!("fleet: stopping {here} stations");
+    let times = fleet.answer_times.clone();
     fleet.shutdown().await;
+    println!("The Central System's answer times, as the stations saw them:");
+    print!("{}", times.table());
+    if let Some(path) = report {
+        let json = serde_json::json!({
+            "stations": here,
+            "first": opts.id(*numbers.start()),
+            "last": opts.id(*numbers.end()),
+            "actions": times.figures(),
+        });
+        std::fs::write(&path, serde_json::to_string_pretty(&json)?)
+            .map_err(|e| anyhow::anyhow!("--report {}: {e}", path.display()))?;
+        println!("report: {}", path.display());
+    }
     Ok(())
 }
 

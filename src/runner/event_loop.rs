@@ -35,6 +35,8 @@ pub(crate) struct EventLoop<C> {
     /// The station accepted a new AuthorizationKey: reconnect with it (profiles 1 and 2)
     /// once the outputs at hand (the ChangeConfiguration answer) are out (TC_073).
     pub(super) renew_password: bool,
+    /// Our CALLs waiting for an answer, when answer times are recorded.
+    pub(super) pending_answers: super::answer_times::Pending,
     /// The station installed a new ChargePointCertificate: reconnect presenting it (profile
     /// 3) once the outputs at hand (the CertificateSigned answer) are out (TC_074).
     pub(super) renew_certificate: bool,
@@ -87,6 +89,7 @@ impl<C: Charger + 'static> EventLoop<C> {
             policy,
             switch_profile: None,
             renew_password: false,
+            pending_answers: Default::default(),
             renew_certificate: false,
             reset: None,
             restarts: 0,
@@ -165,9 +168,15 @@ impl<C: Charger + 'static> EventLoop<C> {
                     match event {
                         LinkEvent::Received(text) => {
                             frame_log::log_frame("<-", &text);
+                            if let Some(times) = &self.opts.answer_times {
+                                self.pending_answers.received(&text, times);
+                            }
                             self.step(now, Some(Input::Received(text))).await;
                         }
-                        LinkEvent::Lost(why) => self.lost_connection(now, &why).await,
+                        LinkEvent::Lost(why) => {
+                            self.pending_answers.clear();
+                            self.lost_connection(now, &why).await
+                        }
                         LinkEvent::Connected => self.connected(now).await,
                         LinkEvent::Failed(failure) => self.connect_failed(failure, now).await,
                     }

@@ -6,6 +6,7 @@
 //! simulator's in `simulator.rs`, none for a maker's charger
 //! ([`StationHandle::start_charger`]).
 
+mod answer_times;
 mod connection;
 mod connection_policy;
 mod core;
@@ -25,6 +26,7 @@ mod station_setup;
 mod test_charger;
 mod upload_file;
 
+pub use answer_times::{ActionFigures, AnswerTimes};
 pub use handle::{Commander, StartError, StationHandle};
 pub use log_capture::LogCapture;
 pub use operation::Operation;

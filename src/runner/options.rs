@@ -56,6 +56,8 @@ pub struct RunOptions {
     /// ReserveNow may reserve connector 0, the whole station (the key
     /// ReserveConnectorZeroSupported reports it; default true).
     pub reserve_connector_zero: bool,
+    /// Record the Central System's answer times here (a fleet's report).
+    pub answer_times: Option<super::AnswerTimes>,
 }
 
 impl RunOptions {
@@ -80,6 +82,7 @@ impl RunOptions {
             log_capture: None,
             transfer_system_roots: true,
             reserve_connector_zero: true,
+            answer_times: None,
         }
     }
 

@@ -14,6 +14,9 @@ impl<C: Charger + 'static> EventLoop<C> {
             match output {
                 Output::Send(text) => {
                     frame_log::log_frame("->", &text);
+                    if self.opts.answer_times.is_some() {
+                        self.pending_answers.sent(&text);
+                    }
                     if let Err(e) = self.link.send(text).await {
                         self.core.handle(Input::Disconnected, now);
                         self.schedule_reconnect(now, &e.to_string());
