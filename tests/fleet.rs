@@ -180,3 +180,90 @@ async fn the_atg_runs_sessions_the_central_system_pairs_up() {
     assert_eq!(stations.len(), 5, "every station charged: {stations:?}");
     cs.shutdown().await;
 }
+
+/// A fleet restarted on the same data dir resumes as a single station does: the
+/// transaction open when it stopped ends (StopTransaction for the Central System's id),
+/// with no rule broken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_restarted_on_its_data_dir_ends_the_transaction_it_left_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let cs = CentralSystem::start(CsmsConfig::default()).await.unwrap();
+    let mut events = cs.subscribe();
+    let mut opts = FleetOptions::new(cs.base_url(), 3);
+    opts.id_prefix = "DUR-".into();
+    opts.ramp_per_s = 1000.0;
+    opts.data_dir = Some(dir.path().to_path_buf());
+    let fleet = Fleet::start(&opts, |_| {}).await.unwrap();
+    let view = fleet.view();
+    let station = view.station("DUR-00002").unwrap().clone();
+    cs.wait_connected("DUR-00002", T).await.unwrap();
+    let deadline = tokio::time::Instant::now() + T;
+    while cs.registration("DUR-00002") != Some(RegistrationStatus::Accepted) {
+        assert!(tokio::time::Instant::now() < deadline, "not accepted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    use chargepoint::runner::Operation;
+    station.operate(1, Operation::Plug).await.unwrap();
+    station
+        .operate(
+            1,
+            Operation::Authorize {
+                id_tag: "DUR-TAG".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let started = events
+        .next_call("DUR-00002", "StartTransaction", T)
+        .await
+        .expect("a StartTransaction");
+    assert_eq!(started.payload["connectorId"], 1);
+    let deadline = tokio::time::Instant::now() + T;
+    let tx = loop {
+        if let Some(t) = cs
+            .transactions()
+            .into_iter()
+            .find(|t| t.station == "DUR-00002")
+        {
+            break t.transaction_id;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no transaction recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    fleet.shutdown().await;
+
+    let fleet = Fleet::start(&opts, |_| {}).await.unwrap();
+    let stopped = events
+        .find(T, |ev| match ev {
+            CsmsEvent::Frame {
+                station,
+                frame: Some(ocpp::Frame::Call(call)),
+                ..
+            } if station == "DUR-00002" && call.action == "StopTransaction" => Some(call.payload),
+            CsmsEvent::Violation { rule, frame, .. } => panic!("{rule}: {frame}"),
+            _ => None,
+        })
+        .await
+        .expect("the open transaction ends after the restart");
+    assert_eq!(stopped["transactionId"], tx);
+    // The Central System records the stop as it answers, a moment after the frame.
+    let deadline = tokio::time::Instant::now() + T;
+    while !cs
+        .transactions()
+        .iter()
+        .any(|t| t.transaction_id == tx && t.is_stopped())
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            cs.transactions()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(cs.transactions().len(), 1, "no new transaction");
+    fleet.shutdown().await;
+    cs.shutdown().await;
+}
