@@ -328,6 +328,30 @@ async fn reserve_expect(
     Ok(())
 }
 
+/// ReserveNow on `connector` for the usual time, Accepted, and the connector Reserved.
+async fn reserved(
+    t: &mut Tester<'_>,
+    undo: &mut Undo,
+    connector: u32,
+    id_tag: &str,
+    parent: Option<&str>,
+    reservation_id: i64,
+) -> Outcome {
+    let expiry = in_seconds(RESERVATION_SECS);
+    reserve_expect(
+        t,
+        undo,
+        connector,
+        id_tag,
+        parent,
+        reservation_id,
+        expiry,
+        "Accepted",
+    )
+    .await?;
+    t.expect_status(connector, "Reserved").await.map(|_| ())
+}
+
 /// The StartTransaction of `connector` and its Charging status, in either order; the
 /// StartTransaction's payload.
 async fn started(t: &mut Tester<'_>, connector: u32) -> Result<Value, Failure> {
@@ -417,18 +441,7 @@ async fn tc_046_1(t: &mut Tester<'_>) -> Outcome {
     let mut undo = Undo::default();
     let result = async {
         others_unavailable(t, 1, &mut undo).await?;
-        reserve_expect(
-            t,
-            &mut undo,
-            1,
-            TAG,
-            None,
-            4611,
-            in_seconds(RESERVATION_SECS),
-            "Accepted",
-        )
-        .await?;
-        t.expect_status(1, "Reserved").await?;
+        reserved(t, &mut undo, 1, TAG, None, 4611).await?;
         refused_card(t, 1, TAG_2, true).await?;
         t.act(Step::PresentCard(1, TAG.into())).await?;
         t.expect_status(1, "Preparing").await?;
@@ -444,18 +457,7 @@ async fn tc_046_1(t: &mut Tester<'_>) -> Outcome {
 async fn tc_046_2(t: &mut Tester<'_>) -> Outcome {
     let mut undo = Undo::default();
     let result = async {
-        reserve_expect(
-            t,
-            &mut undo,
-            1,
-            TAG,
-            None,
-            4621,
-            in_seconds(RESERVATION_SECS),
-            "Accepted",
-        )
-        .await?;
-        t.expect_status(1, "Reserved").await?;
+        reserved(t, &mut undo, 1, TAG, None, 4621).await?;
         t.call_status(
             "RemoteStartTransaction",
             json!({ "connectorId": 1, "idTag": TAG }),
@@ -766,18 +768,7 @@ async fn tc_050_4(t: &mut Tester<'_>) -> Outcome {
 async fn tc_051(t: &mut Tester<'_>) -> Outcome {
     let mut undo = Undo::default();
     let result = async {
-        reserve_expect(
-            t,
-            &mut undo,
-            1,
-            TAG,
-            None,
-            5100,
-            in_seconds(RESERVATION_SECS),
-            "Accepted",
-        )
-        .await?;
-        t.expect_status(1, "Reserved").await?;
+        reserved(t, &mut undo, 1, TAG, None, 5100).await?;
         t.call_status(
             "CancelReservation",
             json!({ "reservationId": 5100 }),
@@ -795,18 +786,7 @@ async fn tc_051(t: &mut Tester<'_>) -> Outcome {
 async fn tc_052(t: &mut Tester<'_>) -> Outcome {
     let mut undo = Undo::default();
     let result = async {
-        reserve_expect(
-            t,
-            &mut undo,
-            1,
-            TAG,
-            None,
-            5200,
-            in_seconds(RESERVATION_SECS),
-            "Accepted",
-        )
-        .await?;
-        t.expect_status(1, "Reserved").await?;
+        reserved(t, &mut undo, 1, TAG, None, 5200).await?;
         t.call_status(
             "CancelReservation",
             json!({ "reservationId": 5299 }),
@@ -831,18 +811,7 @@ async fn tc_053_1(t: &mut Tester<'_>) -> Outcome {
     let mut undo = Undo::default();
     let result = async {
         others_unavailable(t, 1, &mut undo).await?;
-        reserve_expect(
-            t,
-            &mut undo,
-            1,
-            GROUP_TAG_1,
-            Some(PARENT),
-            5310,
-            in_seconds(RESERVATION_SECS),
-            "Accepted",
-        )
-        .await?;
-        t.expect_status(1, "Reserved").await?;
+        reserved(t, &mut undo, 1, GROUP_TAG_1, Some(PARENT), 5310).await?;
         t.act(Step::PresentCard(1, GROUP_TAG_2.into())).await?;
         t.expect_status(1, "Preparing").await?;
         t.act(Step::Plug(1)).await?;
@@ -857,18 +826,7 @@ async fn tc_053_1(t: &mut Tester<'_>) -> Outcome {
 async fn tc_053_2(t: &mut Tester<'_>) -> Outcome {
     let mut undo = Undo::default();
     let result = async {
-        reserve_expect(
-            t,
-            &mut undo,
-            1,
-            GROUP_TAG_1,
-            Some(PARENT),
-            5320,
-            in_seconds(RESERVATION_SECS),
-            "Accepted",
-        )
-        .await?;
-        t.expect_status(1, "Reserved").await?;
+        reserved(t, &mut undo, 1, GROUP_TAG_1, Some(PARENT), 5320).await?;
         t.call_status(
             "RemoteStartTransaction",
             json!({ "connectorId": 1, "idTag": GROUP_TAG_2 }),

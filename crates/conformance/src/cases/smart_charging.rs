@@ -232,6 +232,13 @@ async fn refused(t: &mut Tester<'_>, action: &str, payload: Value) -> Outcome {
 /// limits the connector, None where none does.
 type Expected<'a> = &'a dyn Fn(f64) -> Option<f64>;
 
+/// The composite of the case's connector over 300 s is `sched`, from `t0` (each case's
+/// own profiles stay under 10 A).
+async fn follows(t: &mut Tester<'_>, t0: DateTime<Utc>, sched: &Sched) -> Outcome {
+    let expected = |o| sched.at(t0, o);
+    check_composite(t, CONNECTOR, 300, t0, &expected, &sched.changes(t0), 10.0).await
+}
+
 /// GetCompositeSchedule of `connector` over `duration` s in A, Accepted, checked against
 /// `expected` (changes at `changes`, seconds after `t0`); where nothing is expected the
 /// station may report nothing or a limit above `ceiling` (its own maximum).
@@ -350,16 +357,7 @@ async fn tc_056(t: &mut Tester<'_>) -> Outcome {
         )
         .await?;
         t.start_transaction(CONNECTOR, TAG).await?;
-        check_composite(
-            t,
-            CONNECTOR,
-            300,
-            t0,
-            &|o| sched.at(t0, o),
-            &sched.changes(t0),
-            10.0,
-        )
-        .await
+        follows(t, t0, &sched).await
     }
     .await;
     clear_profiles(t, &[5601], result).await
@@ -377,16 +375,7 @@ async fn tc_057(t: &mut Tester<'_>) -> Outcome {
             profile(5701, "TxProfile", 0, Some(tx), &sched),
         )
         .await?;
-        check_composite(
-            t,
-            CONNECTOR,
-            300,
-            t0,
-            &|o| sched.at(t0, o),
-            &sched.changes(t0),
-            10.0,
-        )
-        .await
+        follows(t, t0, &sched).await
     }
     .await;
     clear_profiles(t, &[5701], result).await
@@ -449,16 +438,7 @@ async fn tc_059(t: &mut Tester<'_>) -> Outcome {
         )
         .await?;
         t.transaction_started(CONNECTOR).await?;
-        check_composite(
-            t,
-            CONNECTOR,
-            300,
-            t0,
-            &|o| sched.at(t0, o),
-            &sched.changes(t0),
-            10.0,
-        )
-        .await
+        follows(t, t0, &sched).await
     }
     .await;
     clear_profiles(t, &[5901], result).await
@@ -608,16 +588,7 @@ async fn tc_082(t: &mut Tester<'_>) -> Outcome {
             profile(8201, "TxDefaultProfile", 0, None, &sched),
         )
         .await?;
-        check_composite(
-            t,
-            CONNECTOR,
-            300,
-            t0,
-            &|o| sched.at(t0, o),
-            &sched.changes(t0),
-            10.0,
-        )
-        .await
+        follows(t, t0, &sched).await
     }
     .await;
     clear_profiles(t, &[8201], result).await
