@@ -44,12 +44,7 @@ impl FrameCheck {
     }
 
     /// What is wrong with this frame, if anything.
-    pub fn frame(
-        &mut self,
-        direction: Direction,
-        text: &str,
-        frame: Option<&Frame>,
-    ) -> Option<String> {
+    pub fn frame(&mut self, direction: Direction, frame: Option<&Frame>) -> Option<String> {
         let Some(frame) = frame else {
             return (direction == Direction::Received).then(|| "not an OCPP-J frame".to_owned());
         };
@@ -82,7 +77,6 @@ impl FrameCheck {
             }
             (Direction::Received, Frame::CallError(error)) => {
                 self.ours.remove(&error.unique_id);
-                let _ = text;
                 None
             }
         }
@@ -119,12 +113,12 @@ mod tests {
 
     fn received(check: &mut FrameCheck, text: &str) -> Option<String> {
         let frame = Frame::parse(text).ok();
-        check.frame(Direction::Received, text, frame.as_ref())
+        check.frame(Direction::Received, frame.as_ref())
     }
 
     fn sent(check: &mut FrameCheck, text: &str) {
         let frame = Frame::parse(text).ok();
-        assert_eq!(check.frame(Direction::Sent, text, frame.as_ref()), None);
+        assert_eq!(check.frame(Direction::Sent, frame.as_ref()), None);
     }
 
     #[test]

@@ -360,7 +360,7 @@ async fn watch_frames(mut events: csms::Events, id: String, watch: Shared, log: 
                 let problem = w
                     .check
                     .as_mut()
-                    .and_then(|c| c.frame(direction, &text, frame.as_ref()));
+                    .and_then(|c| c.frame(direction, frame.as_ref()));
                 if let Some(problem) = problem {
                     log.note(format!("VIOLATION {problem}"));
                     w.violations.push(format!("{problem}: {text}"));
