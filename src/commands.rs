@@ -25,12 +25,15 @@ pub async fn run_station(settings: Settings) -> anyhow::Result<()> {
     );
     let mut run = settings.run;
     run.meter_file = Some(settings.data_dir.join("meters.json"));
+    // The web panel of the control address shows the frames from the BootNotification on.
+    run.keep_frames = settings.control.is_some();
     let handle = StationHandle::start(run, sim, Box::new(store), clock)?;
     if let Some(addr) = settings.control {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen for the control API on {addr}"))?;
-        tracing::info!("control API on http://{}", listener.local_addr()?);
+        let addr = listener.local_addr()?;
+        tracing::info!("control API on http://{addr}; web panel at http://{addr}/");
         let commander = handle.commander();
         tokio::spawn(async move {
             if let Err(e) = crate::control::serve(listener, commander).await {
@@ -58,6 +61,11 @@ pub struct CsmsOptions {
     pub signing_ca: Option<std::path::PathBuf>,
     pub signing_ca_key: Option<std::path::PathBuf>,
     pub passwords: Vec<(String, Vec<u8>)>,
+    /// Serve the Central System panel (a web page) on this address.
+    pub http: Option<SocketAddr>,
+    /// The official OCPP JSON schemas for the panel's forms [default: OCPP_SCHEMA_DIR, else
+    /// the Python `ocpp` package's].
+    pub schemas: Option<std::path::PathBuf>,
 }
 
 fn read(path: &std::path::Path, flag: &str) -> anyhow::Result<String> {
@@ -119,6 +127,13 @@ pub async fn run_csms(opts: CsmsOptions) -> anyhow::Result<()> {
     );
     if let Some(plain) = csms.plain_base_url() {
         println!("and, with security profile 0 or 1, to {plain}/{{id}}");
+    }
+    if let Some(addr) = opts.http {
+        let check = crate::csms_panel::RequestCheck::find(opts.schemas.as_deref());
+        let at = crate::csms_panel::start(addr, csms.clone(), check)
+            .await
+            .with_context(|| format!("cannot serve the panel on {addr}"))?;
+        println!("Central System panel at http://{at}/");
     }
     wait_for_signal().await;
     csms.shutdown().await;

@@ -1,5 +1,5 @@
 //! The simulator's control API (HTTP + JSON), exactly the paths of DESIGN.md: what tests and
-//! tools use to act as the person at the station.
+//! tools use to act as the person at the station; and the web panel on top of it.
 
 use crate::runner::{Commander, ConnectorState, Operation};
 use axum::extract::rejection::{JsonRejection, PathRejection};
@@ -22,6 +22,8 @@ pub fn router(commander: Commander) -> Router {
         .route("/api/connectors/{id}/ev", post(ev))
         .route("/api/connectors/{id}/fault", post(fault))
         .route("/api/power", post(power))
+        .route("/api/configuration", get(configuration))
+        .merge(crate::panel::station_routes())
         .with_state(commander)
 }
 
@@ -57,6 +59,12 @@ type Answer = Result<Json<ConnectorState>, ApiError>;
 
 async fn state(State(c): State<Commander>) -> Json<crate::runner::StationState> {
     Json(c.state())
+}
+
+/// Every configuration key with its value, read only: `[{"key", "readonly", "value"}]`
+/// as GetConfiguration reports them (write-only keys with a null value).
+async fn configuration(State(c): State<Commander>) -> Json<Vec<crate::runner::ConfigurationKey>> {
+    Json(c.configuration().await)
 }
 
 async fn act(c: &Commander, id: u32, op: Operation) -> Answer {

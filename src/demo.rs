@@ -43,6 +43,12 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<DemoSummary> {
         csms.base_url(),
         opts.speed
     );
+    // Its panel, to watch the frames and send the station a request while the demo runs.
+    let check = crate::csms_panel::RequestCheck::find(None);
+    let panel = crate::csms_panel::start(([127, 0, 0, 1], 0).into(), csms.clone(), check)
+        .await
+        .context("cannot serve the Central System panel on loopback")?;
+    println!("Central System panel at http://{panel}/ (live while the demo runs)");
 
     let data = tempfile::tempdir().context("cannot create a data directory")?;
     let store = store::SqliteStore::open(&data.path().join("station.db"))?;
@@ -51,11 +57,13 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<DemoSummary> {
         ("MeterValueSampleInterval".into(), "120".into()),
         ("ClockAlignedDataInterval".into(), "0".into()),
     ];
+    run.keep_frames = true;
     let sim = SimCharger::new(SimConfig::default(), clock.now());
     let station = StationHandle::start(run, sim, Box::new(store), clock.clone())?;
     let control = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let api = format!("http://{}", control.local_addr()?);
     let server = tokio::spawn(crate::control::serve(control, station.commander()));
+    println!("Station panel at {api}/ (live while the demo runs)");
 
     let result = session(&opts, &csms, &station, clock.as_ref(), &api).await;
 

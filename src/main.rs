@@ -18,7 +18,8 @@ use std::str::FromStr;
 )]
 struct Cli {
     /// Log filter, e.g. "info", "debug" (debug shows every OCPP frame) or "ocpp=debug"
-    /// [default: info; warn for demo and bench, which print their own report].
+    /// [default: info; for csms info,ocpp=debug (every frame as one line of JSON); warn for
+    /// demo and bench, which print their own report].
     #[arg(long, global = true, env = "CHARGEPOINT_LOG")]
     log: Option<String>,
     #[command(subcommand)]
@@ -232,6 +233,14 @@ struct CsmsArgs {
     /// Repeat for more stations; once given, stations without a valid password get HTTP 401.
     #[arg(long = "password", value_name = "ID=HEX", value_parser = id_password)]
     passwords: Vec<(String, Vec<u8>)>,
+    /// Serve the Central System panel on this address, e.g. 127.0.0.1:9080: the stations,
+    /// their transactions and frames live, and a form to send them any request.
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// Directory of the official OCPP 1.6 JSON schemas the panel's forms are built from
+    /// [default: $OCPP_SCHEMA_DIR, else the Python `ocpp` package's v16/schemas].
+    #[arg(long, value_name = "DIR", requires = "http")]
+    schemas: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -352,6 +361,8 @@ fn main() -> ExitCode {
         Command::Demo(_) | Command::Bench(_) | Command::Conformance(_) | Command::Fleet(_) => {
             "warn"
         }
+        // A Central System is watched for its traffic: every frame, one line of JSON each.
+        Command::Csms(_) => "info,ocpp=debug",
         _ => "info",
     };
     let log = cli.log.as_deref().unwrap_or(default_log);
@@ -444,6 +455,8 @@ async fn dispatch(command: Command, capture: LogCapture) -> anyhow::Result<()> {
                 signing_ca: args.signing_ca,
                 signing_ca_key: args.signing_ca_key,
                 passwords: args.passwords,
+                http: args.http,
+                schemas: args.schemas,
             })
             .await
         }

@@ -26,6 +26,8 @@ fn demo_runs_a_charging_session_and_summarises_it() {
         "StopTransaction",
         "Session summary",
         "energy delivered",
+        // The web panel, to watch it live.
+        "Station panel at http://127.0.0.1:",
     ] {
         assert!(
             stdout.contains(expected),

@@ -1,6 +1,7 @@
 //! The fleet's control API (DESIGN.md "Fleet"): `GET /api/stations` lists the stations, and
 //! each station's own control API answers under `/api/stations/{id}/...`, same paths and
-//! shapes as a single station's.
+//! shapes as a single station's. `GET /` is the web panel's table of the stations; each
+//! station's page is its own API's `/api/panel`, here `/api/stations/{id}/panel`.
 
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -15,6 +16,7 @@ use super::FleetView;
 
 pub fn router(view: FleetView) -> Router {
     Router::new()
+        .route("/", get(crate::panel::fleet_page))
         .route("/api/stations", get(list))
         .route("/api/stations/{id}/{*rest}", any(station))
         .with_state(view)

@@ -3,10 +3,12 @@
 //! and the security event a failed attempt stands for. When to attempt is
 //! [`super::connection_policy`]'s business.
 
+use super::frames::{FrameDirection, FrameFeed};
 use super::options::{strip_scheme, RunOptions};
 use chrono::{DateTime, Utc};
 use net::{Connection, NetError};
 use station::{SecurityEvent, Station};
+use std::sync::Arc;
 use tokio::task::JoinHandle;
 
 /// Why a connection attempt failed: the error text (no secrets in it) and the security
@@ -27,13 +29,22 @@ pub(crate) enum LinkEvent {
 }
 
 /// At most one of an attempt under way and a connection.
-#[derive(Default)]
 pub(crate) struct Link {
     conn: Option<Connection>,
     connecting: Option<JoinHandle<Result<Connection, NetError>>>,
+    /// Every frame that goes over the wire, for the web panel.
+    frames: Arc<FrameFeed>,
 }
 
 impl Link {
+    pub(crate) fn new(frames: Arc<FrameFeed>) -> Link {
+        Link {
+            conn: None,
+            connecting: None,
+            frames,
+        }
+    }
+
     /// Neither up nor trying.
     pub(crate) fn is_idle(&self) -> bool {
         self.conn.is_none() && self.connecting.is_none()
@@ -48,7 +59,10 @@ impl Link {
     pub(crate) async fn next(&mut self) -> LinkEvent {
         tokio::select! {
             received = recv(&mut self.conn) => match received {
-                Ok(Some(text)) => LinkEvent::Received(text),
+                Ok(Some(text)) => {
+                    self.frames.record(FrameDirection::Received, &text);
+                    LinkEvent::Received(text)
+                }
                 Ok(None) => {
                     self.conn = None;
                     LinkEvent::Lost("closed by the Central System".into())
@@ -76,6 +90,7 @@ impl Link {
         let Some(conn) = self.conn.as_mut() else {
             return Ok(());
         };
+        self.frames.record(FrameDirection::Sent, &text);
         let sent = conn.send(text).await;
         if sent.is_err() {
             self.conn = None;

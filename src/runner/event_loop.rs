@@ -60,6 +60,7 @@ impl<C: Charger + 'static> EventLoop<C> {
         store: Box<dyn store::Store>,
         clock: Arc<dyn Clock>,
         commands: mpsc::Receiver<Command>,
+        frames: Arc<super::frames::FrameFeed>,
     ) -> Result<(EventLoop<C>, watch::Receiver<StationState>), StartError> {
         let now = clock.now();
         let jobs = FileJobs::new(opts.work_dir.clone()).map_err(StartError::WorkDir)?;
@@ -85,7 +86,7 @@ impl<C: Charger + 'static> EventLoop<C> {
             clock,
             commands,
             state,
-            link: Link::default(),
+            link: Link::new(frames),
             policy,
             switch_profile: None,
             renew_password: false,
@@ -128,6 +129,9 @@ impl<C: Charger + 'static> EventLoop<C> {
                     }
                     Some(Command::SecurityLog(reply)) => {
                         let _ = reply.send(self.core.station().security_log());
+                    }
+                    Some(Command::Configuration(reply)) => {
+                        let _ = reply.send(super::state::configuration(self.core.station()));
                     }
                     Some(Command::Power { on: false, reply }) => {
                         self.power_off();

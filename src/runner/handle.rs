@@ -2,8 +2,9 @@
 //! state (the control API and the tests hold one).
 
 use super::event_loop::EventLoop;
+use super::frames::FrameFeed;
 use super::simulation::Simulation;
-use super::{ConnectorState, Operation, RunOptions, StationState};
+use super::{ConfigurationKey, ConnectorState, Operation, RunOptions, StationState};
 use crate::clock::Clock;
 use hal::ConnectorId;
 use std::sync::Arc;
@@ -18,6 +19,8 @@ pub(crate) enum Command {
     },
     /// The station's security log, oldest first.
     SecurityLog(oneshot::Sender<Vec<store::SecurityLogEntry>>),
+    /// Every configuration key and its value.
+    Configuration(oneshot::Sender<Vec<ConfigurationKey>>),
     /// Cut the power (false) or bring it back (true); answered with the state after.
     Power {
         on: bool,
@@ -61,10 +64,19 @@ impl StationHandle {
         clock: Arc<dyn Clock>,
     ) -> Result<StationHandle, StartError> {
         let (commands, rx) = mpsc::channel(64);
-        let (event_loop, state) = EventLoop::new(opts, charger, sim, store, clock, rx)?;
+        let frames = Arc::new(FrameFeed::default());
+        if opts.keep_frames {
+            frames.keep();
+        }
+        let (event_loop, state) =
+            EventLoop::new(opts, charger, sim, store, clock, rx, frames.clone())?;
         let task = tokio::spawn(event_loop.run());
         Ok(StationHandle {
-            commander: Commander { commands, state },
+            commander: Commander {
+                commands,
+                state,
+                frames,
+            },
             task,
         })
     }
@@ -132,11 +144,37 @@ impl StationHandle {
 pub struct Commander {
     commands: mpsc::Sender<Command>,
     state: watch::Receiver<StationState>,
+    frames: Arc<FrameFeed>,
 }
 
 impl Commander {
     pub fn state(&self) -> StationState {
         self.state.borrow().clone()
+    }
+
+    /// The state as it changes (the web panel's live view).
+    pub fn watch_state(&self) -> watch::Receiver<StationState> {
+        self.state.clone()
+    }
+
+    /// The station's OCPP frames (the web panel's log).
+    pub fn frames(&self) -> Arc<FrameFeed> {
+        self.frames.clone()
+    }
+
+    /// Every configuration key with its value (write-only keys without), in table order;
+    /// empty once the station has stopped.
+    pub async fn configuration(&self) -> Vec<ConfigurationKey> {
+        let (reply, rx) = oneshot::channel();
+        if self
+            .commands
+            .send(Command::Configuration(reply))
+            .await
+            .is_err()
+        {
+            return Vec::new();
+        }
+        rx.await.unwrap_or_default()
     }
 
     pub async fn operate(

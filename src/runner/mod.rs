@@ -12,6 +12,7 @@ mod connection_policy;
 mod core;
 mod event_loop;
 mod file_jobs;
+mod frames;
 mod handle;
 mod log_capture;
 mod meter_file;
@@ -27,10 +28,11 @@ mod test_charger;
 mod upload_file;
 
 pub use answer_times::{ActionFigures, AnswerTimes};
+pub use frames::{FrameDirection, FrameFeed, FrameRecord};
 pub use handle::{Commander, StartError, StationHandle};
 pub use log_capture::LogCapture;
 pub use operation::Operation;
 pub use options::RunOptions;
-pub use state::{ConnectorState, StationState};
+pub use state::{ConfigurationKey, ConnectorState, StationState};
 
 use handle::Command;

@@ -58,6 +58,9 @@ pub struct RunOptions {
     pub reserve_connector_zero: bool,
     /// Record the Central System's answer times here (a fleet's report).
     pub answer_times: Option<super::AnswerTimes>,
+    /// Keep the last frames for the web panel from the start (`run --control`, `demo`);
+    /// false: only from when a panel first opens, so a fleet's stations stay small.
+    pub keep_frames: bool,
 }
 
 impl RunOptions {
@@ -83,6 +86,7 @@ impl RunOptions {
             transfer_system_roots: true,
             reserve_connector_zero: true,
             answer_times: None,
+            keep_frames: false,
         }
     }
 

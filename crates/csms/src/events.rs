@@ -78,6 +78,20 @@ impl Events {
         self.next_until(Instant::now() + timeout).await
     }
 
+    /// The next event, however long it takes; `None` once the Central System is gone. For
+    /// subscribers that follow everything for as long as it runs (the panel).
+    pub async fn recv(&mut self) -> Option<CsmsEvent> {
+        loop {
+            match self.0.recv().await {
+                Ok(ev) => return Some(ev),
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(skipped = n, "event subscriber lagged, events dropped");
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+
     async fn next_until(&mut self, deadline: Instant) -> Option<CsmsEvent> {
         loop {
             match tokio::time::timeout_at(deadline, self.0.recv()).await {

@@ -156,9 +156,11 @@ fn boot_notification(
     req: BootNotificationRequest,
 ) -> BootNotificationResponse {
     let settings = shared.settings();
+    // Who booted, in words; the whole request is in the frame log (one line of JSON).
     tracing::info!(
         station,
-        ?req,
+        vendor = req.charge_point_vendor.as_str(),
+        model = req.charge_point_model.as_str(),
         "boot: answering {}",
         settings.boot_status.as_str()
     );

@@ -15,6 +15,7 @@
 mod config;
 mod error;
 mod events;
+mod frame_log;
 mod handlers;
 mod rules;
 mod server;
@@ -35,6 +36,7 @@ use tokio::task::JoinHandle;
 pub use config::{AuthorizePolicy, CsmsConfig, TagInfo};
 pub use error::CsmsError;
 pub use events::{CsmsEvent, Direction, Events};
+pub use frame_log::{frame_line, redact};
 pub use rules::Rule;
 pub use transactions::TransactionInfo;
 
