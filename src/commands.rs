@@ -24,7 +24,9 @@ pub async fn run_station(settings: Settings) -> anyhow::Result<()> {
         settings.run.station_url()
     );
     let mut run = settings.run;
-    run.meter_file = Some(settings.data_dir.join("meters.json"));
+    run.meters = Some(crate::runner::MeterRegisters::File(
+        settings.data_dir.join("meters.json"),
+    ));
     let handle = StationHandle::start(run, sim, Box::new(store), clock)?;
     if let Some(addr) = settings.control {
         let listener = tokio::net::TcpListener::bind(addr)

@@ -8,5 +8,6 @@ pub mod control;
 pub mod demo;
 pub mod fleet;
 pub mod frame_log;
+pub mod journal;
 pub mod runner;
 pub mod settings;

@@ -61,7 +61,7 @@ struct FleetArgs {
     /// Station ids are PREFIX00001, PREFIX00002, ...
     #[arg(long, default_value = "CP")]
     id_prefix: String,
-    /// Durable state per station under DIR/<id>/ [default: in memory].
+    /// Durable state of every station in DIR/fleet.db [default: in memory].
     #[arg(long)]
     data_dir: Option<PathBuf>,
     /// Control API: GET /api/stations and each station's API under /api/stations/{id}/...

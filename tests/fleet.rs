@@ -267,3 +267,49 @@ async fn a_fleet_restarted_on_its_data_dir_ends_the_transaction_it_left_open() {
     fleet.shutdown().await;
     cs.shutdown().await;
 }
+
+/// The fleet's database commits late; a station's outputs wait for it. While another
+/// program holds the database's write lock, a station that has written (the Authorize
+/// answer cached, the transaction begun) says nothing that follows from it: no
+/// StartTransaction reaches the Central System until its transaction is on disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_station_in_a_durable_fleet_says_nothing_its_disk_has_not_got() {
+    let dir = tempfile::tempdir().unwrap();
+    let cs = CentralSystem::start(CsmsConfig::default()).await.unwrap();
+    let mut opts = FleetOptions::new(cs.base_url(), 2);
+    opts.id_prefix = "HOLD-".into();
+    opts.ramp_per_s = 1000.0;
+    opts.data_dir = Some(dir.path().to_path_buf());
+    let fleet = Fleet::start(&opts, |_| {}).await.unwrap();
+    let station = fleet.view().station("HOLD-00001").unwrap().clone();
+    let deadline = tokio::time::Instant::now() + T;
+    while cs.registration("HOLD-00001") != Some(RegistrationStatus::Accepted) {
+        assert!(tokio::time::Instant::now() < deadline, "not accepted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let blocker = rusqlite::Connection::open(dir.path().join("fleet.db")).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut events = cs.subscribe();
+    use chargepoint::runner::Operation;
+    station.operate(1, Operation::Plug).await.unwrap();
+    let id_tag = "HOLD-TAG".to_owned();
+    station
+        .operate(1, Operation::Authorize { id_tag })
+        .await
+        .unwrap();
+    assert!(
+        events
+            .next_call("HOLD-00001", "StartTransaction", Duration::from_secs(1))
+            .await
+            .is_none(),
+        "a StartTransaction went out before its transaction was on disk"
+    );
+    blocker.execute_batch("COMMIT").unwrap();
+    events
+        .next_call("HOLD-00001", "StartTransaction", T)
+        .await
+        .expect("the StartTransaction once the disk has it");
+    fleet.shutdown().await;
+    cs.shutdown().await;
+}

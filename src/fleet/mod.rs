@@ -18,7 +18,8 @@ use std::time::Duration;
 use hal::sim::{SimCharger, SimConfig};
 
 use crate::clock::ScaledClock;
-use crate::runner::{Commander, RunOptions, StationHandle};
+use crate::journal::SharedDb;
+use crate::runner::{Commander, MeterRegisters, RunOptions, StationHandle};
 
 /// Default ramp: 10,000 stations within a minute.
 pub const DEFAULT_RAMP_PER_S: f64 = 200.0;
@@ -29,7 +30,8 @@ pub struct FleetOptions {
     pub count: u32,
     /// Ids are `{id_prefix}{n:05}`, n from 1.
     pub id_prefix: String,
-    /// Durable stores under `DIR/<id>/` (SQLite, meters); `None`: in memory.
+    /// The stations' durable state in `DIR/fleet.db` (one database, one writer); `None`:
+    /// in memory.
     pub data_dir: Option<PathBuf>,
     /// New connections per second while the fleet comes up.
     pub ramp_per_s: f64,
@@ -82,6 +84,8 @@ pub struct Fleet {
     stations: Vec<StationHandle>,
     /// The ATG's people, one per connector.
     people: Vec<tokio::task::JoinHandle<()>>,
+    /// The stations' durable state (`--data-dir`).
+    db: Option<SharedDb>,
 }
 
 /// A fleet's stations as the control API and the status line see them.
@@ -120,18 +124,25 @@ impl Fleet {
         let mut stations = Vec::with_capacity(opts.numbers().count());
         let mut people = Vec::new();
         let answer_times = crate::runner::AnswerTimes::default();
+        let db = match &opts.data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    anyhow::anyhow!("cannot create data dir {}: {e}", dir.display())
+                })?;
+                Some(SharedDb::open(&dir.join("fleet.db"))?)
+            }
+            None => None,
+        };
         for n in opts.numbers() {
             let id = opts.id(n);
             let mut run = RunOptions::new(id.clone(), opts.csms_url.clone());
             run.answer_times = Some(answer_times.clone());
-            let store: Box<dyn store::Store> = match &opts.data_dir {
-                Some(dir) => {
-                    let dir = dir.join(&id);
-                    std::fs::create_dir_all(&dir).map_err(|e| {
-                        anyhow::anyhow!("cannot create data dir {}: {e}", dir.display())
-                    })?;
-                    run.meter_file = Some(dir.join("meters.json"));
-                    Box::new(store::SqliteStore::open(&dir.join("station.db"))?)
+            let store: Box<dyn store::Store> = match &db {
+                Some(db) => {
+                    let part = db.station(&id)?;
+                    run.durability = Some(part.durability);
+                    run.meters = Some(MeterRegisters::Journal(part.meters));
+                    Box::new(part.store)
                 }
                 None => Box::new(store::MemoryStore::new()),
             };
@@ -156,6 +167,7 @@ impl Fleet {
             answer_times,
             stations,
             people,
+            db,
         })
     }
 
@@ -176,6 +188,11 @@ impl Fleet {
         }
         futures_util::future::join_all(self.stations.into_iter().map(StationHandle::shutdown))
             .await;
+        if let Some(db) = self.db {
+            if let Err(e) = db.flushed().await {
+                tracing::error!("the fleet database lost writes at the end: {e}");
+            }
+        }
     }
 }
 
@@ -193,8 +210,9 @@ pub async fn run(
             opts.id_prefix
         );
     }
-    // A station needs a socket, and with a durable store its database files.
-    let per_station = if opts.data_dir.is_some() { 4 } else { 1 };
+    // A station needs a socket (and a temporary directory for file transfers, opened only
+    // while one runs).
+    let per_station = 1;
     let numbers = opts.numbers();
     let here = numbers.clone().count() as u64;
     raise_open_files(here * per_station + 256)?;

@@ -30,7 +30,7 @@ pub use answer_times::{ActionFigures, AnswerTimes};
 pub use handle::{Commander, StartError, StationHandle};
 pub use log_capture::LogCapture;
 pub use operation::Operation;
-pub use options::RunOptions;
+pub use options::{MeterRegisters, RunOptions};
 pub use state::{ConnectorState, StationState};
 
 use handle::Command;
