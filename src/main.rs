@@ -55,9 +55,13 @@ struct FleetArgs {
     /// Central System URL, ws[s]://HOST:PORT/PATH; station N connects to PATH/<PREFIX>N.
     #[arg(long)]
     csms_url: String,
-    /// How many stations.
+    /// How many stations [default with a fleet file of groups: their sum].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    count: u32,
+    count: Option<u32>,
+    /// A station template (TOML: [simulator], [ocpp], [atg]) for every station, or a fleet
+    /// file of [[group]] entries (count, template), e.g. examples/fleet/mixed.toml.
+    #[arg(long)]
+    template: Option<PathBuf>,
     /// Station ids are PREFIX00001, PREFIX00002, ...
     #[arg(long, default_value = "CP")]
     id_prefix: String,
@@ -82,9 +86,10 @@ struct FleetArgs {
     /// Write the answer times per action as JSON here at the end.
     #[arg(long)]
     report: Option<PathBuf>,
-    /// ATG: mean minutes between two sessions' arrivals at a connector.
-    #[arg(long, default_value_t = 30.0)]
-    atg_mean_arrival_min: f64,
+    /// ATG: mean minutes between two sessions' arrivals at a connector, for every template
+    /// [default: the template's, else 30].
+    #[arg(long)]
+    atg_mean_arrival_min: Option<f64>,
 }
 
 #[derive(clap::Args)]
@@ -465,25 +470,40 @@ async fn dispatch(command: Command, capture: LogCapture) -> anyhow::Result<()> {
         }
         Command::Conformance(args) => conformance(args).await,
         Command::Fleet(args) => {
-            let mut opts = chargepoint::fleet::FleetOptions::new(args.csms_url, args.count);
+            let groups = match &args.template {
+                Some(path) => {
+                    chargepoint::fleet::template::load(path).map_err(anyhow::Error::msg)?
+                }
+                None => Default::default(),
+            };
+            let count = match (args.count, groups.count()) {
+                (Some(n), Some(total)) if n != total => {
+                    anyhow::bail!("--count {n}: the groups of --template hold {total} stations")
+                }
+                (Some(n), _) | (None, Some(n)) => n,
+                (None, None) => {
+                    anyhow::bail!("--count is required (or a --template file of groups)")
+                }
+            };
+            let mut opts = chargepoint::fleet::FleetOptions::new(args.csms_url, count);
+            opts.groups = groups;
             opts.id_prefix = args.id_prefix;
             opts.data_dir = args.data_dir;
             opts.ramp_per_s = args.ramp;
             opts.shard = args.shard;
             if args.atg {
-                if !(args.atg_mean_arrival_min.is_finite() && args.atg_mean_arrival_min > 0.0) {
-                    anyhow::bail!(
-                        "--atg-mean-arrival-min {}: must be a positive number of minutes",
-                        args.atg_mean_arrival_min
-                    );
+                if let Some(minutes) = args.atg_mean_arrival_min {
+                    if !(minutes.is_finite() && minutes > 0.0) {
+                        anyhow::bail!(
+                            "--atg-mean-arrival-min {minutes}: must be a positive number of minutes"
+                        );
+                    }
+                    opts.groups.set_mean_arrival_min(minutes);
                 }
                 let seed = args.seed.unwrap_or_else(rand::random::<u64>);
                 println!("fleet: ATG seed {seed}");
                 opts.atg = Some(chargepoint::fleet::atg::AtgConfig {
                     seed,
-                    mean_arrival: std::time::Duration::from_secs_f64(
-                        args.atg_mean_arrival_min * 60.0,
-                    ),
                     ..Default::default()
                 });
             }

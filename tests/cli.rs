@@ -101,3 +101,30 @@ fn a_missing_config_file_is_named() {
     ]);
     assert!(err.contains("/nonexistent/station.toml"), "{err}");
 }
+
+#[test]
+fn a_bad_fleet_template_field_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kind.toml");
+    std::fs::write(&path, "[atg]\nunknown_share = 1.5\n").unwrap();
+    let err = one_line_error(&[
+        "fleet",
+        "--csms-url",
+        "ws://127.0.0.1:1/ocpp",
+        "--count",
+        "3",
+        "--template",
+        path.to_str().unwrap(),
+    ]);
+    assert!(err.contains("atg.unknown_share"), "{err}");
+    let err = one_line_error(&[
+        "fleet",
+        "--csms-url",
+        "ws://127.0.0.1:1/ocpp",
+        "--count",
+        "3",
+        "--template",
+        "examples/fleet/mixed.toml",
+    ]);
+    assert!(err.contains("--count 3") && err.contains("1000"), "{err}");
+}

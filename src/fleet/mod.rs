@@ -7,6 +7,7 @@ pub mod atg;
 mod control;
 mod limits;
 mod status;
+pub mod template;
 
 pub use control::router;
 pub use limits::raise_open_files;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hal::sim::{SimCharger, SimConfig};
+use template::Template;
 
 use crate::clock::ScaledClock;
 use crate::journal::SharedDb;
@@ -35,7 +37,8 @@ pub struct FleetOptions {
     pub data_dir: Option<PathBuf>,
     /// New connections per second while the fleet comes up.
     pub ramp_per_s: f64,
-    pub simulator: SimConfig,
+    /// Which kind of station each number is (`--template`).
+    pub groups: template::Groups,
     /// Generate sessions on every connector (`--atg`).
     pub atg: Option<atg::AtgConfig>,
     /// Run only the K-th of S disjoint slices of the `count` ids (`--shard K/S`, K from 1).
@@ -50,7 +53,7 @@ impl FleetOptions {
             id_prefix: "CP".into(),
             data_dir: None,
             ramp_per_s: DEFAULT_RAMP_PER_S,
-            simulator: SimConfig::default(),
+            groups: template::Groups::default(),
             atg: None,
             shard: None,
         }
@@ -75,6 +78,16 @@ impl FleetOptions {
             }
         }
     }
+}
+
+/// Station `id`'s charger: its template's, under a serial number of its own.
+fn simulator(kind: &Template, id: &str) -> SimConfig {
+    let mut sim = kind.simulator.clone();
+    // The meter's serial number is derived as "<serial>-M", at most 25 characters.
+    if id.len() <= 23 {
+        sim.serial_number = id.to_owned();
+    }
+    sim
 }
 
 /// The stations of a running fleet, in id order.
@@ -146,11 +159,14 @@ impl Fleet {
                 }
                 None => Box::new(store::MemoryStore::new()),
             };
-            let sim = SimCharger::new(opts.simulator.clone(), chrono::Utc::now());
+            let kind = opts.groups.of(n);
+            run.initial_keys = kind.initial_keys.clone();
+            let sim = SimCharger::new(simulator(kind, &id), chrono::Utc::now());
             let station = StationHandle::start(run, sim, store, clock.clone())?;
             if let Some(cfg) = &opts.atg {
-                for connector in 1..=opts.simulator.connectors {
-                    let plan = atg::Plan::new(cfg, n, connector);
+                let cfg = kind.atg.apply(cfg);
+                for connector in 1..=kind.simulator.connectors {
+                    let plan = atg::Plan::new(&cfg, n, connector);
                     people.push(tokio::spawn(atg::drive(
                         station.commander(),
                         connector,
