@@ -48,6 +48,8 @@ enum Command {
     /// Run many simulated stations in one process, each its own charge point, to load-test
     /// a Central System.
     Fleet(FleetArgs),
+    /// Work with fleet reports (`report merge` of a sharded fleet's --report files).
+    Report(ReportArgs),
 }
 
 #[derive(clap::Args)]
@@ -262,10 +264,59 @@ fn id_password(s: &str) -> Result<(String, Vec<u8>), String> {
 }
 
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct BenchArgs {
     /// Requests to time.
     #[arg(long, default_value_t = 1000)]
     requests: usize,
+    #[command(subcommand)]
+    what: Option<BenchWhat>,
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// A fleet against the built-in Central System, each its own process on loopback
+    /// (heartbeat 60 s, ATG on): boot time, memory and CPU of both, answer times.
+    Fleet(BenchFleetArgs),
+}
+
+#[derive(clap::Args)]
+struct BenchFleetArgs {
+    /// How many stations.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    count: u32,
+    /// New connections per second while the fleet comes up.
+    #[arg(long, default_value_t = chargepoint::fleet::DEFAULT_RAMP_PER_S, value_parser = positive)]
+    ramp: f64,
+    /// Seconds of steady state measured after every station booted.
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// ATG: mean minutes between two sessions' arrivals at a connector.
+    #[arg(long, default_value_t = 30.0, value_parser = positive)]
+    atg_mean_arrival_min: f64,
+    /// Durable stores in DIR/fleet.db [default: in memory].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    #[command(subcommand)]
+    what: ReportWhat,
+}
+
+#[derive(Subcommand)]
+enum ReportWhat {
+    /// Merge the --report files of a sharded fleet's processes into the report of the
+    /// whole: counts add up, percentiles are taken again over all answer times.
+    Merge {
+        /// The shards' report files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write the merged report here (JSON) besides printing it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn positive(s: &str) -> Result<f64, String> {
@@ -354,9 +405,11 @@ impl std::error::Error for StationFailed {}
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_log = match cli.command {
-        Command::Demo(_) | Command::Bench(_) | Command::Conformance(_) | Command::Fleet(_) => {
-            "warn"
-        }
+        Command::Demo(_)
+        | Command::Bench(_)
+        | Command::Conformance(_)
+        | Command::Fleet(_)
+        | Command::Report(_) => "warn",
         _ => "info",
     };
     let log = cli.log.as_deref().unwrap_or(default_log);
@@ -453,7 +506,45 @@ async fn dispatch(command: Command, capture: LogCapture) -> anyhow::Result<()> {
             .await
         }
         Command::Pki(args) => commands::write_pki(&args.out, &args.id, args.days),
+        Command::Bench(BenchArgs {
+            what: Some(BenchWhat::Fleet(args)),
+            ..
+        }) => {
+            let opts = chargepoint::bench_fleet::FleetBenchOptions {
+                count: args.count,
+                ramp: args.ramp,
+                seconds: args.seconds,
+                atg_mean_arrival_min: args.atg_mean_arrival_min,
+                data_dir: args.data_dir,
+            };
+            let bench = chargepoint::bench_fleet::measure(&opts).await?;
+            print!("{}", bench.text());
+            Ok(())
+        }
         Command::Bench(args) => bench::run(args.requests).await,
+        Command::Report(ReportArgs {
+            what: ReportWhat::Merge { files, out },
+        }) => {
+            use chargepoint::fleet::report::FleetReport;
+            let reports = files
+                .iter()
+                .map(|f| FleetReport::read(f))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::msg)?;
+            let merged = FleetReport::merge(&reports).expect("at least one file");
+            println!(
+                "{} stations ({}..{}) in {} reports",
+                merged.stations,
+                merged.first,
+                merged.last,
+                reports.len()
+            );
+            print!("{}", chargepoint::runner::answer_table(&merged.actions));
+            if let Some(out) = out {
+                merged.write(&out).map_err(anyhow::Error::msg)?;
+            }
+            Ok(())
+        }
         Command::Fuzz(args) => {
             let mut cfg = wirefuzz::FuzzConfig::new(args.listen, args.frames);
             cfg.seed = args.seed.unwrap_or_else(rand::random::<u64>);

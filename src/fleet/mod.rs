@@ -6,7 +6,8 @@
 pub mod atg;
 mod control;
 mod limits;
-mod status;
+pub mod report;
+pub mod status;
 pub mod template;
 
 pub use control::router;
@@ -105,6 +106,7 @@ pub struct Fleet {
 #[derive(Clone)]
 pub struct FleetView {
     stations: Arc<Vec<(String, Commander)>>,
+    answer_times: crate::runner::AnswerTimes,
 }
 
 impl FleetView {
@@ -195,6 +197,7 @@ impl Fleet {
                     .map(|s| (s.state().id, s.commander()))
                     .collect(),
             ),
+            answer_times: self.answer_times.clone(),
         }
     }
 
@@ -265,14 +268,15 @@ pub async fn run(
     println!("The Central System's answer times, as the stations saw them:");
     print!("{}", times.table());
     if let Some(path) = report {
-        let json = serde_json::json!({
-            "stations": here,
-            "first": opts.id(*numbers.start()),
-            "last": opts.id(*numbers.end()),
-            "actions": times.figures(),
-        });
-        std::fs::write(&path, serde_json::to_string_pretty(&json)?)
-            .map_err(|e| anyhow::anyhow!("--report {}: {e}", path.display()))?;
+        let report = report::FleetReport {
+            stations: here,
+            first: opts.id(*numbers.start()),
+            last: opts.id(*numbers.end()),
+            actions: times.figures(),
+        };
+        report
+            .write(&path)
+            .map_err(|e| anyhow::anyhow!("--report: {e}"))?;
         println!("report: {}", path.display());
     }
     Ok(())

@@ -13,6 +13,7 @@ mod core;
 mod event_loop;
 mod file_jobs;
 mod handle;
+mod histogram;
 mod log_capture;
 mod meter_file;
 mod operation;
@@ -26,8 +27,9 @@ mod station_setup;
 mod test_charger;
 mod upload_file;
 
-pub use answer_times::{ActionFigures, AnswerTimes};
+pub use answer_times::{table as answer_table, ActionFigures, AnswerTimes};
 pub use handle::{Commander, StartError, StationHandle};
+pub use histogram::Histogram;
 pub use log_capture::LogCapture;
 pub use operation::Operation;
 pub use options::{MeterRegisters, RunOptions};

@@ -8,6 +8,9 @@ use station::{ConnectorView, Station};
 pub struct StationState {
     pub id: String,
     pub connected: bool,
+    /// The Central System accepted its BootNotification (this connection or an earlier one
+    /// of the same run).
+    pub booted: bool,
     pub connectors: Vec<ConnectorState>,
 }
 
@@ -68,6 +71,7 @@ impl StationState {
         StationState {
             id: id.to_string(),
             connected: station.is_online(),
+            booted: station.boot_status() == station::BootStatus::Accepted,
             connectors,
         }
     }
