@@ -242,14 +242,7 @@ pub async fn measure_download(bytes: u64) -> anyhow::Result<DownloadReport> {
 
 /// A `Vm...:` line of this process's /proc status, KiB.
 fn own_status_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with(field))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+    crate::procfs::status_kib(None, field)
 }
 
 pub async fn measure(requests: usize) -> anyhow::Result<BenchReport> {
@@ -526,16 +519,9 @@ async fn time_requests(csms: &CentralSystem, requests: usize) -> anyhow::Result<
     Ok(samples)
 }
 
-/// VmHWM (peak resident set) of a process, from /proc.
+/// VmHWM (peak resident set) of a process.
 fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+    crate::procfs::status_kib(Some(pid), "VmHWM:")
 }
 
 fn ms(d: Duration) -> f64 {

@@ -24,7 +24,9 @@ pub async fn run_station(settings: Settings) -> anyhow::Result<()> {
         settings.run.station_url()
     );
     let mut run = settings.run;
-    run.meter_file = Some(settings.data_dir.join("meters.json"));
+    run.meters = Some(crate::runner::MeterRegisters::File(
+        settings.data_dir.join("meters.json"),
+    ));
     // The web panel of the control address shows the frames from the BootNotification on.
     run.keep_frames = settings.control.is_some();
     let handle = StationHandle::start(run, sim, Box::new(store), clock)?;

@@ -2,6 +2,7 @@
 //! Central System. This library is the binary's wiring, also used by the end-to-end tests.
 
 pub mod bench;
+pub mod bench_fleet;
 pub mod clock;
 pub mod commands;
 pub mod control;
@@ -9,6 +10,8 @@ pub mod csms_panel;
 pub mod demo;
 pub mod fleet;
 pub mod frame_log;
+pub mod journal;
 pub mod panel;
+pub mod procfs;
 pub mod runner;
 pub mod settings;

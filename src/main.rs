@@ -49,6 +49,8 @@ enum Command {
     /// Run many simulated stations in one process, each its own charge point, to load-test
     /// a Central System.
     Fleet(FleetArgs),
+    /// Work with fleet reports (`report merge` of a sharded fleet's --report files).
+    Report(ReportArgs),
 }
 
 #[derive(clap::Args)]
@@ -56,13 +58,17 @@ struct FleetArgs {
     /// Central System URL, ws[s]://HOST:PORT/PATH; station N connects to PATH/<PREFIX>N.
     #[arg(long)]
     csms_url: String,
-    /// How many stations.
+    /// How many stations [default with a fleet file of groups: their sum].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    count: u32,
+    count: Option<u32>,
+    /// A station template (TOML: [simulator], [ocpp], [atg]) for every station, or a fleet
+    /// file of [[group]] entries (count, template), e.g. examples/fleet/mixed.toml.
+    #[arg(long)]
+    template: Option<PathBuf>,
     /// Station ids are PREFIX00001, PREFIX00002, ...
     #[arg(long, default_value = "CP")]
     id_prefix: String,
-    /// Durable state per station under DIR/<id>/ [default: in memory].
+    /// Durable state of every station in DIR/fleet.db [default: in memory].
     #[arg(long)]
     data_dir: Option<PathBuf>,
     /// Control API: GET /api/stations and each station's API under /api/stations/{id}/...
@@ -83,9 +89,10 @@ struct FleetArgs {
     /// Write the answer times per action as JSON here at the end.
     #[arg(long)]
     report: Option<PathBuf>,
-    /// ATG: mean minutes between two sessions' arrivals at a connector.
-    #[arg(long, default_value_t = 30.0)]
-    atg_mean_arrival_min: f64,
+    /// ATG: mean minutes between two sessions' arrivals at a connector, for every template
+    /// [default: the template's, else 30].
+    #[arg(long)]
+    atg_mean_arrival_min: Option<f64>,
 }
 
 #[derive(clap::Args)]
@@ -266,10 +273,59 @@ fn id_password(s: &str) -> Result<(String, Vec<u8>), String> {
 }
 
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct BenchArgs {
     /// Requests to time.
     #[arg(long, default_value_t = 1000)]
     requests: usize,
+    #[command(subcommand)]
+    what: Option<BenchWhat>,
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// A fleet against the built-in Central System, each its own process on loopback
+    /// (heartbeat 60 s, ATG on): boot time, memory and CPU of both, answer times.
+    Fleet(BenchFleetArgs),
+}
+
+#[derive(clap::Args)]
+struct BenchFleetArgs {
+    /// How many stations.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    count: u32,
+    /// New connections per second while the fleet comes up.
+    #[arg(long, default_value_t = chargepoint::fleet::DEFAULT_RAMP_PER_S, value_parser = positive)]
+    ramp: f64,
+    /// Seconds of steady state measured after every station booted.
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// ATG: mean minutes between two sessions' arrivals at a connector.
+    #[arg(long, default_value_t = 30.0, value_parser = positive)]
+    atg_mean_arrival_min: f64,
+    /// Durable stores in DIR/fleet.db [default: in memory].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    #[command(subcommand)]
+    what: ReportWhat,
+}
+
+#[derive(Subcommand)]
+enum ReportWhat {
+    /// Merge the --report files of a sharded fleet's processes into the report of the
+    /// whole: counts add up, percentiles are taken again over all answer times.
+    Merge {
+        /// The shards' report files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write the merged report here (JSON) besides printing it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn positive(s: &str) -> Result<f64, String> {
@@ -358,9 +414,11 @@ impl std::error::Error for StationFailed {}
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_log = match cli.command {
-        Command::Demo(_) | Command::Bench(_) | Command::Conformance(_) | Command::Fleet(_) => {
-            "warn"
-        }
+        Command::Demo(_)
+        | Command::Bench(_)
+        | Command::Conformance(_)
+        | Command::Fleet(_)
+        | Command::Report(_) => "warn",
         // A Central System is watched for its traffic: every frame, one line of JSON each.
         Command::Csms(_) => "info,ocpp=debug",
         _ => "info",
@@ -461,7 +519,45 @@ async fn dispatch(command: Command, capture: LogCapture) -> anyhow::Result<()> {
             .await
         }
         Command::Pki(args) => commands::write_pki(&args.out, &args.id, args.days),
+        Command::Bench(BenchArgs {
+            what: Some(BenchWhat::Fleet(args)),
+            ..
+        }) => {
+            let opts = chargepoint::bench_fleet::FleetBenchOptions {
+                count: args.count,
+                ramp: args.ramp,
+                seconds: args.seconds,
+                atg_mean_arrival_min: args.atg_mean_arrival_min,
+                data_dir: args.data_dir,
+            };
+            let bench = chargepoint::bench_fleet::measure(&opts).await?;
+            print!("{}", bench.text());
+            Ok(())
+        }
         Command::Bench(args) => bench::run(args.requests).await,
+        Command::Report(ReportArgs {
+            what: ReportWhat::Merge { files, out },
+        }) => {
+            use chargepoint::fleet::report::FleetReport;
+            let reports = files
+                .iter()
+                .map(|f| FleetReport::read(f))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::msg)?;
+            let merged = FleetReport::merge(&reports).expect("at least one file");
+            println!(
+                "{} stations ({}..{}) in {} reports",
+                merged.stations,
+                merged.first,
+                merged.last,
+                reports.len()
+            );
+            print!("{}", chargepoint::runner::answer_table(&merged.actions));
+            if let Some(out) = out {
+                merged.write(&out).map_err(anyhow::Error::msg)?;
+            }
+            Ok(())
+        }
         Command::Fuzz(args) => {
             let mut cfg = wirefuzz::FuzzConfig::new(args.listen, args.frames);
             cfg.seed = args.seed.unwrap_or_else(rand::random::<u64>);
@@ -478,25 +574,40 @@ async fn dispatch(command: Command, capture: LogCapture) -> anyhow::Result<()> {
         }
         Command::Conformance(args) => conformance(args).await,
         Command::Fleet(args) => {
-            let mut opts = chargepoint::fleet::FleetOptions::new(args.csms_url, args.count);
+            let groups = match &args.template {
+                Some(path) => {
+                    chargepoint::fleet::template::load(path).map_err(anyhow::Error::msg)?
+                }
+                None => Default::default(),
+            };
+            let count = match (args.count, groups.count()) {
+                (Some(n), Some(total)) if n != total => {
+                    anyhow::bail!("--count {n}: the groups of --template hold {total} stations")
+                }
+                (Some(n), _) | (None, Some(n)) => n,
+                (None, None) => {
+                    anyhow::bail!("--count is required (or a --template file of groups)")
+                }
+            };
+            let mut opts = chargepoint::fleet::FleetOptions::new(args.csms_url, count);
+            opts.groups = groups;
             opts.id_prefix = args.id_prefix;
             opts.data_dir = args.data_dir;
             opts.ramp_per_s = args.ramp;
             opts.shard = args.shard;
             if args.atg {
-                if !(args.atg_mean_arrival_min.is_finite() && args.atg_mean_arrival_min > 0.0) {
-                    anyhow::bail!(
-                        "--atg-mean-arrival-min {}: must be a positive number of minutes",
-                        args.atg_mean_arrival_min
-                    );
+                if let Some(minutes) = args.atg_mean_arrival_min {
+                    if !(minutes.is_finite() && minutes > 0.0) {
+                        anyhow::bail!(
+                            "--atg-mean-arrival-min {minutes}: must be a positive number of minutes"
+                        );
+                    }
+                    opts.groups.set_mean_arrival_min(minutes);
                 }
                 let seed = args.seed.unwrap_or_else(rand::random::<u64>);
                 println!("fleet: ATG seed {seed}");
                 opts.atg = Some(chargepoint::fleet::atg::AtgConfig {
                     seed,
-                    mean_arrival: std::time::Duration::from_secs_f64(
-                        args.atg_mean_arrival_min * 60.0,
-                    ),
                     ..Default::default()
                 });
             }

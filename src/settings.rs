@@ -95,6 +95,11 @@ pub fn load_file(path: &Path) -> Result<FileSettings, String> {
 }
 
 pub fn parse_file(text: &str) -> Result<FileSettings, String> {
+    parse_toml(text)
+}
+
+/// A TOML text as `T`; an error is one line naming the field.
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
     let de = toml::Deserializer::parse(text).map_err(|e| one_line(e.message()))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -298,7 +303,7 @@ fn check_url_named(field: &str, url: &str) -> Result<(), String> {
 }
 
 /// The `[ocpp]` table as key/value strings, each checked against the key table.
-fn ocpp_keys(
+pub(crate) fn ocpp_keys(
     table: &BTreeMap<String, toml::Value>,
     connectors: u32,
 ) -> Result<Vec<(String, String)>, String> {

@@ -103,3 +103,63 @@ fn a_missing_config_file_is_named() {
     ]);
     assert!(err.contains("/nonexistent/station.toml"), "{err}");
 }
+
+#[test]
+fn a_bad_fleet_template_field_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kind.toml");
+    std::fs::write(&path, "[atg]\nunknown_share = 1.5\n").unwrap();
+    let err = one_line_error(&[
+        "fleet",
+        "--csms-url",
+        "ws://127.0.0.1:1/ocpp",
+        "--count",
+        "3",
+        "--template",
+        path.to_str().unwrap(),
+    ]);
+    assert!(err.contains("atg.unknown_share"), "{err}");
+    let err = one_line_error(&[
+        "fleet",
+        "--csms-url",
+        "ws://127.0.0.1:1/ocpp",
+        "--count",
+        "3",
+        "--template",
+        "examples/fleet/mixed.toml",
+    ]);
+    assert!(err.contains("--count 3") && err.contains("1000"), "{err}");
+}
+
+#[test]
+fn report_merge_adds_up_the_shards_of_a_fleet() {
+    let dir = tempfile::tempdir().unwrap();
+    let shard = |name: &str, first: &str, last: &str, histogram: &str| {
+        let path = dir.path().join(name);
+        let text = format!(
+            r#"{{"stations": 500, "first": "{first}", "last": "{last}", "actions": [
+                {{"action": "Heartbeat", "count": 2, "errors": 1, "p50Ms": 1.0, "p95Ms": 2.0,
+                  "p99Ms": 2.0, "maxMs": 2.0, "histogram": {histogram}}}]}}"#
+        );
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let a = shard("a.json", "CP00001", "CP00500", "[[1000, 1], [1984, 1]]");
+    let b = shard("b.json", "CP00501", "CP01000", "[[1000, 2]]");
+    let out = dir.path().join("all.json");
+    let run = chargepoint(&["report", "merge", &a, &b, "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{run:?}");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains("1000 stations (CP00001..CP01000) in 2 reports"),
+        "{stdout}"
+    );
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(merged["stations"], 1000);
+    assert_eq!(merged["actions"][0]["count"], 4);
+    assert_eq!(merged["actions"][0]["errors"], 2);
+
+    let err = one_line_error(&["report", "merge", &a, "/nonexistent/c.json"]);
+    assert!(err.contains("c.json"), "{err}");
+}

@@ -267,3 +267,121 @@ async fn a_fleet_restarted_on_its_data_dir_ends_the_transaction_it_left_open() {
     fleet.shutdown().await;
     cs.shutdown().await;
 }
+
+/// The fleet's database commits late; a station's outputs wait for it. While another
+/// program holds the database's write lock, a station that has written (the Authorize
+/// answer cached, the transaction begun) says nothing that follows from it: no
+/// StartTransaction reaches the Central System until its transaction is on disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_station_in_a_durable_fleet_says_nothing_its_disk_has_not_got() {
+    let dir = tempfile::tempdir().unwrap();
+    let cs = CentralSystem::start(CsmsConfig::default()).await.unwrap();
+    let mut opts = FleetOptions::new(cs.base_url(), 2);
+    opts.id_prefix = "HOLD-".into();
+    opts.ramp_per_s = 1000.0;
+    opts.data_dir = Some(dir.path().to_path_buf());
+    let fleet = Fleet::start(&opts, |_| {}).await.unwrap();
+    let station = fleet.view().station("HOLD-00001").unwrap().clone();
+    let deadline = tokio::time::Instant::now() + T;
+    while cs.registration("HOLD-00001") != Some(RegistrationStatus::Accepted) {
+        assert!(tokio::time::Instant::now() < deadline, "not accepted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let blocker = rusqlite::Connection::open(dir.path().join("fleet.db")).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut events = cs.subscribe();
+    use chargepoint::runner::Operation;
+    station.operate(1, Operation::Plug).await.unwrap();
+    let id_tag = "HOLD-TAG".to_owned();
+    station
+        .operate(1, Operation::Authorize { id_tag })
+        .await
+        .unwrap();
+    assert!(
+        events
+            .next_call("HOLD-00001", "StartTransaction", Duration::from_secs(1))
+            .await
+            .is_none(),
+        "a StartTransaction went out before its transaction was on disk"
+    );
+    blocker.execute_batch("COMMIT").unwrap();
+    events
+        .next_call("HOLD-00001", "StartTransaction", T)
+        .await
+        .expect("the StartTransaction once the disk has it");
+    fleet.shutdown().await;
+    cs.shutdown().await;
+}
+
+/// Three hundred stations of two templates (a fleet file of groups) boot; the Central
+/// System goes away and comes back on the same address; every station reconnects on its
+/// own backoff and answers the new one as the kind of station its template made it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_hundred_stations_of_two_templates_survive_a_central_system_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write("two.toml", "[simulator]\nconnectors = 2\nmodel = \"TWO\"\n");
+    write("one.toml", "[simulator]\nconnectors = 1\nmodel = \"ONE\"\n");
+    write(
+        "fleet.toml",
+        "[[group]]\ncount = 100\ntemplate = \"two.toml\"\n[[group]]\ncount = 200\ntemplate = \"one.toml\"\n",
+    );
+    let groups = chargepoint::fleet::template::load(&dir.path().join("fleet.toml")).unwrap();
+    let cs = CentralSystem::start(CsmsConfig::default()).await.unwrap();
+    let listen = cs.local_addr();
+    let mut opts = FleetOptions::new(cs.base_url(), groups.count().unwrap());
+    opts.groups = groups;
+    opts.id_prefix = "MIX-".into();
+    opts.ramp_per_s = 1000.0;
+    let fleet = Fleet::start(&opts, |_| {}).await.unwrap();
+    let all_connected = |cs: &CentralSystem| cs.connected_stations().len() == 300;
+    let deadline = tokio::time::Instant::now() + T;
+    while !all_connected(&cs) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} of 300",
+            cs.connected_stations().len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_templates(&cs).await;
+    cs.shutdown().await;
+
+    let cs = CentralSystem::start(CsmsConfig {
+        listen,
+        ..CsmsConfig::default()
+    })
+    .await
+    .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    while !all_connected(&cs) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} of 300 back",
+            cs.connected_stations().len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_templates(&cs).await;
+    fleet.shutdown().await;
+    cs.shutdown().await;
+}
+
+/// The last station of the first group has two connectors, the first of the second one.
+async fn assert_templates(cs: &CentralSystem) {
+    for (id, connectors) in [("MIX-00100", "2"), ("MIX-00101", "1")] {
+        let answer = cs
+            .call(
+                id,
+                ocpp::GetConfigurationRequest {
+                    key: Some(vec!["NumberOfConnectors".parse().unwrap()]),
+                },
+            )
+            .await
+            .unwrap();
+        let keys = answer.configuration_key.unwrap_or_default();
+        let value = keys[0].value.as_ref().map(|v| v.to_string());
+        assert_eq!(value.as_deref(), Some(connectors), "{id}");
+    }
+}

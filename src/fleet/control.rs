@@ -1,7 +1,8 @@
 //! The fleet's control API (DESIGN.md "Fleet"): `GET /api/stations` lists the stations, and
 //! each station's own control API answers under `/api/stations/{id}/...`, same paths and
-//! shapes as a single station's. `GET /` is the web panel's table of the stations; each
-//! station's page is its own API's `/api/panel`, here `/api/stations/{id}/panel`.
+//! shapes as a single station's. `GET /api/fleet` sums them up (the status line). `GET /`
+//! is the web panel's table of the stations; each station's page is its own API's
+//! `/api/panel`, here `/api/stations/{id}/panel`.
 
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -18,12 +19,19 @@ pub fn router(view: FleetView) -> Router {
     Router::new()
         .route("/", get(crate::panel::fleet_page))
         .route("/api/stations", get(list))
+        .route("/api/fleet", get(summary))
         .route("/api/stations/{id}/{*rest}", any(station))
         .with_state(view)
 }
 
 async fn list(State(view): State<FleetView>) -> Json<Vec<crate::runner::StationState>> {
     Json(view.stations().map(|(_, c)| c.state()).collect())
+}
+
+/// What the status line shows, for tools: station counts, and the Central System's
+/// answers and CALLERRORs so far.
+async fn summary(State(view): State<FleetView>) -> Json<super::status::Summary> {
+    Json(super::status::Summary::of(&view))
 }
 
 /// `/api/stations/{id}/api/...` is not how it reads: the single-station path after the id

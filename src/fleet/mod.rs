@@ -6,7 +6,9 @@
 pub mod atg;
 mod control;
 mod limits;
-mod status;
+pub mod report;
+pub mod status;
+pub mod template;
 
 pub use control::router;
 pub use limits::raise_open_files;
@@ -16,9 +18,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hal::sim::{SimCharger, SimConfig};
+use template::Template;
 
 use crate::clock::ScaledClock;
-use crate::runner::{Commander, RunOptions, StationHandle};
+use crate::journal::SharedDb;
+use crate::runner::{Commander, MeterRegisters, RunOptions, StationHandle};
 
 /// Default ramp: 10,000 stations within a minute.
 pub const DEFAULT_RAMP_PER_S: f64 = 200.0;
@@ -29,11 +33,13 @@ pub struct FleetOptions {
     pub count: u32,
     /// Ids are `{id_prefix}{n:05}`, n from 1.
     pub id_prefix: String,
-    /// Durable stores under `DIR/<id>/` (SQLite, meters); `None`: in memory.
+    /// The stations' durable state in `DIR/fleet.db` (one database, one writer); `None`:
+    /// in memory.
     pub data_dir: Option<PathBuf>,
     /// New connections per second while the fleet comes up.
     pub ramp_per_s: f64,
-    pub simulator: SimConfig,
+    /// Which kind of station each number is (`--template`).
+    pub groups: template::Groups,
     /// Generate sessions on every connector (`--atg`).
     pub atg: Option<atg::AtgConfig>,
     /// Run only the K-th of S disjoint slices of the `count` ids (`--shard K/S`, K from 1).
@@ -48,7 +54,7 @@ impl FleetOptions {
             id_prefix: "CP".into(),
             data_dir: None,
             ramp_per_s: DEFAULT_RAMP_PER_S,
-            simulator: SimConfig::default(),
+            groups: template::Groups::default(),
             atg: None,
             shard: None,
         }
@@ -75,6 +81,16 @@ impl FleetOptions {
     }
 }
 
+/// Station `id`'s charger: its template's, under a serial number of its own.
+fn simulator(kind: &Template, id: &str) -> SimConfig {
+    let mut sim = kind.simulator.clone();
+    // The meter's serial number is derived as "<serial>-M", at most 25 characters.
+    if id.len() <= 23 {
+        sim.serial_number = id.to_owned();
+    }
+    sim
+}
+
 /// The stations of a running fleet, in id order.
 pub struct Fleet {
     /// The Central System's answer times, as the stations saw them.
@@ -82,12 +98,15 @@ pub struct Fleet {
     stations: Vec<StationHandle>,
     /// The ATG's people, one per connector.
     people: Vec<tokio::task::JoinHandle<()>>,
+    /// The stations' durable state (`--data-dir`).
+    db: Option<SharedDb>,
 }
 
 /// A fleet's stations as the control API and the status line see them.
 #[derive(Clone)]
 pub struct FleetView {
     stations: Arc<Vec<(String, Commander)>>,
+    answer_times: crate::runner::AnswerTimes,
 }
 
 impl FleetView {
@@ -120,26 +139,36 @@ impl Fleet {
         let mut stations = Vec::with_capacity(opts.numbers().count());
         let mut people = Vec::new();
         let answer_times = crate::runner::AnswerTimes::default();
+        let db = match &opts.data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    anyhow::anyhow!("cannot create data dir {}: {e}", dir.display())
+                })?;
+                Some(SharedDb::open(&dir.join("fleet.db"))?)
+            }
+            None => None,
+        };
         for n in opts.numbers() {
             let id = opts.id(n);
             let mut run = RunOptions::new(id.clone(), opts.csms_url.clone());
             run.answer_times = Some(answer_times.clone());
-            let store: Box<dyn store::Store> = match &opts.data_dir {
-                Some(dir) => {
-                    let dir = dir.join(&id);
-                    std::fs::create_dir_all(&dir).map_err(|e| {
-                        anyhow::anyhow!("cannot create data dir {}: {e}", dir.display())
-                    })?;
-                    run.meter_file = Some(dir.join("meters.json"));
-                    Box::new(store::SqliteStore::open(&dir.join("station.db"))?)
+            let store: Box<dyn store::Store> = match &db {
+                Some(db) => {
+                    let part = db.station(&id)?;
+                    run.durability = Some(part.durability);
+                    run.meters = Some(MeterRegisters::Journal(part.meters));
+                    Box::new(part.store)
                 }
                 None => Box::new(store::MemoryStore::new()),
             };
-            let sim = SimCharger::new(opts.simulator.clone(), chrono::Utc::now());
+            let kind = opts.groups.of(n);
+            run.initial_keys = kind.initial_keys.clone();
+            let sim = SimCharger::new(simulator(kind, &id), chrono::Utc::now());
             let station = StationHandle::start(run, sim, store, clock.clone())?;
             if let Some(cfg) = &opts.atg {
-                for connector in 1..=opts.simulator.connectors {
-                    let plan = atg::Plan::new(cfg, n, connector);
+                let cfg = kind.atg.apply(cfg);
+                for connector in 1..=kind.simulator.connectors {
+                    let plan = atg::Plan::new(&cfg, n, connector);
                     people.push(tokio::spawn(atg::drive(
                         station.commander(),
                         connector,
@@ -156,6 +185,7 @@ impl Fleet {
             answer_times,
             stations,
             people,
+            db,
         })
     }
 
@@ -167,6 +197,7 @@ impl Fleet {
                     .map(|s| (s.state().id, s.commander()))
                     .collect(),
             ),
+            answer_times: self.answer_times.clone(),
         }
     }
 
@@ -176,6 +207,11 @@ impl Fleet {
         }
         futures_util::future::join_all(self.stations.into_iter().map(StationHandle::shutdown))
             .await;
+        if let Some(db) = self.db {
+            if let Err(e) = db.flushed().await {
+                tracing::error!("the fleet database lost writes at the end: {e}");
+            }
+        }
     }
 }
 
@@ -193,8 +229,9 @@ pub async fn run(
             opts.id_prefix
         );
     }
-    // A station needs a socket, and with a durable store its database files.
-    let per_station = if opts.data_dir.is_some() { 4 } else { 1 };
+    // A station needs a socket (and a temporary directory for file transfers, opened only
+    // while one runs).
+    let per_station = 1;
     let numbers = opts.numbers();
     let here = numbers.clone().count() as u64;
     raise_open_files(here * per_station + 256)?;
@@ -213,7 +250,8 @@ pub async fn run(
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen for the control API on {addr}: {e}"))?;
-        println!("fleet: control API on http://{}", listener.local_addr()?);
+        let at = listener.local_addr()?;
+        println!("fleet: control API on http://{at}; web panel at http://{at}/");
         let app = router(view.clone());
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
@@ -231,14 +269,15 @@ pub async fn run(
     println!("The Central System's answer times, as the stations saw them:");
     print!("{}", times.table());
     if let Some(path) = report {
-        let json = serde_json::json!({
-            "stations": here,
-            "first": opts.id(*numbers.start()),
-            "last": opts.id(*numbers.end()),
-            "actions": times.figures(),
-        });
-        std::fs::write(&path, serde_json::to_string_pretty(&json)?)
-            .map_err(|e| anyhow::anyhow!("--report {}: {e}", path.display()))?;
+        let report = report::FleetReport {
+            stations: here,
+            first: opts.id(*numbers.start()),
+            last: opts.id(*numbers.end()),
+            actions: times.figures(),
+        };
+        report
+            .write(&path)
+            .map_err(|e| anyhow::anyhow!("--report: {e}"))?;
         println!("report: {}", path.display());
     }
     Ok(())

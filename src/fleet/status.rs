@@ -4,30 +4,41 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::FleetView;
 
 pub struct Printer {
     tty: bool,
 }
 
-/// What the stations are doing now.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Counts {
+/// What the stations are doing now, and the Central System's answers so far.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
     pub stations: usize,
     pub connected: usize,
+    pub booted: usize,
     pub charging: usize,
     pub faulted: usize,
+    /// The stations' CALLs the Central System answered, and how many with a CALLERROR.
+    pub answers: u64,
+    pub call_errors: u64,
 }
 
-impl Counts {
-    pub fn of(view: &FleetView) -> Counts {
-        let mut c = Counts {
+impl Summary {
+    pub fn of(view: &FleetView) -> Summary {
+        let (answers, call_errors) = view.answer_times.totals();
+        let mut c = Summary {
             stations: view.len(),
-            ..Counts::default()
+            answers,
+            call_errors,
+            ..Summary::default()
         };
         for (_, commander) in view.stations() {
             let state = commander.state();
             c.connected += usize::from(state.connected);
+            c.booted += usize::from(state.booted);
             c.charging += state
                 .connectors
                 .iter()
@@ -42,10 +53,11 @@ impl Counts {
         c
     }
 
-    pub fn line(&self) -> String {
+    /// With the Central System's answers per second.
+    pub fn line(&self, per_s: f64) -> String {
         format!(
-            "stations {} | connected {} | charging {} | faulted {}",
-            self.stations, self.connected, self.charging, self.faulted
+            "stations {} | connected {} | booted {} | charging {} | faulted {} | {per_s:.0} answers/s | {} CALLERRORs",
+            self.stations, self.connected, self.booted, self.charging, self.faulted, self.call_errors
         )
     }
 }
@@ -67,12 +79,12 @@ impl Printer {
         }
     }
 
-    fn show(&self, counts: &Counts) {
+    fn show(&self, line: &str) {
         if self.tty {
-            print!("\r{}   ", counts.line());
+            print!("\r{line}   ");
             let _ = std::io::stdout().flush();
         } else {
-            println!("{}", counts.line());
+            println!("{line}");
         }
     }
 }
@@ -86,11 +98,17 @@ impl Default for Printer {
 pub async fn print_every(view: FleetView, every: Duration, printer: Printer) {
     let mut tick = tokio::time::interval(every);
     let quiet_ticks = if printer.tty { 1 } else { 10 };
+    let (mut last_answers, mut last_at) = (0, tokio::time::Instant::now());
     let mut n = 0u64;
     loop {
         tick.tick().await;
         if n.is_multiple_of(quiet_ticks) {
-            printer.show(&Counts::of(&view));
+            let summary = Summary::of(&view);
+            let now = tokio::time::Instant::now();
+            let per_s = (summary.answers - last_answers) as f64
+                / now.duration_since(last_at).as_secs_f64().max(0.001);
+            (last_answers, last_at) = (summary.answers, now);
+            printer.show(&summary.line(per_s));
         }
         n += 1;
     }

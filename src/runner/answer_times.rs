@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use ocpp::Frame;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use super::histogram::Histogram;
 use tokio::time::Instant;
 
 /// The record, shared: each station's [`Pending`] adds to it.
@@ -21,13 +23,12 @@ impl std::fmt::Debug for AnswerTimes {
 
 #[derive(Default)]
 struct Samples {
-    /// Answer times in microseconds.
-    micros: Vec<u32>,
+    micros: Histogram,
     errors: u64,
 }
 
 /// One action's figures, in milliseconds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionFigures {
     pub action: String,
@@ -38,13 +39,48 @@ pub struct ActionFigures {
     pub p95_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// The answer times as (smallest µs of a bucket, count): what reports of several
+    /// processes merge by.
+    pub histogram: Vec<[u64; 2]>,
+}
+
+impl ActionFigures {
+    /// The figures of `action` from its answer times.
+    pub fn of(action: &str, micros: &Histogram, errors: u64) -> ActionFigures {
+        let ms = |us: u64| us as f64 / 1000.0;
+        ActionFigures {
+            action: action.to_owned(),
+            count: micros.count(),
+            errors,
+            p50_ms: ms(micros.quantile(0.50)),
+            p95_ms: ms(micros.quantile(0.95)),
+            p99_ms: ms(micros.quantile(0.99)),
+            max_ms: ms(u64::from(micros.max())),
+            histogram: micros.buckets(),
+        }
+    }
+}
+
+/// Figures as a table for the terminal.
+pub fn table(figures: &[ActionFigures]) -> String {
+    let mut out = format!(
+        "{:<34} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9}\n",
+        "action", "count", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms"
+    );
+    for f in figures {
+        out.push_str(&format!(
+            "{:<34} {:>9} {:>7} {:>9.2} {:>9.2} {:>9.2} {:>9.2}\n",
+            f.action, f.count, f.errors, f.p50_ms, f.p95_ms, f.p99_ms, f.max_ms
+        ));
+    }
+    out
 }
 
 impl AnswerTimes {
     fn record(&self, action: String, micros: u32, error: bool) {
         let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let s = all.entry(action).or_default();
-        s.micros.push(micros);
+        s.micros.record(micros);
         s.errors += u64::from(error);
     }
 
@@ -52,39 +88,20 @@ impl AnswerTimes {
     pub fn figures(&self) -> Vec<ActionFigures> {
         let all = self.0.lock().unwrap_or_else(|e| e.into_inner());
         all.iter()
-            .map(|(action, s)| {
-                let mut sorted = s.micros.clone();
-                sorted.sort_unstable();
-                let at = |q: f64| {
-                    let i = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len());
-                    f64::from(sorted[i - 1]) / 1000.0
-                };
-                ActionFigures {
-                    action: action.clone(),
-                    count: sorted.len() as u64,
-                    errors: s.errors,
-                    p50_ms: at(0.50),
-                    p95_ms: at(0.95),
-                    p99_ms: at(0.99),
-                    max_ms: at(1.0),
-                }
-            })
+            .map(|(action, s)| ActionFigures::of(action, &s.micros, s.errors))
             .collect()
+    }
+
+    /// Answered CALLs so far and how many of them with a CALLERROR, all actions.
+    pub fn totals(&self) -> (u64, u64) {
+        let all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        all.values()
+            .fold((0, 0), |(n, e), s| (n + s.micros.count(), e + s.errors))
     }
 
     /// The figures as a table for the terminal.
     pub fn table(&self) -> String {
-        let mut out = format!(
-            "{:<34} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9}\n",
-            "action", "count", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms"
-        );
-        for f in self.figures() {
-            out.push_str(&format!(
-                "{:<34} {:>9} {:>7} {:>9.2} {:>9.2} {:>9.2} {:>9.2}\n",
-                f.action, f.count, f.errors, f.p50_ms, f.p95_ms, f.p99_ms, f.max_ms
-            ));
-        }
-        out
+        table(&self.figures())
     }
 }
 
@@ -147,15 +164,19 @@ mod tests {
     }
 
     #[test]
-    fn percentiles_are_nearest_rank() {
+    fn percentiles_are_nearest_rank_to_a_thirty_second() {
         let times = AnswerTimes::default();
         for ms in 1..=100u32 {
             times.record("Heartbeat".into(), ms * 1000, false);
         }
         let f = &times.figures()[0];
-        assert_eq!(
-            (f.p50_ms, f.p95_ms, f.p99_ms, f.max_ms),
-            (50.0, 95.0, 99.0, 100.0)
-        );
+        for (got, want) in [(f.p50_ms, 50.0), (f.p95_ms, 95.0), (f.p99_ms, 99.0)] {
+            assert!(
+                got >= want && got <= want * (1.0 + 1.0 / 32.0),
+                "{got} for {want}"
+            );
+        }
+        assert_eq!(f.max_ms, 100.0);
+        assert_eq!(times.totals(), (100, 0));
     }
 }

@@ -75,6 +75,7 @@ impl<C: Charger + 'static> EventLoop<C> {
         let (state, rx) = watch::channel(StationState {
             id: opts.id.clone(),
             connected: false,
+            booted: false,
             connectors: Vec::new(),
         });
         let mut event_loop = EventLoop {

@@ -14,6 +14,7 @@ mod event_loop;
 mod file_jobs;
 mod frames;
 mod handle;
+mod histogram;
 mod log_capture;
 mod meter_file;
 mod operation;
@@ -27,12 +28,13 @@ mod station_setup;
 mod test_charger;
 mod upload_file;
 
-pub use answer_times::{ActionFigures, AnswerTimes};
+pub use answer_times::{table as answer_table, ActionFigures, AnswerTimes};
 pub use frames::{FrameDirection, FrameFeed, FrameRecord};
 pub use handle::{Commander, StartError, StationHandle};
+pub use histogram::Histogram;
 pub use log_capture::LogCapture;
 pub use operation::Operation;
-pub use options::RunOptions;
+pub use options::{MeterRegisters, RunOptions};
 pub use state::{ConfigurationKey, ConnectorState, StationState};
 
 use handle::Command;

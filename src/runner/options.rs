@@ -26,7 +26,7 @@ pub struct RunOptions {
     /// A maker's DataTransfer extensions (none by default: every vendorId is unknown).
     pub data_transfer: station::DataTransferVendors,
     /// Where the simulated meters keep their registers across restarts (none: in memory).
-    pub meter_file: Option<std::path::PathBuf>,
+    pub meters: Option<MeterRegisters>,
     /// The initial SecurityProfile key, 0..=3: 1 and 2 send HTTP Basic credentials, 2 and 3
     /// use TLS, 3 presents the ChargePointCertificate.
     pub security_profile: u8,
@@ -61,6 +61,18 @@ pub struct RunOptions {
     /// Keep the last frames for the web panel from the start (`run --control`, `demo`);
     /// false: only from when a panel first opens, so a fleet's stations stay small.
     pub keep_frames: bool,
+    /// The store commits its writes later (a fleet's shared database): the station's
+    /// outputs wait until its writes are on disk.
+    pub durability: Option<crate::journal::Durability>,
+}
+
+/// Where the simulated meters' registers are kept across restarts.
+#[derive(Debug, Clone)]
+pub enum MeterRegisters {
+    /// A JSON file of the station's own (`chargepoint run`: the data dir).
+    File(std::path::PathBuf),
+    /// The fleet's database.
+    Journal(crate::journal::MeterSlot),
 }
 
 impl RunOptions {
@@ -74,7 +86,7 @@ impl RunOptions {
             reconnect_min: chrono::Duration::seconds(1),
             reconnect_max: chrono::Duration::seconds(60),
             data_transfer: station::DataTransferVendors::default(),
-            meter_file: None,
+            meters: None,
             security_profile: 0,
             authorization_key: None,
             cpo_name: None,
@@ -87,6 +99,7 @@ impl RunOptions {
             reserve_connector_zero: true,
             answer_times: None,
             keep_frames: false,
+            durability: None,
         }
     }
 

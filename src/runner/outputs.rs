@@ -11,6 +11,7 @@ use station::{Input, Output, UploadContent};
 impl<C: Charger + 'static> EventLoop<C> {
     pub(super) async fn drain(&mut self, now: DateTime<Utc>) {
         while let Some(output) = self.core.poll_output() {
+            self.durable().await;
             match output {
                 Output::Send(text) => {
                     frame_log::log_frame("->", &text);
@@ -79,6 +80,18 @@ impl<C: Charger + 'static> EventLoop<C> {
                     self.jobs.upload(slot, job, url, file_name, file, cfg);
                 }
             }
+        }
+    }
+
+    /// With a store that commits later (a fleet's database), wait until the station's writes
+    /// are on disk before the world sees what follows from them.
+    // `&mut self`: a shared borrow held across the await would need the loop to be Sync.
+    async fn durable(&mut self) {
+        let Some(durability) = self.opts.durability.as_ref().filter(|d| !d.is_durable()) else {
+            return;
+        };
+        if let Err(e) = durability.wait().await {
+            tracing::error!("{}: its writes are not stored: {e}", self.opts.id);
         }
     }
 

@@ -20,7 +20,7 @@ const IDLE_STEP: Duration = Duration::seconds(10);
 
 impl StationHandle {
     /// Start a station on the simulated charger; its meter registers are kept in
-    /// `opts.meter_file` if given.
+    /// `opts.meters` if given.
     pub fn start(
         opts: RunOptions,
         sim: SimCharger,
@@ -28,7 +28,7 @@ impl StationHandle {
         clock: Arc<dyn Clock>,
     ) -> Result<StationHandle, StartError> {
         let side = Box::new(Simulator {
-            meter_file: opts.meter_file.clone().map(MeterFile::new),
+            meter_file: opts.meters.clone().map(MeterFile::new),
         });
         StationHandle::spawn(opts, sim, side, store, clock)
     }

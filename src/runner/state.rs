@@ -9,6 +9,9 @@ use station::{ConnectorView, Station};
 pub struct StationState {
     pub id: String,
     pub connected: bool,
+    /// The Central System accepted its BootNotification (this connection or an earlier one
+    /// of the same run).
+    pub booted: bool,
     pub connectors: Vec<ConnectorState>,
 }
 
@@ -69,6 +72,7 @@ impl StationState {
         StationState {
             id: id.to_string(),
             connected: station.is_online(),
+            booted: station.boot_status() == station::BootStatus::Accepted,
             connectors,
         }
     }

@@ -15,7 +15,7 @@ use crate::{
     LocalListApplied, LocalListEntry, LocalListUpdate, SecurityLogEntry, StoredCertificate,
 };
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct MemoryStore {
     config: BTreeMap<String, String>,
     kv: BTreeMap<String, String>,

@@ -130,7 +130,7 @@ pub struct LocalListEntry {
 }
 
 /// A change to the Local Authorization List (SendLocalList.req).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum LocalListUpdate {
     /// The list becomes exactly these entries.
     Full(Vec<LocalListEntry>),
@@ -203,7 +203,7 @@ pub struct StoredChargingProfile {
 
 /// One entry of the security log (the SecurityLog of GetLog): every security event the
 /// station raised, critical or not.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityLogEntry {
     /// Increases with every entry and is never reused.
     pub seq: u64,
@@ -217,7 +217,7 @@ pub struct SecurityLogEntry {
 /// root, or the charge point's own certificate (its chain, leaf first) with its private key.
 /// A key pair generated for a SignCertificate.req that no certificate answered yet is held
 /// as use [`PENDING_CHARGE_POINT_KEY`] with an empty `pem`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredCertificate {
     /// Assigned by the store on insert (ignored there); never reused.
     pub id: u64,
