@@ -37,6 +37,8 @@ pub struct FleetBench {
     pub fleet_cpu: f64,
     pub csms_rss_kib: u64,
     pub csms_cpu: f64,
+    /// With a durable store: the writes and commits over the steady window, and its seconds.
+    pub db: Option<(u64, u64, f64)>,
     pub report: FleetReport,
 }
 
@@ -157,9 +159,15 @@ pub async fn measure(opts: &FleetBenchOptions) -> anyhow::Result<FleetBench> {
     );
     let (fleet_pid, csms_pid) = (fleet.0.id(), csms.0.id());
     let cpu = |pid| cpu_seconds(pid).context("no CPU time in /proc");
+    let db = |s: Option<Summary>| s.and_then(|s| Some((s.db_writes?, s.db_commits?)));
+    let db0 = db(summary(&http, &control).await);
     let (fleet_cpu0, csms_cpu0, t0) = (cpu(fleet_pid)?, cpu(csms_pid)?, Instant::now());
     tokio::time::sleep(Duration::from_secs(opts.seconds)).await;
     let window = t0.elapsed().as_secs_f64();
+    let db = match (db0, db(summary(&http, &control).await)) {
+        (Some((w0, c0)), Some((w1, c1))) => Some((w1 - w0, c1 - c0, window)),
+        _ => None,
+    };
     let fleet_cpu = (cpu(fleet_pid)? - fleet_cpu0) / window;
     let csms_cpu = (cpu(csms_pid)? - csms_cpu0) / window;
     let rss = |pid| status_kib(Some(pid), "VmRSS:").context("no VmRSS in /proc");
@@ -173,6 +181,7 @@ pub async fn measure(opts: &FleetBenchOptions) -> anyhow::Result<FleetBench> {
         fleet_cpu,
         csms_rss_kib,
         csms_cpu,
+        db,
         report,
     })
 }
@@ -207,6 +216,13 @@ impl FleetBench {
             self.csms_rss_kib as f64 / 1024.0,
             self.csms_cpu * 100.0,
         );
+        if let Some((writes, commits, seconds)) = self.db {
+            out.push_str(&format!(
+                "fleet database: {writes} writes in {commits} commits over {seconds:.0} s ({:.0} writes/s, {:.1} commits/s)\n",
+                writes as f64 / seconds,
+                commits as f64 / seconds
+            ));
+        }
         out.push_str("The Central System's answer times, as the stations saw them:\n");
         out.push_str(&crate::runner::answer_table(&self.report.actions));
         out

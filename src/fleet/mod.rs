@@ -107,6 +107,7 @@ pub struct Fleet {
 pub struct FleetView {
     stations: Arc<Vec<(String, Commander)>>,
     answer_times: crate::runner::AnswerTimes,
+    db: Option<SharedDb>,
 }
 
 impl FleetView {
@@ -198,6 +199,7 @@ impl Fleet {
                     .collect(),
             ),
             answer_times: self.answer_times.clone(),
+            db: self.db.clone(),
         }
     }
 

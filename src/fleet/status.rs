@@ -24,6 +24,12 @@ pub struct Summary {
     /// The stations' CALLs the Central System answered, and how many with a CALLERROR.
     pub answers: u64,
     pub call_errors: u64,
+    /// With `--data-dir`: the writes queued for the fleet's database so far, and the
+    /// commits (fsyncs) that carried them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_writes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_commits: Option<u64>,
 }
 
 impl Summary {
@@ -33,6 +39,8 @@ impl Summary {
             stations: view.len(),
             answers,
             call_errors,
+            db_writes: view.db.as_ref().map(|db| db.writes()),
+            db_commits: view.db.as_ref().map(|db| db.commits()),
             ..Summary::default()
         };
         for (_, commander) in view.stations() {

@@ -132,6 +132,16 @@ impl SharedDb {
         self.journal.durable.borrow().commits
     }
 
+    /// Messages queued for the writer so far (the stations' writes, their snapshots and
+    /// meter registers).
+    pub fn writes(&self) -> u64 {
+        self.journal
+            .sender
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+    }
+
     /// Wait until everything queued so far is on disk (or the writer failed).
     pub async fn flushed(&self) -> Result<(), Arc<str>> {
         let want = self
