@@ -293,6 +293,29 @@ impl<'b> Tester<'b> {
         }
     }
 
+    /// The id the Central System gave the transaction whose StartTransaction.req was
+    /// `start`, stopped since or not (a station may stop it at once, e.g. on an Invalid
+    /// idTag). It is recorded as the Central System answers, a moment after a case sees
+    /// the request: give it that moment.
+    pub async fn transaction_of(&self, start: &Value) -> Result<i64, Failure> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            let found = self.bench.cs.transactions().into_iter().rev().find(|t| {
+                t.station == self.bench.id
+                    && start["connectorId"] == t.connector_id
+                    && start["idTag"] == t.id_tag.as_str()
+                    && start["meterStart"] == t.meter_start
+            });
+            match found {
+                Some(t) => return Ok(i64::from(t.transaction_id)),
+                None if Instant::now() >= deadline => {
+                    return fail(format!("the Central System has no transaction for {start}"))
+                }
+                None => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+
     /// Let `time` pass, for timers of the station.
     pub async fn wait(&self, time: Duration) {
         self.note(format!("waiting {time:?}"));

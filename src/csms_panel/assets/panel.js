@@ -17,18 +17,7 @@ const state = {
 };
 
 const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "text") node.textContent = v;
-    else if (k === "class") node.className = v;
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
+// `el` (an element with attributes and children) comes from schema_form.js, loaded first.
 
 // A table cell whose content stays one block (a phone lays the cell out as a grid).
 function cell(tag, attrs, ...children) {

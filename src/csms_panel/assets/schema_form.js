@@ -4,21 +4,23 @@
 // (`chargingProfile.chargingSchedule.chargingSchedulePeriod[0].limit`).
 "use strict";
 
+// An element with attributes (`text`: its text, `class`: its class) and children (null and
+// undefined ones left out). The first script of the page: panel.js uses it too.
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "text") node.textContent = v;
+    else if (k === "class") node.className = v;
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
 const SchemaForm = (() => {
   let uid = 0;
   const nextId = (name) => `f${++uid}-${name.replace(/[^A-Za-z0-9_-]/g, "")}`;
-
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === "text") node.textContent = v;
-      else if (k === "class") node.className = v;
-      else node.setAttribute(k, v === true ? "" : v);
-    }
-    for (const c of children) if (c) node.append(c);
-    return node;
-  }
 
   const join = (path, name) =>
     typeof name === "number" ? `${path}[${name}]` : path ? `${path}.${name}` : name;

@@ -187,8 +187,9 @@ async fn start_offline_invalid(t: &mut Tester<'_>, stop_on_invalid: &str) -> Res
     configure_if_known(t, "MaxEnergyOnInvalidId", "0").await?;
     start_offline(t, INVALID_TAG).await?;
     t.online().await?;
-    queued_start(t, INVALID_TAG).await?;
-    t.open_transaction(CONNECTOR).await
+    let start = queued_start(t, INVALID_TAG).await?;
+    // With StopTransactionOnInvalidId the station may stop it before we look.
+    t.transaction_of(&start).await
 }
 
 /// TC_037_2: StopTransactionOnInvalidId false; offline start with an idTag the Central
