@@ -280,24 +280,41 @@ async fn a_station_in_a_durable_fleet_says_nothing_its_disk_has_not_got() {
     opts.id_prefix = "HOLD-".into();
     opts.ramp_per_s = 1000.0;
     opts.data_dir = Some(dir.path().to_path_buf());
+    // No clock-aligned readings: at a quarter hour they would be a write of their own,
+    // holding the Authorize.req this test waits for.
+    opts.groups =
+        chargepoint::fleet::template::Groups::single(chargepoint::fleet::template::Template {
+            initial_keys: vec![("ClockAlignedDataInterval".into(), "0".into())],
+            ..Default::default()
+        });
+    let mut boot = cs.subscribe();
     let fleet = Fleet::start(&opts, |_| {}).await.unwrap();
     let station = fleet.view().station("HOLD-00001").unwrap().clone();
-    let deadline = tokio::time::Instant::now() + T;
-    while cs.registration("HOLD-00001") != Some(RegistrationStatus::Accepted) {
-        assert!(tokio::time::Instant::now() < deadline, "not accepted");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // The boot's last message (its answer is a write: the message leaves the queue), then
+    // an answer of the station's, which leaves only once that write is on disk.
+    boot.next_call("HOLD-00001", "SecurityEventNotification", T)
+        .await
+        .expect("the boot's SecurityEventNotification");
+    cs.call("HOLD-00001", ocpp::GetConfigurationRequest { key: None })
+        .await
+        .unwrap();
 
     let blocker = rusqlite::Connection::open(dir.path().join("fleet.db")).unwrap();
     blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
     let mut events = cs.subscribe();
     use chargepoint::runner::Operation;
-    station.operate(1, Operation::Plug).await.unwrap();
-    let id_tag = "HOLD-TAG".to_owned();
-    station
-        .operate(1, Operation::Authorize { id_tag })
+    // A person's action returns once the station has acted on it, and acting may wait for
+    // the disk: act from another task while this one holds the lock.
+    let person = tokio::spawn(async move {
+        station.operate(1, Operation::Plug).await?;
+        let id_tag = "HOLD-TAG".to_owned();
+        station.operate(1, Operation::Authorize { id_tag }).await
+    });
+    // Asked before anything is written; its answer is cached and the transaction begins.
+    events
+        .next_call("HOLD-00001", "Authorize", T)
         .await
-        .unwrap();
+        .expect("the Authorize.req");
     assert!(
         events
             .next_call("HOLD-00001", "StartTransaction", Duration::from_secs(1))
@@ -310,6 +327,7 @@ async fn a_station_in_a_durable_fleet_says_nothing_its_disk_has_not_got() {
         .next_call("HOLD-00001", "StartTransaction", T)
         .await
         .expect("the StartTransaction once the disk has it");
+    person.await.unwrap().unwrap();
     fleet.shutdown().await;
     cs.shutdown().await;
 }

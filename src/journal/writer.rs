@@ -7,7 +7,7 @@
 use std::sync::mpsc;
 use std::sync::Arc;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::watch;
 
 /// The most messages one commit takes: bounds the time a station waits behind others.
@@ -116,17 +116,15 @@ pub(super) fn run(mut conn: Connection, rx: mpsc::Receiver<Msg>, durable: watch:
             }
         }
         let upto = batch.iter().filter_map(Msg::seq).max();
-        let mut loads = Vec::new();
+        let mut loaded = Vec::new();
         if failed.is_none() {
-            if let Err(e) = commit(&mut conn, batch, &mut loads) {
-                tracing::error!("the fleet's database cannot be written: {e}; the stations' writes fail from now on");
-                failed = Some(e.into());
+            match commit_waiting(&mut conn, &batch) {
+                Ok(stored) => loaded = stored,
+                Err(e) => {
+                    tracing::error!("the fleet's database cannot be written: {e}; the stations' writes fail from now on");
+                    failed = Some(e.into());
+                }
             }
-        } else {
-            loads.extend(batch.into_iter().filter_map(|m| match m {
-                Msg::Load { reply, .. } => Some((reply, None)),
-                _ => None,
-            }));
         }
         durable.send_modify(|d| {
             if failed.is_none() {
@@ -135,8 +133,12 @@ pub(super) fn run(mut conn: Connection, rx: mpsc::Receiver<Msg>, durable: watch:
             }
             d.failed.clone_from(&failed);
         });
-        for (reply, stored) in loads {
-            let answer = match (&failed, stored) {
+        let mut loaded = loaded.into_iter();
+        for msg in batch {
+            let Msg::Load { reply, .. } = msg else {
+                continue;
+            };
+            let answer = match (&failed, loaded.next()) {
                 (None, Some(stored)) => Ok(stored),
                 (Some(e), _) => Err(format!("the fleet's database failed: {e}")),
                 (None, None) => Err("no answer".to_owned()),
@@ -146,18 +148,55 @@ pub(super) fn run(mut conn: Connection, rx: mpsc::Receiver<Msg>, durable: watch:
     }
 }
 
-type Loads = Vec<(mpsc::Sender<Result<Stored, String>>, Option<Stored>)>;
+enum CommitError {
+    /// Another program holds the database's write lock (beyond the busy timeout).
+    Busy(String),
+    Failed(String),
+}
 
-/// Write a batch in one transaction. Loads read inside it, so they see the writes sent
-/// before them; they are answered once it is committed.
-fn commit(conn: &mut Connection, batch: Vec<Msg>, loads: &mut Loads) -> Result<(), String> {
-    let tx = conn.transaction().map_err(|e| e.to_string())?;
+impl CommitError {
+    fn of(what: &str, e: rusqlite::Error) -> CommitError {
+        use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+        let text = format!("{what}: {e}");
+        match e.sqlite_error_code() {
+            Some(DatabaseBusy | DatabaseLocked) => CommitError::Busy(text),
+            _ => CommitError::Failed(text),
+        }
+    }
+}
+
+/// Commit `batch`, waiting as long as another program holds the database: the stations'
+/// outputs wait meanwhile, nothing is lost. Any other error ends the writer.
+fn commit_waiting(conn: &mut Connection, batch: &[Msg]) -> Result<Vec<Stored>, String> {
+    let mut warned = false;
+    loop {
+        match commit(conn, batch) {
+            Ok(loaded) => return Ok(loaded),
+            Err(CommitError::Failed(e)) => return Err(e),
+            Err(CommitError::Busy(e)) => {
+                if !std::mem::replace(&mut warned, true) {
+                    tracing::warn!("the fleet's database is locked by another program ({e}); the stations wait");
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+/// Write a batch in one transaction, taking the write lock at its start (a deferred one
+/// that read first could not wait for another writer). Loads read inside it, so they see
+/// the writes sent before them; their results, in order, once it is committed.
+fn commit(conn: &mut Connection, batch: &[Msg]) -> Result<Vec<Stored>, CommitError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| CommitError::of("begin", e))?;
+    let mut loaded = Vec::new();
     for msg in batch {
         match msg {
             Msg::Op { station, n, op, .. } => {
                 tx.prepare_cached("INSERT INTO ops (station, n, op) VALUES (?1, ?2, ?3)")
-                    .and_then(|mut s| s.execute(params![&*station, n as i64, op]))
-                    .map_err(|e| format!("write {n} of {station}: {e}"))?;
+                    .and_then(|mut s| s.execute(params![&**station, *n as i64, op]))
+                    .map_err(|e| CommitError::of(&format!("write {n} of {station}"), e))?;
             }
             Msg::Snapshot {
                 station, n, state, ..
@@ -165,12 +204,12 @@ fn commit(conn: &mut Connection, batch: Vec<Msg>, loads: &mut Loads) -> Result<(
                 tx.prepare_cached(
                     "INSERT OR REPLACE INTO snapshots (station, n, state) VALUES (?1, ?2, ?3)",
                 )
-                .and_then(|mut s| s.execute(params![&*station, n as i64, state]))
+                .and_then(|mut s| s.execute(params![&**station, *n as i64, state]))
                 .and_then(|_| {
                     tx.prepare_cached("DELETE FROM ops WHERE station = ?1 AND n <= ?2")?
-                        .execute(params![&*station, n as i64])
+                        .execute(params![&**station, *n as i64])
                 })
-                .map_err(|e| format!("snapshot of {station}: {e}"))?;
+                .map_err(|e| CommitError::of(&format!("snapshot of {station}"), e))?;
             }
             Msg::Meters {
                 station, registers, ..
@@ -178,16 +217,18 @@ fn commit(conn: &mut Connection, batch: Vec<Msg>, loads: &mut Loads) -> Result<(
                 tx.prepare_cached(
                     "INSERT OR REPLACE INTO meters (station, registers) VALUES (?1, ?2)",
                 )
-                .and_then(|mut s| s.execute(params![&*station, registers]))
-                .map_err(|e| format!("meters of {station}: {e}"))?;
+                .and_then(|mut s| s.execute(params![&**station, registers]))
+                .map_err(|e| CommitError::of(&format!("meters of {station}"), e))?;
             }
-            Msg::Load { station, reply } => {
-                let stored = load(&tx, &station).map_err(|e| format!("read {station}: {e}"))?;
-                loads.push((reply, Some(stored)));
+            Msg::Load { station, .. } => {
+                let stored = load(&tx, station)
+                    .map_err(|e| CommitError::of(&format!("read {station}"), e))?;
+                loaded.push(stored);
             }
         }
     }
-    tx.commit().map_err(|e| format!("commit: {e}"))
+    tx.commit().map_err(|e| CommitError::of("commit", e))?;
+    Ok(loaded)
 }
 
 fn load(conn: &Connection, station: &str) -> rusqlite::Result<Stored> {
