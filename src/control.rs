@@ -63,7 +63,7 @@ async fn state(State(c): State<Commander>) -> Json<crate::runner::StationState> 
 
 /// Every configuration key with its value, read only: `[{"key", "readonly", "value"}]`
 /// as GetConfiguration reports them (write-only keys with a null value).
-async fn configuration(State(c): State<Commander>) -> Json<Vec<crate::runner::ConfigurationKey>> {
+async fn configuration(State(c): State<Commander>) -> Json<Vec<ocpp::KeyValue>> {
     Json(c.configuration().await)
 }
 

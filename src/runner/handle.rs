@@ -4,7 +4,7 @@
 use super::event_loop::EventLoop;
 use super::frames::FrameFeed;
 use super::simulation::Simulation;
-use super::{ConfigurationKey, ConnectorState, Operation, RunOptions, StationState};
+use super::{ConnectorState, Operation, RunOptions, StationState};
 use crate::clock::Clock;
 use hal::ConnectorId;
 use std::sync::Arc;
@@ -20,7 +20,7 @@ pub(crate) enum Command {
     /// The station's security log, oldest first.
     SecurityLog(oneshot::Sender<Vec<store::SecurityLogEntry>>),
     /// Every configuration key and its value.
-    Configuration(oneshot::Sender<Vec<ConfigurationKey>>),
+    Configuration(oneshot::Sender<Vec<ocpp::KeyValue>>),
     /// Cut the power (false) or bring it back (true); answered with the state after.
     Power {
         on: bool,
@@ -164,7 +164,7 @@ impl Commander {
 
     /// Every configuration key with its value (write-only keys without), in table order;
     /// empty once the station has stopped.
-    pub async fn configuration(&self) -> Vec<ConfigurationKey> {
+    pub async fn configuration(&self) -> Vec<ocpp::KeyValue> {
         let (reply, rx) = oneshot::channel();
         if self
             .commands

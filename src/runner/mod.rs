@@ -35,6 +35,6 @@ pub use histogram::Histogram;
 pub use log_capture::LogCapture;
 pub use operation::Operation;
 pub use options::{MeterRegisters, RunOptions};
-pub use state::{ConfigurationKey, ConnectorState, StationState};
+pub use state::{ConnectorState, StationState};
 
 use handle::Command;

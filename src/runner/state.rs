@@ -2,7 +2,6 @@
 
 use hal::{Charger, MeterReading};
 use serde::Serialize;
-use station::config::Access;
 use station::{ConnectorView, Station};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -78,25 +77,12 @@ impl StationState {
     }
 }
 
-/// A configuration key as GetConfiguration would report it (write-only keys without their
-/// value).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ConfigurationKey {
-    pub key: String,
-    pub readonly: bool,
-    pub value: Option<String>,
-}
-
-/// Every configuration key of `station`, in table order.
-pub(crate) fn configuration(station: &Station) -> Vec<ConfigurationKey> {
+/// Every configuration key of `station` as GetConfiguration reports it, in table order.
+pub(crate) fn configuration(station: &Station) -> Vec<ocpp::KeyValue> {
     station
         .config()
         .all()
-        .map(|(def, value)| ConfigurationKey {
-            key: def.name.to_string(),
-            readonly: def.access == Access::ReadOnly,
-            value: (def.access != Access::WriteOnly).then(|| value.to_string()),
-        })
+        .map(|(def, value)| def.reported(value))
         .collect()
 }
 

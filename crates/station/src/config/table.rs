@@ -56,6 +56,18 @@ pub struct KeyDef {
     pub profile: Profile,
 }
 
+impl KeyDef {
+    /// The key with `value` as GetConfiguration reports it: write-only keys
+    /// (AuthorizationKey) are listed, never their value.
+    pub fn reported(&self, value: &str) -> ocpp::KeyValue {
+        ocpp::KeyValue {
+            key: crate::station::ci(self.name),
+            readonly: self.access == Access::ReadOnly,
+            value: (self.access != Access::WriteOnly).then(|| crate::station::ci(value)),
+        }
+    }
+}
+
 /// Declares every key once: its definition in [`KEYS`] and its typed field in [`Values`], so a
 /// misspelt key does not compile and each value is parsed when it is set, not when it is read.
 macro_rules! keys {

@@ -1,8 +1,7 @@
 //! GetConfiguration and ChangeConfiguration (sections 5.3 and 5.8), driven by the key table.
 
-use crate::config::{Access, ConfigError};
+use crate::config::ConfigError;
 use crate::context::Ctx;
-use crate::station::ci;
 use ocpp::{
     ChangeConfigurationRequest, ChangeConfigurationResponse, ConfigurationStatus, ErrorCode,
     GetConfigurationRequest, GetConfigurationResponse, KeyValue, Refusal,
@@ -27,21 +26,15 @@ impl Configuration {
             );
             return Err(Refusal::new(ErrorCode::OccurenceConstraintViolation, text));
         }
-        let key_value = |def: &crate::config::KeyDef, value: &str| KeyValue {
-            key: ci(def.name),
-            readonly: def.access == Access::ReadOnly,
-            // Write-only keys (AuthorizationKey) are listed, never their value.
-            value: (def.access != Access::WriteOnly).then(|| ci(value)),
-        };
         let (known, unknown): (Vec<KeyValue>, Vec<_>) = if requested.is_empty() {
-            let all = ctx.config.all().map(|(d, v)| key_value(d, v)).collect();
+            let all = ctx.config.all().map(|(d, v)| d.reported(v)).collect();
             (all, Vec::new())
         } else {
             let mut known = Vec::new();
             let mut unknown = Vec::new();
             for key in requested {
                 match ctx.config.get(key.as_str()) {
-                    Some((def, value)) => known.push(key_value(def, value)),
+                    Some((def, value)) => known.push(def.reported(value)),
                     None => unknown.push(key),
                 }
             }
