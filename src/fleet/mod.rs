@@ -231,12 +231,11 @@ pub async fn run(
             opts.id_prefix
         );
     }
-    // A station needs a socket (and a temporary directory for file transfers, opened only
-    // while one runs).
-    let per_station = 1;
     let numbers = opts.numbers();
     let here = numbers.clone().count() as u64;
-    raise_open_files(here * per_station + 256)?;
+    // A socket per station (the shared database is a few files; a file transfer opens
+    // one only while it runs).
+    raise_open_files(here + 256)?;
     println!(
         "fleet: {here} stations ({}..{}) to {}, {} a second",
         opts.id(*numbers.start()),

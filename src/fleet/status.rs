@@ -106,7 +106,9 @@ impl Default for Printer {
 pub async fn print_every(view: FleetView, every: Duration, printer: Printer) {
     let mut tick = tokio::time::interval(every);
     let quiet_ticks = if printer.tty { 1 } else { 10 };
-    let (mut last_answers, mut last_at) = (0, tokio::time::Instant::now());
+    // The first tick is at once: a rate needs a whole interval behind it.
+    tick.tick().await;
+    let (mut last_answers, mut last_at) = (Summary::of(&view).answers, tokio::time::Instant::now());
     let mut n = 0u64;
     loop {
         tick.tick().await;
